@@ -1,0 +1,114 @@
+namespace PaxosActors.Core;
+
+/// <summary>
+/// The acceptor role. It changes its state in memory at once but every reply travels inside a
+/// <see cref="PersistThenSend"/>, so nothing it says leaves before the write that records it is
+/// durable (invariant 2). Its promise never goes down (invariant 4).
+/// </summary>
+public sealed class Acceptor
+{
+    private readonly NodeId _self;
+    private readonly DeliberateBugs _bugs;
+
+    public Acceptor(NodeId self, AcceptorState state, DeliberateBugs bugs = DeliberateBugs.None)
+    {
+        _self = self;
+        _bugs = bugs;
+        State = state;
+    }
+
+    public AcceptorState State { get; private set; }
+
+    /// <summary>Rebuilds the state from the events written before a restart, in write order.</summary>
+    public static AcceptorState Recover(IEnumerable<AcceptorEvent> events, DeliberateBugs bugs = DeliberateBugs.None)
+    {
+        var state = events.Aggregate(AcceptorState.Initial, (s, e) => s.Apply(e));
+        return bugs.HasFlag(DeliberateBugs.ForgetPromiseOnRestart) ? state with { Promised = state.AcceptedBallot } : state;
+    }
+
+    public IReadOnlyList<Effect> Handle(object input) => input switch
+    {
+        Prepare p => OnPrepare(p),
+        Accept a => OnAccept(a),
+        InstanceLearned l => OnLearned(l),
+        NextInstanceSeen n => OnNextInstanceSeen(n),
+        _ => throw new ArgumentException($"The acceptor takes no {input.GetType().Name}.", nameof(input)),
+    };
+
+    private IReadOnlyList<Effect> OnPrepare(Prepare p)
+    {
+        if (p.Ballot < State.Promised)
+        {
+            Breakpoints.Count("acceptor.prepare.rejected");
+            return Reply(null, new PrepareReply(p.Instance, _self, p.Ballot, false, State.Promised, Ballot.Zero, null), p.From);
+        }
+
+        Breakpoints.Count("acceptor.prepare.promised");
+        AcceptorEvent? write = null;
+        if (p.Ballot > State.Promised)
+        {
+            State = State with { Promised = p.Ballot };
+            write = new Promised(p.Ballot);
+        }
+
+        var reply = new PrepareReply(p.Instance, _self, p.Ballot, true, State.Promised, State.AcceptedBallot, State.AcceptedValue);
+        return Reply(write, reply, p.From);
+    }
+
+    private IReadOnlyList<Effect> OnAccept(Accept a)
+    {
+        if (a.PreviousChecksum != State.PreviousChecksum)
+        {
+            Breakpoints.Count("acceptor.accept.checksum_mismatch");
+            return [new Halt($"Instance {a.Instance - 1} diverged: node {a.From} has checksum {a.PreviousChecksum:x16}, this node {State.PreviousChecksum:x16}.")];
+        }
+
+        if (a.Ballot < State.Promised)
+        {
+            Breakpoints.Count("acceptor.accept.rejected");
+            return Reply(null, new AcceptReply(a.Instance, _self, a.Ballot, false, State.Promised), a.From);
+        }
+
+        Breakpoints.Count("acceptor.accept.accepted");
+        AcceptorEvent? write = null;
+        if (a.Ballot != State.AcceptedBallot)
+        {
+            State = State with { Promised = a.Ballot, AcceptedBallot = a.Ballot, AcceptedValue = a.Value };
+            write = new Accepted(a.Instance, a.Ballot, a.Value);
+        }
+
+        return Reply(write, new AcceptReply(a.Instance, _self, a.Ballot, true, State.Promised), a.From);
+    }
+
+    private IReadOnlyList<Effect> OnLearned(InstanceLearned l)
+    {
+        var chosen = new InstanceChosen(l.Instance, l.Value, l.Checksum);
+        State = State.Apply(chosen);
+        return [new PersistThenSend(chosen, [])];
+    }
+
+    private IReadOnlyList<Effect> OnNextInstanceSeen(NextInstanceSeen n)
+    {
+        // PhxPaxos's shortcut, kept only as a deliberate bug: equal ballots do not prove that
+        // this node's accepted value is the chosen one (DESIGN.md, invariant 8).
+        if (!_bugs.HasFlag(DeliberateBugs.BallotEqualityLearning) || n.Instance != State.Instance + 1
+            || State.AcceptedValue is null || n.Ballot != State.AcceptedBallot)
+        {
+            return [];
+        }
+
+        var value = State.AcceptedValue;
+        return [new Send(_self, new ValueChosen(State.Instance, _self, value, Checksum.Next(State.PreviousChecksum, value)))];
+    }
+
+    private IReadOnlyList<Effect> Reply(AcceptorEvent? write, PaxosMessage reply, NodeId to)
+    {
+        var send = new Send(to, reply);
+        if (_bugs.HasFlag(DeliberateBugs.ReplyBeforePersist))
+        {
+            return write is null ? [send] : [send, new PersistThenSend(write, [])];
+        }
+
+        return [new PersistThenSend(write, [send])];
+    }
+}

@@ -1,0 +1,16 @@
+namespace PaxosActors.Core;
+
+/// <summary>What an acceptor writes to durable storage; replaying them rebuilds its state.</summary>
+public abstract record AcceptorEvent;
+
+/// <summary>The acceptor promised not to accept anything below <see cref="Ballot"/>, in any instance.</summary>
+public sealed record Promised(Ballot Ballot) : AcceptorEvent;
+
+/// <summary>The acceptor accepted <see cref="Value"/> at <see cref="Ballot"/> for <see cref="Instance"/>.</summary>
+public sealed record Accepted(long Instance, Ballot Ballot, byte[] Value) : AcceptorEvent;
+
+/// <summary>
+/// This node learned that <see cref="Value"/> is chosen for <see cref="Instance"/>. Losing it is
+/// harmless (it can be learned again), so it needs no sync of its own.
+/// </summary>
+public sealed record InstanceChosen(long Instance, byte[] Value, ulong Checksum) : AcceptorEvent;

@@ -1,0 +1,38 @@
+namespace PaxosActors.Core;
+
+/// <summary>
+/// An acceptor's durable state. The promise is one ballot for all instances from
+/// <see cref="Instance"/> on (that is what lets a proposer skip prepare); the accepted ballot
+/// and value are for <see cref="Instance"/> only.
+/// Invariant: AcceptedBallot &lt;= Promised.
+/// </summary>
+public sealed record AcceptorState(
+    long Instance,
+    Ballot Promised,
+    Ballot AcceptedBallot,
+    byte[]? AcceptedValue,
+    ulong PreviousChecksum)
+{
+    public static readonly AcceptorState Initial = new(0, Ballot.Zero, Ballot.Zero, null, Checksum.Initial);
+
+    /// <summary>The state after <paramref name="e"/> was applied; recovery folds events with it.</summary>
+    public AcceptorState Apply(AcceptorEvent e) => e switch
+    {
+        Promised p => this with { Promised = Ballot.Max(Promised, p.Ballot) },
+        Accepted a when a.Instance == Instance => this with
+        {
+            Promised = Ballot.Max(Promised, a.Ballot),
+            AcceptedBallot = a.Ballot,
+            AcceptedValue = a.Value,
+        },
+        Accepted a => this with { Promised = Ballot.Max(Promised, a.Ballot) },
+        InstanceChosen c when c.Instance >= Instance => this with
+        {
+            Instance = c.Instance + 1,
+            AcceptedBallot = Ballot.Zero,
+            AcceptedValue = null,
+            PreviousChecksum = c.Checksum,
+        },
+        _ => this,
+    };
+}

@@ -1,0 +1,27 @@
+namespace PaxosActors.Core;
+
+/// <summary>
+/// Known-wrong behaviours the tests switch on to prove that the simulator's invariant checks
+/// can fail. Never set outside tests.
+/// </summary>
+[Flags]
+public enum DeliberateBugs
+{
+    None = 0,
+
+    /// <summary>Recovery drops the acceptor's promise (invariant 4).</summary>
+    ForgetPromiseOnRestart = 1,
+
+    /// <summary>The acceptor replies before its write is durable (invariant 2).</summary>
+    ReplyBeforePersist = 2,
+
+    /// <summary>Decisions need one vote less than a majority (invariant 1).</summary>
+    QuorumOneShort = 4,
+
+    /// <summary>
+    /// PhxPaxos's rule: a prepare or accept for i+1 whose ballot equals the ballot this node
+    /// accepted for i makes it learn its accepted value, and a proposer keeps skipping prepare
+    /// after learning an instance it did not choose (invariant 8).
+    /// </summary>
+    BallotEqualityLearning = 8,
+}

@@ -1,0 +1,68 @@
+namespace PaxosActors.Core;
+
+/// <summary>
+/// What a protocol role asks its host to do. Roles never perform I/O: a host (an actor, or the
+/// test simulator) carries these out in the order given.
+/// </summary>
+public abstract record Effect;
+
+/// <summary>Send a message to a node of the group (possibly this one).</summary>
+public sealed record Send(NodeId To, PaxosMessage Message) : Effect;
+
+/// <summary>
+/// Make <see cref="Event"/> durable (when not null), then, and only then, send
+/// <see cref="Replies"/>. Writes complete in order, so a reply also implies every earlier write
+/// is durable.
+/// </summary>
+public sealed record PersistThenSend(AcceptorEvent? Event, IReadOnlyList<Send> Replies) : Effect;
+
+/// <summary>
+/// Arm the role's single timer. A timer fires with its <see cref="Generation"/>; a role ignores
+/// any generation but its latest, so arming a new one cancels the old.
+/// </summary>
+public sealed record StartTimer(TimeSpan Delay, long Generation) : Effect;
+
+/// <summary>Hand a coordinator decision to one of the node's roles.</summary>
+public sealed record Deliver(Role To, object Input) : Effect;
+
+/// <summary>Run the state machines on a chosen instance (learned strictly in order).</summary>
+public sealed record Execute(long Instance, byte[] Value) : Effect;
+
+/// <summary>This node's own proposal was chosen at <see cref="Instance"/>.</summary>
+public sealed record ProposalChosen(long Instance) : Effect;
+
+/// <summary>This node's own proposal definitely did not and will not get chosen.</summary>
+public sealed record ProposalFailed(ProposalFailure Reason) : Effect;
+
+/// <summary>
+/// The group cannot go on safely on this node (its log diverged from a peer's). The host stops
+/// the group, not the process.
+/// </summary>
+public sealed record Halt(string Reason) : Effect;
+
+/// <summary>A message was dropped; <see cref="Reason"/> names the counter it goes to.</summary>
+public sealed record Dropped(PaxosMessage Message, string Reason) : Effect;
+
+/// <summary>The roles of a node: where the coordinator routes a message.</summary>
+public enum Role
+{
+    Proposer,
+    Acceptor,
+    Learner,
+}
+
+/// <summary>Why a proposal failed for sure.</summary>
+public enum ProposalFailure
+{
+    /// <summary>Other nodes' values won every instance it was retried in.</summary>
+    Conflict,
+}
+
+/// <summary>The coordinator's news to every role: <see cref="Instance"/> is chosen.</summary>
+public sealed record InstanceLearned(long Instance, byte[] Value, ulong Checksum);
+
+/// <summary>
+/// Deliberate-bug input only (<see cref="DeliberateBugs.BallotEqualityLearning"/>): a message for
+/// the next instance carried this ballot.
+/// </summary>
+public sealed record NextInstanceSeen(long Instance, Ballot Ballot);

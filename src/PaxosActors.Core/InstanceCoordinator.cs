@@ -1,0 +1,194 @@
+namespace PaxosActors.Core;
+
+/// <summary>
+/// PhxPaxos's <c>Instance</c>: the entry point of one node of one group. It knows the current
+/// instance, routes each message to the role it is for, holds messages for future instances
+/// (bounded) until this node catches up, drops stale and foreign ones, and advances all three
+/// roles together when an instance is chosen: acceptor, learner, proposer, in that order.
+/// </summary>
+public sealed class InstanceCoordinator
+{
+    private readonly NodeId _self;
+    private readonly Membership _members;
+    private readonly ProtocolOptions _options;
+    private readonly SortedDictionary<long, List<PaxosMessage>> _future = [];
+    private int _futureCount;
+    private long _askedAt = -1;
+
+    public InstanceCoordinator(NodeId self, Membership members, ProtocolOptions options, long instance, ulong previousChecksum)
+    {
+        _self = self;
+        _members = members;
+        _options = options;
+        Instance = instance;
+        PreviousChecksum = previousChecksum;
+    }
+
+    /// <summary>The first instance this node has not learned: the one being decided.</summary>
+    public long Instance { get; private set; }
+
+    public ulong PreviousChecksum { get; private set; }
+
+    public string? HaltReason { get; private set; }
+
+    public bool IsHalted => HaltReason is not null;
+
+    public int HeldMessages => _futureCount;
+
+    /// <summary>Stops the group on this node: from now on every message is dropped.</summary>
+    public void Halt(string reason)
+    {
+        HaltReason ??= reason;
+        _future.Clear();
+        _futureCount = 0;
+    }
+
+    public IReadOnlyList<Effect> Handle(PaxosMessage m)
+    {
+        var effects = new List<Effect>();
+        Route(m, effects);
+        return effects;
+    }
+
+    /// <summary>
+    /// The periodic learn tick: ask every other member for what follows this node's log, in
+    /// case the announcements of chosen values were lost.
+    /// </summary>
+    public IReadOnlyList<Effect> OnLearnTick()
+    {
+        if (IsHalted)
+        {
+            return [];
+        }
+
+        _askedAt = Instance;
+        return _members.Members.Where(n => n != _self).Select(n => (Effect)new Send(n, new AskForLearn(Instance, _self))).ToList();
+    }
+
+    private void Route(PaxosMessage m, List<Effect> effects)
+    {
+        if (IsHalted)
+        {
+            effects.Add(new Dropped(m, "halted"));
+            return;
+        }
+
+        if (!_members.Contains(m.From))
+        {
+            effects.Add(new Dropped(m, "not_member"));
+            return;
+        }
+
+        if (m.Instance < 0)
+        {
+            effects.Add(new Dropped(m, "malformed"));
+            return;
+        }
+
+        switch (m)
+        {
+            case AskForLearn:
+                effects.Add(new Deliver(Role.Learner, m));
+                break;
+            case ValueChosen v when v.Instance == Instance:
+                Learn(v, effects);
+                break;
+            case ValueChosen or Prepare or Accept when m.Instance < Instance:
+                effects.Add(new Deliver(Role.Learner, m));
+                break;
+            case Prepare or Accept when m.Instance == Instance:
+                effects.Add(new Deliver(Role.Acceptor, m));
+                break;
+            case PrepareReply or AcceptReply when m.Instance == Instance:
+                effects.Add(new Deliver(Role.Proposer, m));
+                break;
+            case PrepareReply or AcceptReply:
+                effects.Add(new Dropped(m, "stale"));
+                break;
+            default:
+                Hold(m, effects);
+                break;
+        }
+    }
+
+    private void Learn(ValueChosen v, List<Effect> effects)
+    {
+        var expected = Checksum.Next(PreviousChecksum, v.Value);
+        if (v.Checksum != expected)
+        {
+            Breakpoints.Count("coordinator.checksum_mismatch");
+            var reason = $"Instance {v.Instance} diverged: node {v.From} has checksum {v.Checksum:x16}, this node computes {expected:x16}.";
+            effects.Add(new Halt(reason));
+            Halt(reason);
+            return;
+        }
+
+        Breakpoints.Count("coordinator.learned");
+        var learned = new InstanceLearned(v.Instance, v.Value, v.Checksum);
+        effects.Add(new Deliver(Role.Acceptor, learned));
+        effects.Add(new Deliver(Role.Learner, learned));
+        effects.Add(new Deliver(Role.Proposer, learned));
+        Instance++;
+        PreviousChecksum = v.Checksum;
+        Release(effects);
+    }
+
+    private void Release(List<Effect> effects)
+    {
+        while (_future.Count > 0 && !IsHalted)
+        {
+            var first = _future.First();
+            if (first.Key > Instance)
+            {
+                return;
+            }
+
+            _future.Remove(first.Key);
+            _futureCount -= first.Value.Count;
+            foreach (var held in first.Value)
+            {
+                if (held.Instance == Instance)
+                {
+                    Route(held, effects);
+                }
+            }
+        }
+    }
+
+    private void Hold(PaxosMessage m, List<Effect> effects)
+    {
+        if (_options.Bugs.HasFlag(DeliberateBugs.BallotEqualityLearning) && m.Instance == Instance + 1)
+        {
+            switch (m)
+            {
+                case Prepare p:
+                    effects.Add(new Deliver(Role.Acceptor, new NextInstanceSeen(p.Instance, p.Ballot)));
+                    break;
+                case Accept a:
+                    effects.Add(new Deliver(Role.Acceptor, new NextInstanceSeen(a.Instance, a.Ballot)));
+                    break;
+            }
+        }
+
+        if (_askedAt != Instance && m.From != _self)
+        {
+            // We are behind the sender: ask it for what we miss rather than wait for a tick.
+            _askedAt = Instance;
+            effects.Add(new Send(m.From, new AskForLearn(Instance, _self)));
+        }
+
+        if (_futureCount >= _options.FutureQueueLimit)
+        {
+            effects.Add(new Dropped(m, "future_queue_full"));
+            return;
+        }
+
+        if (!_future.TryGetValue(m.Instance, out var list))
+        {
+            _future[m.Instance] = list = [];
+        }
+
+        list.Add(m);
+        _futureCount++;
+    }
+}

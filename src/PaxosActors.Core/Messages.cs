@@ -1,0 +1,48 @@
+namespace PaxosActors.Core;
+
+/// <summary>
+/// A Paxos message between the nodes of one group. <see cref="Instance"/> is the log position
+/// it is about; <see cref="From"/> the sending node.
+/// </summary>
+public abstract record PaxosMessage(long Instance, NodeId From);
+
+/// <summary>Phase 1a. The promise it asks for covers this instance and every later one.</summary>
+public sealed record Prepare(long Instance, NodeId From, Ballot Ballot) : PaxosMessage(Instance, From);
+
+/// <summary>
+/// Phase 1b. On a promise, carries the value this acceptor accepted for the instance, if any.
+/// On a reject, <see cref="Promised"/> is the higher ballot that was promised instead.
+/// </summary>
+public sealed record PrepareReply(
+    long Instance,
+    NodeId From,
+    Ballot Ballot,
+    bool Ok,
+    Ballot Promised,
+    Ballot AcceptedBallot,
+    byte[]? AcceptedValue) : PaxosMessage(Instance, From);
+
+/// <summary>
+/// Phase 2a. <see cref="PreviousChecksum"/> is the proposer's checksum of instance - 1: an
+/// acceptor whose own differs has diverged.
+/// </summary>
+public sealed record Accept(long Instance, NodeId From, Ballot Ballot, byte[] Value, ulong PreviousChecksum)
+    : PaxosMessage(Instance, From);
+
+/// <summary>Phase 2b. On a reject, <see cref="Promised"/> is the ballot that blocked it.</summary>
+public sealed record AcceptReply(long Instance, NodeId From, Ballot Ballot, bool Ok, Ballot Promised)
+    : PaxosMessage(Instance, From);
+
+/// <summary>
+/// The value of <see cref="PaxosMessage.Instance"/> is chosen (PhxPaxos's ProposerSendSuccess and
+/// SendLearnValue). Sent by the proposer that saw an accept majority, and by a learner serving a
+/// node that lags. <see cref="Checksum"/> is the chained checksum of the instance.
+/// </summary>
+public sealed record ValueChosen(long Instance, NodeId From, byte[] Value, ulong Checksum)
+    : PaxosMessage(Instance, From);
+
+/// <summary>
+/// The sender lacks every instance from <see cref="PaxosMessage.Instance"/> on: a node that has
+/// them answers with <see cref="ValueChosen"/> messages.
+/// </summary>
+public sealed record AskForLearn(long Instance, NodeId From) : PaxosMessage(Instance, From);

@@ -1,0 +1,54 @@
+namespace PaxosActors.Core;
+
+/// <summary>Tuning of the pure protocol. Defaults follow PhxPaxos where it has one.</summary>
+public sealed record ProtocolOptions
+{
+    /// <summary>How long a prepare round waits for a majority before it counts as failed.</summary>
+    public TimeSpan PrepareTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long an accept round waits for a majority before it counts as failed.</summary>
+    public TimeSpan AcceptTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Timeouts double after each failed round, up to this.</summary>
+    public TimeSpan MaxRoundTimeout { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Lower bound of the random pause between failed rounds (PhxPaxos: 10 ms).</summary>
+    public TimeSpan BackoffMin { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Upper bound (exclusive) of that pause (PhxPaxos: 40 ms).</summary>
+    public TimeSpan BackoffMax { get; init; } = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>How many later instances a proposal is retried in after others' values won.</summary>
+    public int MaxConflictRetries { get; init; } = 8;
+
+    /// <summary>Messages for future instances held until this node catches up.</summary>
+    public int FutureQueueLimit { get; init; } = 4096;
+
+    /// <summary>How many chosen instances one answer to a lagging node carries.</summary>
+    public int CatchUpBatch { get; init; } = 256;
+
+    public DeliberateBugs Bugs { get; init; } = DeliberateBugs.None;
+
+    public void Validate()
+    {
+        if (PrepareTimeout <= TimeSpan.Zero || AcceptTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("Round timeouts must be positive.");
+        }
+
+        if (MaxRoundTimeout < PrepareTimeout || MaxRoundTimeout < AcceptTimeout)
+        {
+            throw new ArgumentException("The timeout cap must be at least the initial timeouts.");
+        }
+
+        if (BackoffMin < TimeSpan.Zero || BackoffMax <= BackoffMin)
+        {
+            throw new ArgumentException("Back-off needs 0 <= min < max.");
+        }
+
+        if (MaxConflictRetries < 0 || FutureQueueLimit < 1 || CatchUpBatch < 1)
+        {
+            throw new ArgumentException("Retry, queue and batch limits must be positive.");
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace PaxosActors.Core.Tests;
+
+public sealed class CoordinatorTests
+{
+    private static readonly NodeId A = new(1), B = new(2), C = new(3);
+    private static readonly Membership Three = new([A, B, C]);
+
+    [Fact]
+    public void Future_messages_wait_and_are_released_in_order_after_learning()
+    {
+        var coordinator = new InstanceCoordinator(A, Three, new ProtocolOptions(), 0, 0);
+        var held = coordinator.Handle(new Accept(1, B, new Ballot(1, B), [2], Checksum.Next(0, [1])));
+        Assert.Contains(held, e => e is Send { Message: AskForLearn { Instance: 0 } } s && s.To == B);
+        Assert.Equal(1, coordinator.HeldMessages);
+
+        var effects = coordinator.Handle(new ValueChosen(0, B, [1], Checksum.Next(0, [1])));
+        var routes = effects.OfType<Deliver>().Select(d => (d.To, d.Input.GetType().Name)).ToList();
+        Assert.Equal(
+            [(Role.Acceptor, "InstanceLearned"), (Role.Learner, "InstanceLearned"), (Role.Proposer, "InstanceLearned"), (Role.Acceptor, "Accept")],
+            routes);
+        Assert.Equal(1, coordinator.Instance);
+        Assert.Equal(0, coordinator.HeldMessages);
+    }
+
+    [Fact]
+    public void Stale_and_foreign_messages_are_dropped_or_served_by_the_learner()
+    {
+        var coordinator = new InstanceCoordinator(A, Three, new ProtocolOptions(), 3, 0);
+        Assert.IsType<Dropped>(Assert.Single(coordinator.Handle(new AcceptReply(2, B, new Ballot(1, A), true, Ballot.Zero))));
+        Assert.Equal("not_member", Assert.IsType<Dropped>(Assert.Single(coordinator.Handle(new Prepare(3, new NodeId(9), new Ballot(1, new NodeId(9)))))).Reason);
+        Assert.Equal(Role.Learner, Assert.IsType<Deliver>(Assert.Single(coordinator.Handle(new Prepare(1, B, new Ballot(1, B))))).To);
+    }
+
+    [Fact]
+    public void The_future_queue_is_bounded()
+    {
+        var coordinator = new InstanceCoordinator(A, Three, new ProtocolOptions { FutureQueueLimit = 2 }, 0, 0);
+        coordinator.Handle(new Prepare(5, B, new Ballot(1, B)));
+        coordinator.Handle(new Prepare(6, B, new Ballot(1, B)));
+        var effects = coordinator.Handle(new Prepare(7, B, new Ballot(1, B)));
+        Assert.Equal("future_queue_full", effects.OfType<Dropped>().Single().Reason);
+    }
+
+    [Fact]
+    public void A_chosen_value_with_a_wrong_checksum_halts_the_group()
+    {
+        var coordinator = new InstanceCoordinator(A, Three, new ProtocolOptions(), 0, 0);
+        Assert.IsType<Halt>(Assert.Single(coordinator.Handle(new ValueChosen(0, B, [1], 42))));
+        Assert.True(coordinator.IsHalted);
+        Assert.Equal("halted", Assert.IsType<Dropped>(Assert.Single(coordinator.Handle(new ValueChosen(0, B, [1], Checksum.Next(0, [1]))))).Reason);
+    }
+}

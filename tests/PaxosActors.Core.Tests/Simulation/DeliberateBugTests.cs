@@ -1,0 +1,30 @@
+using Xunit.Abstractions;
+
+namespace PaxosActors.Core.Tests.Simulation;
+
+/// <summary>
+/// Proof that the simulator's checks can fail: with each known-wrong behaviour switched on, a
+/// bounded sweep of seeds must find a violation of the invariant it breaks.
+/// </summary>
+public sealed class DeliberateBugTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(DeliberateBugs.ForgetPromiseOnRestart, "invariant 4")]
+    [InlineData(DeliberateBugs.ReplyBeforePersist, "invariant 2")]
+    [InlineData(DeliberateBugs.QuorumOneShort, "invariant 1")]
+    public void The_simulator_catches_the_bug(DeliberateBugs bug, string expected)
+    {
+        var failures = SeedSweep.Run(1, 500, bug, stopAtFirst: true);
+        Assert.NotEmpty(failures);
+        var (seed, message) = failures[0];
+        output.WriteLine($"{bug}: seed {seed}: {message}");
+        Assert.Contains(expected, message);
+    }
+
+    [Fact]
+    public void A_quorum_one_short_breaks_agreement_itself_not_only_a_bookkeeping_check()
+    {
+        var failures = SeedSweep.Run(1, 500, DeliberateBugs.QuorumOneShort);
+        Assert.Contains(failures, f => f.Message.Contains("learned '", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using PaxosActors.Core;
+
+namespace PaxosActors.Core.Tests.Simulation;
+
+/// <summary>Runs many seeds in parallel and reports the first violation with its seed.</summary>
+internal static class SeedSweep
+{
+    /// <summary>3 nodes for even seeds, 5 for odd ones.</summary>
+    public static int NodesFor(int seed) => seed % 2 == 0 ? 3 : 5;
+
+    public static Simulation RunOne(int seed, DeliberateBugs bugs = DeliberateBugs.None)
+    {
+        var options = new ProtocolOptions
+        {
+            PrepareTimeout = TimeSpan.FromMilliseconds(50),
+            AcceptTimeout = TimeSpan.FromMilliseconds(50),
+            MaxRoundTimeout = TimeSpan.FromMilliseconds(400),
+            Bugs = bugs,
+        };
+        var sim = new Simulation(NodesFor(seed), seed, options);
+        sim.RunRandom();
+        return sim;
+    }
+
+    /// <summary>The violations found among <paramref name="count"/> seeds from <paramref name="first"/>.</summary>
+    public static IReadOnlyList<(int Seed, string Message)> Run(int first, int count, DeliberateBugs bugs = DeliberateBugs.None, bool stopAtFirst = false)
+    {
+        var failures = new ConcurrentBag<(int, string)>();
+        Parallel.For(first, first + count, (seed, state) =>
+        {
+            try
+            {
+                RunOne(seed, bugs);
+            }
+            catch (InvariantViolation e)
+            {
+                failures.Add((seed, e.Message));
+                if (stopAtFirst)
+                {
+                    state.Stop();
+                }
+            }
+        });
+        return failures.OrderBy(f => f.Item1).ToList();
+    }
+}
