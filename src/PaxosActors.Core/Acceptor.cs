@@ -37,6 +37,11 @@ public sealed class Acceptor
 
     private IReadOnlyList<Effect> OnPrepare(Prepare p)
     {
+        if (p.Instance != State.Instance)
+        {
+            return [new Dropped(p, "acceptor_elsewhere")];
+        }
+
         if (p.Ballot < State.Promised)
         {
             Breakpoints.Count("acceptor.prepare.rejected");
@@ -57,6 +62,13 @@ public sealed class Acceptor
 
     private IReadOnlyList<Effect> OnAccept(Accept a)
     {
+        // The host may route a message before the acceptor caught up with the log (after a
+        // storage restart, say): that is a lost message, never a reason to accept.
+        if (a.Instance != State.Instance)
+        {
+            return [new Dropped(a, "acceptor_elsewhere")];
+        }
+
         if (a.PreviousChecksum != State.PreviousChecksum)
         {
             Breakpoints.Count("acceptor.accept.checksum_mismatch");
@@ -82,6 +94,11 @@ public sealed class Acceptor
 
     private IReadOnlyList<Effect> OnLearned(InstanceLearned l)
     {
+        if (l.Instance != State.Instance)
+        {
+            return [];
+        }
+
         var chosen = new InstanceChosen(l.Instance, l.Value, l.Checksum);
         State = State.Apply(chosen);
         return [new PersistThenSend(chosen, [])];

@@ -264,17 +264,20 @@ public sealed class Proposer
             return [];
         }
 
+        // Our own value lost this instance only if it was out in an accept when the instance closed.
+        var contended = _ownValue is not null && ReferenceEquals(_valueInFlight, _ownValue);
+        var chosenHere = _chosenHere;
         Instance = l.Instance + 1;
         PreviousChecksum = l.Checksum;
         _valueInFlight = null;
+        _chosenHere = false;
         _timerGeneration++;
-        if (!_chosenHere && !_options.Bugs.HasFlag(DeliberateBugs.BallotEqualityLearning))
+        if (!chosenHere && !_options.Bugs.HasFlag(DeliberateBugs.BallotEqualityLearning))
         {
             // Someone else's ballot decided this instance: ours may be stale for the next one.
             _canSkipPrepare = false;
         }
 
-        _chosenHere = false;
         if (_ownValue is null)
         {
             _phase = Phase.Idle;
@@ -288,7 +291,7 @@ public sealed class Proposer
             return [new ProposalChosen(l.Instance)];
         }
 
-        if (++_conflicts > _options.MaxConflictRetries)
+        if (contended && ++_conflicts > _options.MaxConflictRetries)
         {
             Breakpoints.Count("proposer.conflict.gave_up");
             _ownValue = null;
@@ -297,7 +300,11 @@ public sealed class Proposer
         }
 
         Breakpoints.Count("proposer.conflict.retry");
-        return StartRound();
+
+        // Having decided the instance ourselves (with an adopted value), the ballot still holds:
+        // go on at once. Otherwise others are ahead, or this node is catching up: wait a
+        // back-off, re-armed by every further instance learned, so a catch-up burst ends first.
+        return chosenHere || _options.Bugs.HasFlag(DeliberateBugs.BallotEqualityLearning) ? StartRound() : BackOff();
     }
 
     private IReadOnlyList<Effect> BackOff()

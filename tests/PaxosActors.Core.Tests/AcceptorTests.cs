@@ -75,3 +75,15 @@ public sealed class AcceptorTests
         Assert.Equal(99UL, state.PreviousChecksum);
     }
 }
+
+public sealed class AcceptorInstanceGuardTests
+{
+    [Fact]
+    public void An_acceptor_that_is_behind_the_log_ignores_accepts_for_later_instances()
+    {
+        var acceptor = new Acceptor(new NodeId(1), AcceptorState.Initial);
+        var effects = acceptor.Handle(new Accept(3, new NodeId(2), new Ballot(1, new NodeId(2)), [1], 77));
+        Assert.Equal("acceptor_elsewhere", Assert.IsType<Dropped>(Assert.Single(effects)).Reason);
+        Assert.Equal(AcceptorState.Initial, acceptor.State);
+    }
+}

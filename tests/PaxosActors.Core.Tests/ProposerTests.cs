@@ -63,8 +63,8 @@ public sealed class ProposerTests
         p.Handle(new InstanceLearned(0, [1], Checksum.Next(0, [1])));
         p.Propose([2]);
         var first = p.Ballot;
-        var effects = p.Handle(new InstanceLearned(1, [5], Checksum.Next(Checksum.Next(0, [1]), [5])));
-        var prepare = effects.OfType<Send>().Select(s => s.Message).OfType<Prepare>().First();
+        var backOff = p.Handle(new InstanceLearned(1, [5], Checksum.Next(Checksum.Next(0, [1]), [5]))).OfType<StartTimer>().Single();
+        var prepare = p.OnTimer(backOff.Generation).OfType<Send>().Select(s => s.Message).OfType<Prepare>().First();
         Assert.Equal(2, prepare.Instance);
         Assert.True(prepare.Ballot > first);
     }
@@ -100,21 +100,45 @@ public sealed class ProposerTests
     }
 
     [Fact]
-    public void A_value_that_keeps_losing_fails_with_conflict_after_the_retries()
+    public void A_value_that_keeps_losing_in_accept_fails_with_conflict_after_the_retries()
     {
         var options = Options with { MaxConflictRetries = 2 };
         var p = new Proposer(A, Three, options, new SeededRandom(1), 0, 0, 0);
-        p.Propose([1]);
         var checksum = Checksum.Initial;
-        IReadOnlyList<Effect> effects = [];
+        var effects = p.Propose([1]);
         for (var i = 0; i < 3; i++)
         {
+            // Each round gets its own value out in an accept, then another value wins.
+            var b = p.Ballot;
+            p.Handle(new PrepareReply(i, A, b, true, b, Ballot.Zero, null));
+            Assert.Contains(p.Handle(new PrepareReply(i, B, b, true, b, Ballot.Zero, null)), e => e is Send { Message: Accept });
             checksum = Checksum.Next(checksum, [9]);
             effects = p.Handle(new InstanceLearned(i, [9], checksum));
+            if (i < 2)
+            {
+                effects = p.OnTimer(effects.OfType<StartTimer>().Single().Generation);
+            }
         }
 
         Assert.Equal(new ProposalFailed(ProposalFailure.Conflict), Assert.Single(effects));
         Assert.False(p.IsBusy);
+    }
+
+    [Fact]
+    public void Instances_learned_while_catching_up_are_not_conflicts()
+    {
+        var options = Options with { MaxConflictRetries = 0 };
+        var p = new Proposer(A, Three, options, new SeededRandom(1), 0, 0, 0);
+        p.Propose([1]);
+        var checksum = Checksum.Initial;
+        for (var i = 0; i < 20; i++)
+        {
+            checksum = Checksum.Next(checksum, [9]);
+            var effects = p.Handle(new InstanceLearned(i, [9], checksum));
+            Assert.IsType<StartTimer>(Assert.Single(effects));
+        }
+
+        Assert.True(p.IsBusy);
     }
 
     private static (Ballot Ballot, ulong Checksum) ChooseOwn(Proposer p, byte[] value)

@@ -25,7 +25,9 @@ public sealed class BallotEqualityScenarioTests
     {
         var sim = Script(DeliberateBugs.None);
 
-        // A learned instance 0 without choosing it, so it must prepare a new, higher ballot.
+        // A learned instance 0 without choosing it, so after a back-off it prepares a new, higher ballot.
+        Assert.DoesNotContain(sim.InFlight, m => m.From == A && m.Message.Instance == 1);
+        sim.FireTimer(A);
         Assert.Contains(sim.InFlight, m => m.From == A && m.Message is Prepare { Instance: 1 } p && p.Ballot.ProposalId > 1);
         Assert.DoesNotContain(sim.InFlight, m => m.From == A && m.Message is Accept { Instance: 1 });
 

@@ -31,7 +31,6 @@ internal sealed partial class Simulation
 
     public int DropWhere(Func<InFlight, bool> match) => InFlight.RemoveAll(m => match(m));
 
-    /// <summary>Leaves manual mode's held messages to the clock: delivers them, then runs timed.</summary>
-    public void FireTimers(NodeId node, long generation) =>
-        Run(Nodes[node], Nodes[node].Proposer.OnTimer(generation));
+    /// <summary>Fires the proposer timer the node armed last (a back-off or round timeout).</summary>
+    public void FireTimer(NodeId node) => Run(Nodes[node], Nodes[node].Proposer.OnTimer(ArmedTimers[node]));
 }

@@ -51,6 +51,9 @@ internal sealed partial class Simulation
 
     public List<InFlight> InFlight { get; } = [];
 
+    /// <summary>Manual mode: each node's latest armed proposer timer, fired by <see cref="FireTimer"/>.</summary>
+    public Dictionary<NodeId, long> ArmedTimers { get; } = [];
+
     public IReadOnlyDictionary<long, (string Value, ulong Checksum)> Chosen => _chosen;
 
     public Dictionary<string, long> Counters { get; } = [];
@@ -174,7 +177,11 @@ internal sealed partial class Simulation
                     ScheduleFlush(n);
                     break;
                 case StartTimer t:
-                    if (!Manual)
+                    if (Manual)
+                    {
+                        ArmedTimers[n.Id] = t.Generation;
+                    }
+                    else
                     {
                         Schedule(Now + (long)t.Delay.TotalMilliseconds, new TimerFired(n.Id, n.Incarnation, t.Generation));
                     }

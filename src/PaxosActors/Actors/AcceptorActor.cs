@@ -1,0 +1,123 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using PaxosActors.Core;
+using Dropped = PaxosActors.Core.Dropped;
+
+namespace PaxosActors.Actors;
+
+/// <summary>
+/// Carries out the acceptor's effects on Akka.Persistence. State changes in memory at once,
+/// events go out with PersistAsync (many per journal write), and every reply leaves from the
+/// handler of the write that carries it, or of a DeferAsync behind the writes before it: a
+/// reply implies that it and all before it are durable (invariant 2). A journal failure stops
+/// this actor; its back-off supervisor starts it again and it recovers from the journal.
+/// </summary>
+internal sealed class AcceptorActor : UntypedPersistentActor
+{
+    private readonly NodeId _self;
+    private readonly PeerRouter _router;
+    private readonly IActorRef _group;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private List<AcceptorEvent>? _recovering = [];
+    private Acceptor? _acceptor;
+
+    public AcceptorActor(string persistenceId, NodeId self, PeerRouter router, IActorRef group, string journalPluginId)
+    {
+        PersistenceId = persistenceId;
+        _self = self;
+        _router = router;
+        _group = group;
+        if (!string.IsNullOrEmpty(journalPluginId))
+        {
+            JournalPluginId = journalPluginId;
+        }
+    }
+
+    public override string PersistenceId { get; }
+
+    protected override void OnRecover(object message)
+    {
+        switch (message)
+        {
+            case AcceptorEvent e:
+                _recovering!.Add(e);
+                break;
+            case RecoveryCompleted:
+                var events = _recovering!;
+                _recovering = null;
+                var state = Acceptor.Recover(events);
+                var log = new List<InstanceChosen>();
+                foreach (var c in events.OfType<InstanceChosen>())
+                {
+                    // A write that failed may still have landed: keep one entry per instance.
+                    if (c.Instance == log.Count)
+                    {
+                        log.Add(c);
+                    }
+                }
+
+                _acceptor = new Acceptor(_self, state);
+                _log.Info("Acceptor {0} recovered: instance {1}, promise {2}, {3} chosen", PersistenceId, state.Instance, state.Promised, log.Count);
+                _group.Tell(new AcceptorRecovered(state, log));
+                break;
+        }
+    }
+
+    protected override void OnCommand(object message)
+    {
+        switch (message)
+        {
+            case Prepare or Accept or InstanceLearned:
+                Run(_acceptor!.Handle(message));
+                break;
+            default:
+                Breakpoints.Count("acceptor.unexpected_message");
+                _log.Warning("Acceptor dropped unexpected {0}", message.GetType().Name);
+                break;
+        }
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        Breakpoints.Count("acceptor.journal_failure");
+        _log.Error(cause, "Acceptor {0} could not write {1}; no reply leaves, restarting from the journal", PersistenceId, @event.GetType().Name);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    private void Run(IReadOnlyList<Effect> effects)
+    {
+        foreach (var effect in effects)
+        {
+            switch (effect)
+            {
+                case PersistThenSend { Event: null } p:
+                    DeferAsync(p, Reply);
+                    break;
+                case PersistThenSend p:
+                    // One input yields at most one write; batching happens across inputs in the journal.
+#pragma warning disable AK1006
+                    PersistAsync(p.Event, _ => Reply(p));
+#pragma warning restore AK1006
+                    break;
+                case Send s:
+                    _router.Send(s);
+                    break;
+                case Halt h:
+                    _group.Tell(new HaltGroup(h.Reason));
+                    break;
+                case Dropped d:
+                    Breakpoints.Count("dropped." + d.Reason);
+                    break;
+            }
+        }
+    }
+
+    private void Reply(PersistThenSend p)
+    {
+        foreach (var reply in p.Replies)
+        {
+            _router.Send(reply);
+        }
+    }
+}

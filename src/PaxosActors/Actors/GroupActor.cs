@@ -1,0 +1,213 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Pattern;
+using PaxosActors.Core;
+using Dropped = PaxosActors.Core.Dropped;
+using PaxosActors.Messages;
+
+namespace PaxosActors.Actors;
+
+/// <summary>
+/// The entry point of one group on one node, for clients and for peers' Paxos messages. It
+/// waits for the acceptor to recover, then runs the pure <see cref="InstanceCoordinator"/> and
+/// hands its decisions to the proposer, acceptor and learner children. A child's mailbox sees
+/// every advance before any message of the next instance, because this actor sends both.
+/// </summary>
+internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimers
+{
+    private readonly PaxosSettings _settings;
+    private readonly GroupSettings _group;
+    private readonly IReadOnlyDictionary<int, IStateMachine> _machines;
+    private readonly Membership _members;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<InstanceLearned> _acceptorBacklog = [];
+    private PeerRouter _router = null!;
+    private IActorRef _acceptor = ActorRefs.Nobody;
+    private IActorRef _proposer = ActorRefs.Nobody;
+    private IActorRef _learner = ActorRefs.Nobody;
+    private InstanceCoordinator _coordinator = null!;
+    private bool _acceptorInStep;
+    private string? _halted;
+
+    public GroupActor(PaxosSettings settings, GroupSettings group, IReadOnlyList<IStateMachine> machines)
+    {
+        _settings = settings;
+        _group = group;
+        _machines = machines.ToDictionary(m => m.Id);
+        _members = new Membership(group.Members);
+    }
+
+    public IStash Stash { get; set; } = null!;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private bool IsMember => _members.Contains(_settings.NodeId);
+
+    public static Props Props(PaxosSettings settings, GroupSettings group, IReadOnlyList<IStateMachine> machines) =>
+        Akka.Actor.Props.Create(() => new GroupActor(settings, group, machines));
+
+    protected override void PreStart()
+    {
+        _router = PeerRouter.Create(Context, _settings, _group, Self);
+        if (!IsMember)
+        {
+            _log.Warning("Node {0} is not a member of group {1}: proposals get NotMember", _settings.NodeId, _group.Name);
+            Become(NotMember);
+            return;
+        }
+
+        var persistenceId = $"paxos-{_group.Name}-{_settings.NodeId}";
+        var acceptor = Akka.Actor.Props.Create(() => new AcceptorActor(persistenceId, _settings.NodeId, _router, Self, _settings.JournalPluginId));
+        _acceptor = Context.ActorOf(
+            BackoffSupervisor.Props(Backoff.OnStop(acceptor, "acceptor", _settings.AcceptorRestartMinBackoff, _settings.AcceptorRestartMaxBackoff, 0.2, maxNrOfRetries: -1)),
+            "acceptor");
+        Become(Starting);
+    }
+
+    protected override void OnReceive(object message) => Unhandled(message);
+
+    protected override void Unhandled(object message)
+    {
+        Breakpoints.Count("group.unexpected_message");
+        _log.Warning("Group {0} dropped unexpected {1} from {2}", _group.Name, message.GetType().Name, Sender);
+    }
+
+    private void NotMember(object message)
+    {
+        switch (message)
+        {
+            case Propose:
+                Sender.Tell(new ProposeFailed(ProposeFailureReason.NotMember, $"Node {_settings.NodeId.Value} is not a member of group {_group.Name}."));
+                break;
+            case PaxosEnvelope:
+                Breakpoints.Count("dropped.not_member_here");
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Starting(object message)
+    {
+        if (message is not AcceptorRecovered r)
+        {
+            Stash.Stash();
+            return;
+        }
+
+        var self = _settings.NodeId;
+        var protocol = _settings.Protocol;
+        _coordinator = new InstanceCoordinator(self, _members, protocol, r.State.Instance, r.State.PreviousChecksum);
+        var proposer = new Proposer(self, _members, protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
+        var machineIds = _machines.Keys.ToHashSet();
+        var session = Random.Shared.NextInt64();
+        _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings, proposer, _router, machineIds, session)), "proposer");
+        var learner = new Learner(self, protocol, r.Log);
+        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer)), "learner");
+        var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)(_settings.LearnInterval.TotalMilliseconds / 5) + 1));
+        Timers.StartPeriodicTimer("learn", LearnTick.Instance, _settings.LearnInterval + jitter);
+        _acceptorInStep = true;
+        _log.Info("Group {0} on node {1} ready at instance {2}", _group.Name, self, r.State.Instance);
+        Become(Ready);
+        Stash.UnstashAll();
+    }
+
+    private void Ready(object message)
+    {
+        switch (message)
+        {
+            case PaxosEnvelope e when e.Group == _group.Name:
+                Run(_coordinator.Handle(e.Message));
+                break;
+            case PaxosEnvelope:
+                Breakpoints.Count("dropped.wrong_group");
+                break;
+            case Propose when _halted is not null:
+                Sender.Tell(new ProposeFailed(ProposeFailureReason.GroupHalted, _halted));
+                break;
+            case Propose:
+                _proposer.Forward(message);
+                break;
+            case LearnTick:
+                Run(_coordinator.OnLearnTick());
+                break;
+            case GetGroupStatus:
+                _learner.Tell(new StatusRequest(_halted is not null, _halted, Sender));
+                break;
+            case AcceptorRecovered r:
+                // The acceptor restarted after a storage failure and may have lost writes that
+                // never got a reply; bring its chosen log up to what this node has learned.
+                _log.Warning("Group {0}: acceptor restarted at instance {1}; catching it up", _group.Name, r.State.Instance);
+                _acceptorInStep = false;
+                _learner.Tell(new ReadLog(r.State.Instance));
+                break;
+            case LogEntries l:
+                for (var i = 0; i < l.Entries.Count; i++)
+                {
+                    _acceptor.Tell(new InstanceLearned(l.From + i, l.Entries[i].Value, l.Entries[i].Checksum));
+                }
+
+                _acceptorBacklog.ForEach(b => _acceptor.Tell(b));
+                _acceptorBacklog.Clear();
+                _acceptorInStep = true;
+                break;
+            case HaltGroup h:
+                Halt(h.Reason);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Run(IReadOnlyList<Effect> effects)
+    {
+        foreach (var effect in effects)
+        {
+            switch (effect)
+            {
+                case Deliver { To: Role.Acceptor } d:
+                    if (_acceptorInStep)
+                    {
+                        _acceptor.Tell(d.Input);
+                    }
+                    else if (d.Input is InstanceLearned l)
+                    {
+                        _acceptorBacklog.Add(l);
+                    }
+
+                    break;
+                case Deliver { To: Role.Proposer } d:
+                    _proposer.Tell(d.Input);
+                    break;
+                case Deliver { To: Role.Learner } d:
+                    _learner.Tell(d.Input);
+                    break;
+                case Send s:
+                    _router.Send(s);
+                    break;
+                case Halt h:
+                    Halt(h.Reason);
+                    break;
+                case Dropped d:
+                    Breakpoints.Count("dropped." + d.Reason);
+                    break;
+            }
+        }
+    }
+
+    private void Halt(string reason)
+    {
+        if (_halted is not null)
+        {
+            return;
+        }
+
+        _halted = reason;
+        _coordinator.Halt(reason);
+        Breakpoints.Count("group.halted");
+        _log.Error("Group {0} HALTED on node {1}: {2}. Other groups keep running; this one needs an operator.", _group.Name, _settings.NodeId, reason);
+        _proposer.Tell(new GroupStopped(reason));
+    }
+}

@@ -1,0 +1,40 @@
+using Akka.Actor;
+using PaxosActors.Core;
+
+namespace PaxosActors.Actors;
+
+/// <summary>The acceptor finished reading its journal: its state and the chosen log, from instance 0.</summary>
+internal sealed record AcceptorRecovered(AcceptorState State, IReadOnlyList<InstanceChosen> Log);
+
+/// <summary>The proposer's round timer fired.</summary>
+internal sealed record RoundTimer(long Generation);
+
+/// <summary>A caller's propose timeout ran out.</summary>
+internal sealed record ProposalDeadline(long Sequence);
+
+/// <summary>A command of this node's proposer ran at <see cref="Instance"/>.</summary>
+internal sealed record ProposalExecuted(long Session, long Sequence, long Instance, object? Result);
+
+/// <summary>A child found that the group must stop on this node.</summary>
+internal sealed record HaltGroup(string Reason);
+
+/// <summary>Tell the proposer the group stopped: every waiting caller gets GroupHalted.</summary>
+internal sealed record GroupStopped(string Reason);
+
+/// <summary>Ask the learner for the chosen instances from <see cref="From"/> on, to bring a restarted acceptor up to date.</summary>
+internal sealed record ReadLog(long From);
+
+/// <summary>The learner's answer to <see cref="ReadLog"/>.</summary>
+internal sealed record LogEntries(long From, IReadOnlyList<LogEntry> Entries);
+
+/// <summary>The GroupActor's periodic "did I miss anything" tick.</summary>
+internal sealed record LearnTick
+{
+    public static readonly LearnTick Instance = new();
+}
+
+/// <summary>The learner answers a status request with what it has executed.</summary>
+internal sealed record StatusRequest(bool Halted, string? HaltReason, IActorRef ReplyTo);
+
+/// <summary>Starts a group under the guardian; the reply is the GroupActor.</summary>
+internal sealed record StartGroup(GroupSettings Group, IReadOnlyList<IStateMachine> Machines);

@@ -1,0 +1,122 @@
+using Akka.Actor;
+using Akka.Event;
+using PaxosActors.Core;
+using PaxosActors.Serialization;
+
+namespace PaxosActors.Actors;
+
+/// <summary>
+/// Runs the group's state machines on chosen instances strictly in order (replaying the
+/// recovered log first), hands each result of this node's own proposals to the proposer, and
+/// serves chosen instances to nodes that lag.
+/// </summary>
+internal sealed class LearnerActor : UntypedActor
+{
+    private readonly string _group;
+    private readonly Learner _learner;
+    private readonly IReadOnlyDictionary<int, IStateMachine> _machines;
+    private readonly PeerRouter _router;
+    private readonly IActorRef _proposer;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _executed;
+
+    public LearnerActor(string group, Learner learner, IReadOnlyDictionary<int, IStateMachine> machines, PeerRouter router, IActorRef proposer)
+    {
+        _group = group;
+        _learner = learner;
+        _machines = machines;
+        _router = router;
+        _proposer = proposer;
+    }
+
+    protected override void PreStart()
+    {
+        var replay = _learner.Replay().ToList();
+        Run(replay, replaying: true);
+        _log.Info("Group {0}: replayed {1} chosen instances into the state machines", _group, replay.Count);
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case InstanceLearned or AskForLearn or Prepare or Accept or ValueChosen:
+                Run(_learner.Handle(message), replaying: false);
+                break;
+            case ReadLog r:
+                var entries = _learner.Log.Skip((int)Math.Min(r.From, _learner.Log.Count)).ToList();
+                Sender.Tell(new LogEntries(r.From, entries));
+                break;
+            case StatusRequest s:
+                s.ReplyTo.Tell(new GroupStatus(_group, _router.Self.Value, _executed, _learner.LastChecksum, s.Halted, s.HaltReason));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Run(IReadOnlyList<Effect> effects, bool replaying)
+    {
+        foreach (var effect in effects)
+        {
+            switch (effect)
+            {
+                case Execute x:
+                    Execute(x, replaying);
+                    break;
+                case Send s:
+                    _router.Send(s);
+                    break;
+                case Halt h:
+                    Context.Parent.Tell(new HaltGroup(h.Reason));
+                    break;
+            }
+        }
+    }
+
+    private void Execute(Execute x, bool replaying)
+    {
+        _executed = x.Instance + 1;
+        ProposalValue value;
+        try
+        {
+            value = ProposalValue.Decode(x.Value);
+        }
+        catch (PaxosFormatException e)
+        {
+            // Every node decodes the same bytes the same way, so skipping keeps them in step.
+            Breakpoints.Count("learner.undecodable_value");
+            _log.Error("Group {0}: instance {1} holds no valid value ({2}); skipped on every node", _group, x.Instance, e.Message);
+            return;
+        }
+
+        foreach (var command in value.Commands)
+        {
+            var result = Run(x.Instance, command);
+            if (!replaying && value.Origin == _router.Self)
+            {
+                _proposer.Tell(new ProposalExecuted(value.Session, command.Sequence, x.Instance, result));
+            }
+        }
+    }
+
+    private object? Run(long instance, StoredCommand command)
+    {
+        if (!_machines.TryGetValue(command.StateMachineId, out var machine))
+        {
+            return new StateMachineError("UnknownStateMachine", $"No state machine {command.StateMachineId} on this node.");
+        }
+
+        try
+        {
+            var payload = Context.System.Serialization.Deserialize(command.Payload, command.SerializerId, command.Manifest);
+            return machine.Execute(instance, payload);
+        }
+        catch (Exception e)
+        {
+            Breakpoints.Count("learner.state_machine_error");
+            return new StateMachineError(e.GetType().Name, e.Message);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using Akka.Actor;
+using PaxosActors.Core;
+using PaxosActors.Messages;
+
+namespace PaxosActors.Actors;
+
+/// <summary>
+/// Sends a group's Paxos messages to the same group on other nodes, addressed by node id. The
+/// local node is reached without serialization; peers through Akka.Remote.
+/// </summary>
+internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup, IReadOnlyDictionary<NodeId, ICanTell> peers)
+{
+    public NodeId Self => self;
+
+    public static string GroupActorName(string group) => "group-" + group;
+
+    public static PeerRouter Create(IActorContext context, PaxosSettings settings, GroupSettings group, IActorRef localGroup)
+    {
+        var peers = new Dictionary<NodeId, ICanTell>();
+        foreach (var member in group.Members.Where(m => m != settings.NodeId))
+        {
+            var path = $"{settings.Nodes[member]}/user/{PaxosGuardian.Name}/{GroupActorName(group.Name)}";
+            peers[member] = context.ActorSelection(path);
+        }
+
+        return new PeerRouter(group.Name, settings.NodeId, localGroup, peers);
+    }
+
+    public void Send(Send send)
+    {
+        var envelope = new PaxosEnvelope(group, send.Message);
+        if (send.To == self)
+        {
+            localGroup.Tell(envelope, ActorRefs.NoSender);
+        }
+        else if (peers.TryGetValue(send.To, out var peer))
+        {
+            peer.Tell(envelope, ActorRefs.NoSender);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text;
+using Akka.Configuration;
+
+namespace PaxosActors.Hosting;
+
+/// <summary>
+/// HOCON for a node on 127.0.0.1 with a SQLite journal file: what the demo, the tests and the
+/// <c>hocon/</c> examples use. Real deployments write the same sections by hand.
+/// </summary>
+public static class LocalNodeConfig
+{
+    public const string SystemName = "paxos";
+
+    /// <param name="nodeId">This node's id.</param>
+    /// <param name="ports">Every node's id and TCP port on 127.0.0.1.</param>
+    /// <param name="sqliteFile">This node's journal file.</param>
+    /// <param name="groups">Groups whose members are all the nodes in <paramref name="ports"/>.</param>
+    /// <param name="extra">HOCON that overrides the rest (timeouts, log level, ...).</param>
+    public static Config Create(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "")
+    {
+        var connection = "Data Source=" + Path.GetFullPath(sqliteFile).Replace("\\", "/", StringComparison.Ordinal);
+        var members = string.Join(", ", ports.Keys.Order().Select(k => k.ToString(CultureInfo.InvariantCulture)));
+        var hocon = new StringBuilder();
+        hocon.AppendLine($$"""
+            akka {
+              loglevel = WARNING
+              actor.provider = remote
+              # On loopback a restarted node comes back at once: do not gate it for the default 5 s.
+              remote.retry-gate-closed-for = 1s
+              remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{ports[nodeId]}} }
+              persistence {
+                journal {
+                  plugin = "akka.persistence.journal.sql"
+                  sql { connection-string = "{{connection}}", provider-name = "SQLite.MS" }
+                }
+                snapshot-store {
+                  plugin = "akka.persistence.snapshot-store.sql"
+                  sql { connection-string = "{{connection}}", provider-name = "SQLite.MS" }
+                }
+              }
+            }
+            paxos-actors {
+              node-id = {{nodeId}}
+              nodes {
+            """);
+        foreach (var (id, port) in ports.OrderBy(p => p.Key))
+        {
+            hocon.AppendLine(CultureInfo.InvariantCulture, $"    {id} = \"akka.tcp://{SystemName}@127.0.0.1:{port}\"");
+        }
+
+        hocon.AppendLine("  }\n  groups {");
+        foreach (var g in groups)
+        {
+            hocon.AppendLine(CultureInfo.InvariantCulture, $"    {g} {{ members = [{members}] }}");
+        }
+
+        hocon.AppendLine("  }\n}");
+        hocon.AppendLine(extra);
+        return ConfigurationFactory.ParseString(hocon.ToString());
+    }
+
+    /// <summary>Free TCP ports on 127.0.0.1 for <paramref name="count"/> nodes, by node id from 1.</summary>
+    public static IReadOnlyDictionary<int, int> FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select((l, i) => (Id: i + 1, Port: ((System.Net.IPEndPoint)l.LocalEndpoint).Port)).ToDictionary(p => p.Id, p => p.Port);
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+}

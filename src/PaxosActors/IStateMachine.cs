@@ -1,0 +1,19 @@
+namespace PaxosActors;
+
+/// <summary>
+/// A user's replicated state (PhxPaxos's StateMachine). Every node runs the same commands in
+/// the same order, so <see cref="Execute"/> must be deterministic: no clocks, no randomness, no
+/// I/O whose result can differ between nodes.
+/// </summary>
+public interface IStateMachine
+{
+    /// <summary>Routes commands: <see cref="Propose.StateMachineId"/> names the machine that runs one.</summary>
+    int Id { get; }
+
+    /// <summary>
+    /// Applies the command chosen at <paramref name="instance"/> and returns its result, which
+    /// goes back to the proposing caller. Called once per instance per process lifetime, in
+    /// instance order; after a restart the whole log is replayed through it.
+    /// </summary>
+    object? Execute(long instance, object command);
+}

@@ -1,0 +1,63 @@
+namespace PaxosActors;
+
+/// <summary>
+/// Ask a group to put <paramref name="Command"/> in its log and run it on the state machine
+/// <paramref name="StateMachineId"/>. The reply is <see cref="ProposeResult"/> or
+/// <see cref="ProposeFailed"/>.
+/// </summary>
+public sealed record Propose(object Command, int StateMachineId = 1);
+
+/// <summary>The command was chosen at <see cref="InstanceId"/> and ran; <see cref="Result"/> is what the state machine returned.</summary>
+public sealed record ProposeResult(long InstanceId, object? Result);
+
+/// <summary>
+/// The command did not run, or (<see cref="OutcomeUnknown"/>) it may or may not run: a timeout
+/// after the value was sent can still end with it chosen.
+/// </summary>
+public sealed record ProposeFailed(ProposeFailureReason Reason, string Message, bool OutcomeUnknown = false);
+
+/// <summary>Why a proposal failed.</summary>
+public enum ProposeFailureReason
+{
+    /// <summary>No decision within the propose timeout; see <see cref="ProposeFailed.OutcomeUnknown"/>.</summary>
+    Timeout,
+
+    /// <summary>Other nodes' values won every instance the proposal was retried in; it did not run.</summary>
+    Conflict,
+
+    /// <summary>The serialized command is larger than <c>paxos-actors.max-value-size</c>; nothing was proposed.</summary>
+    ValueTooLarge,
+
+    /// <summary>This node is not a voting member of the group.</summary>
+    NotMember,
+
+    /// <summary>The group's queue of waiting proposals is full; try again later.</summary>
+    Overloaded,
+
+    /// <summary>The group stopped on this node after its log diverged from a peer's.</summary>
+    GroupHalted,
+
+    /// <summary>No group of that name runs on this node.</summary>
+    UnknownGroup,
+
+    /// <summary>No state machine with that id is registered in the group.</summary>
+    UnknownStateMachine,
+
+    /// <summary>The command could not be serialized.</summary>
+    SerializationFailed,
+}
+
+/// <summary>What a state machine threw: the command is in the log and ran, and this is its result.</summary>
+public sealed record StateMachineError(string Type, string Message);
+
+/// <summary>Ask a GroupActor for its <see cref="GroupStatus"/>.</summary>
+public sealed record GetGroupStatus
+{
+    public static readonly GetGroupStatus Instance = new();
+}
+
+/// <summary>
+/// A node's view of a group: <see cref="Executed"/> instances ran, the last one's chained
+/// checksum is <see cref="LastChecksum"/>.
+/// </summary>
+public sealed record GroupStatus(string Group, int NodeId, long Executed, ulong LastChecksum, bool Halted, string? HaltReason);

@@ -1,0 +1,9 @@
+using PaxosActors.Core;
+
+namespace PaxosActors.Messages;
+
+/// <summary>Marker for what travels between nodes; HOCON binds it to <c>PaxosWireSerializer</c>.</summary>
+public interface IPaxosWireMessage;
+
+/// <summary>A Paxos message of one group, as it travels from a GroupActor to a peer's.</summary>
+public sealed record PaxosEnvelope(string Group, PaxosMessage Message) : IPaxosWireMessage;

@@ -1,0 +1,92 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence.Sql;
+using PaxosActors.Actors;
+using PaxosActors.Storage;
+
+namespace PaxosActors;
+
+/// <summary>
+/// The PaxosActors Akka extension: <c>PaxosExtension.Get(system)</c> loads the
+/// <c>paxos-actors</c> settings (with the embedded reference.conf as fallback), prepares the
+/// SQLite journal, and starts groups under <c>/user/paxos</c>.
+/// </summary>
+public sealed class PaxosExtension : IExtension
+{
+    private readonly ExtendedActorSystem _system;
+    private readonly IActorRef _guardian;
+
+    public PaxosExtension(ExtendedActorSystem system)
+    {
+        _system = system;
+        system.Settings.InjectTopLevelFallback(DefaultConfig);
+        system.Settings.InjectTopLevelFallback(SqlPersistence.DefaultConfiguration);
+        Settings = PaxosSettings.Create(system.Settings.Config);
+        SqliteJournalSetup.Prepare(system.Settings.Config, Settings.JournalPluginId);
+        _guardian = system.ActorOf(Props.Create(() => new PaxosGuardian(Settings)), PaxosGuardian.Name);
+    }
+
+    /// <summary>The embedded reference.conf.</summary>
+    public static Config DefaultConfig { get; } =
+        ConfigurationFactory.FromResource<PaxosExtension>("PaxosActors.reference.conf");
+
+    public PaxosSettings Settings { get; }
+
+    public static PaxosExtension Get(ActorSystem system) => system.WithExtension<PaxosExtension, PaxosExtensionProvider>();
+
+    /// <summary>
+    /// Starts the configured group <paramref name="name"/> on this node with its state machines
+    /// (each with a distinct <see cref="IStateMachine.Id"/>) and returns its GroupActor. Starting
+    /// a started group returns the running one.
+    /// </summary>
+    public async Task<IActorRef> StartGroupAsync(string name, params IStateMachine[] machines)
+    {
+        if (!Settings.Groups.TryGetValue(name, out var group))
+        {
+            throw new ArgumentException($"No group '{name}' under {PaxosSettings.Section}.groups.", nameof(name));
+        }
+
+        if (machines.Length == 0 || machines.Select(m => m.Id).Distinct().Count() != machines.Length)
+        {
+            throw new ArgumentException("A group needs one or more state machines with distinct ids.", nameof(machines));
+        }
+
+        return await _guardian.Ask<IActorRef>(new StartGroup(group, machines), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+    }
+
+    /// <summary>The GroupActor of a started group, or <c>null</c>.</summary>
+    public async Task<IActorRef?> GroupAsync(string name)
+    {
+        try
+        {
+            return await _system.ActorSelection($"/user/{PaxosGuardian.Name}/{PeerRouter.GroupActorName(name)}")
+                .ResolveOne(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (ActorNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Proposes <paramref name="command"/> to a group of this node: the reply is a
+    /// <see cref="ProposeResult"/> or a <see cref="ProposeFailed"/> (UnknownGroup when no such
+    /// group runs here).
+    /// </summary>
+    public async Task<object> ProposeAsync(string group, object command, TimeSpan timeout, int stateMachineId = 1)
+    {
+        var actor = await GroupAsync(group).ConfigureAwait(false);
+        if (actor is null)
+        {
+            return new ProposeFailed(ProposeFailureReason.UnknownGroup, $"No group '{group}' runs on this node.");
+        }
+
+        return await actor.Ask<object>(new Propose(command, stateMachineId), timeout).ConfigureAwait(false);
+    }
+}
+
+/// <summary>The extension id: <c>system.WithExtension&lt;PaxosExtension, PaxosExtensionProvider&gt;()</c>.</summary>
+public sealed class PaxosExtensionProvider : ExtensionIdProvider<PaxosExtension>
+{
+    public override PaxosExtension CreateExtension(ExtendedActorSystem system) => new(system);
+}

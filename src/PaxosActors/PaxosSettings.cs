@@ -1,0 +1,141 @@
+using System.Text.RegularExpressions;
+using Akka.Actor;
+using Akka.Configuration;
+using PaxosActors.Core;
+
+namespace PaxosActors;
+
+/// <summary>
+/// The validated <c>paxos-actors</c> section. A bad value fails fast with a
+/// <see cref="ConfigurationException"/> that names the key.
+/// </summary>
+public sealed partial record PaxosSettings
+{
+    public const string Section = "paxos-actors";
+
+    public required NodeId NodeId { get; init; }
+
+    public required IReadOnlyDictionary<NodeId, Address> Nodes { get; init; }
+
+    public required IReadOnlyDictionary<string, GroupSettings> Groups { get; init; }
+
+    public required int MaxValueSize { get; init; }
+
+    public required TimeSpan ProposeTimeout { get; init; }
+
+    public required int MaxPendingProposals { get; init; }
+
+    public required TimeSpan LearnInterval { get; init; }
+
+    public required string JournalPluginId { get; init; }
+
+    public required TimeSpan AcceptorRestartMinBackoff { get; init; }
+
+    public required TimeSpan AcceptorRestartMaxBackoff { get; init; }
+
+    public required ProtocolOptions Protocol { get; init; }
+
+    public static PaxosSettings Create(ActorSystem system) => Create(system.Settings.Config);
+
+    public static PaxosSettings Create(Config root)
+    {
+        var c = root.GetConfig(Section) ?? throw new ConfigurationException($"Missing section '{Section}'.");
+        var nodeId = c.GetInt("node-id", 0);
+        Require(nodeId >= 1, "node-id", "must be an integer >= 1 (this node's id)");
+
+        var nodes = new Dictionary<NodeId, Address>();
+        foreach (var (key, value) in c.GetConfig("nodes")?.AsEnumerable() ?? [])
+        {
+            Require(int.TryParse(key, out var id) && id >= 1, $"nodes.{key}", "node ids must be integers >= 1");
+            Require(Address.TryParse(value.GetString(), out var address), $"nodes.{key}", $"'{value.GetString()}' is not an Akka address");
+            nodes[new NodeId(id)] = address!;
+        }
+
+        var groups = new Dictionary<string, GroupSettings>();
+        foreach (var name in c.GetConfig("groups")?.Root.GetObject().Items.Keys.ToArray() ?? [])
+        {
+            Require(GroupName().IsMatch(name), $"groups.{name}", "a group name uses letters, digits, '-' and '_' only");
+            var members = c.GetIntList($"groups.{name}.members").Select(i => new NodeId(i)).ToArray();
+            Require(members.Length > 0, $"groups.{name}.members", "needs at least one node id");
+            foreach (var m in members)
+            {
+                Require(nodes.ContainsKey(m), $"groups.{name}.members", $"node {m.Value} has no address under {Section}.nodes");
+            }
+
+            groups[name] = new GroupSettings(name, members);
+        }
+
+        var protocol = new ProtocolOptions
+        {
+            PrepareTimeout = Positive(c, "proposer.prepare-timeout"),
+            AcceptTimeout = Positive(c, "proposer.accept-timeout"),
+            MaxRoundTimeout = Positive(c, "proposer.max-round-timeout"),
+            BackoffMin = c.GetTimeSpan("proposer.backoff-min"),
+            BackoffMax = Positive(c, "proposer.backoff-max"),
+            MaxConflictRetries = c.GetInt("proposer.max-conflict-retries"),
+            FutureQueueLimit = c.GetInt("future-queue-limit"),
+            CatchUpBatch = c.GetInt("catch-up-batch"),
+        };
+        try
+        {
+            protocol.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException($"{Section}.proposer / future-queue-limit / catch-up-batch: {e.Message}");
+        }
+
+        var maxValue = c.GetByteSize("max-value-size") ?? 0;
+        Require(maxValue is >= 1 and <= int.MaxValue, "max-value-size", "must be between 1 byte and 2 GiB");
+        var pending = c.GetInt("max-pending-proposals");
+        Require(pending >= 1, "max-pending-proposals", "must be >= 1");
+        var minBackoff = Positive(c, "acceptor.restart-min-backoff");
+        var maxBackoff = Positive(c, "acceptor.restart-max-backoff");
+        Require(maxBackoff >= minBackoff, "acceptor.restart-max-backoff", "must be >= acceptor.restart-min-backoff");
+
+        return new PaxosSettings
+        {
+            NodeId = new NodeId(nodeId),
+            Nodes = nodes,
+            Groups = groups,
+            MaxValueSize = (int)maxValue,
+            ProposeTimeout = Positive(c, "propose-timeout"),
+            MaxPendingProposals = pending,
+            LearnInterval = Positive(c, "learn-interval"),
+            JournalPluginId = c.GetString("acceptor.journal-plugin-id", string.Empty),
+            AcceptorRestartMinBackoff = minBackoff,
+            AcceptorRestartMaxBackoff = maxBackoff,
+            Protocol = protocol,
+        };
+    }
+
+    private static TimeSpan Positive(Config c, string key)
+    {
+        TimeSpan value;
+        try
+        {
+            value = c.GetTimeSpan(key);
+        }
+        catch (Exception e) when (e is not ConfigurationException)
+        {
+            throw new ConfigurationException($"{Section}.{key}: {e.Message}");
+        }
+
+        Require(value > TimeSpan.Zero, key, "must be a positive duration");
+        return value;
+    }
+
+    private static void Require(bool ok, string key, string what)
+    {
+        if (!ok)
+        {
+            throw new ConfigurationException($"{Section}.{key}: {what}.");
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    private static partial Regex GroupName();
+}
+
+/// <summary>One group's configuration: its name and voting members.</summary>
+public sealed record GroupSettings(string Name, IReadOnlyList<NodeId> Members);

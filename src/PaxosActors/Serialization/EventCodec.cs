@@ -1,0 +1,57 @@
+using PaxosActors.Core;
+
+namespace PaxosActors.Serialization;
+
+/// <summary>
+/// The durable layout of acceptor events. Each event type has a manifest that names its
+/// version; a reader keeps every version it ever wrote.
+/// </summary>
+internal static class EventCodec
+{
+    public const string PromisedV1 = "P1", AcceptedV1 = "A1", ChosenV1 = "C1";
+
+    public static string Manifest(AcceptorEvent e) => e switch
+    {
+        Promised => PromisedV1,
+        Accepted => AcceptedV1,
+        InstanceChosen => ChosenV1,
+        _ => throw new ArgumentException($"No storage format for {e.GetType().Name}.", nameof(e)),
+    };
+
+    public static byte[] Encode(AcceptorEvent e)
+    {
+        var w = new WireWriter();
+        switch (e)
+        {
+            case Promised p:
+                MessageCodec.Ballot(w, p.Ballot);
+                break;
+            case Accepted a:
+                w.Int64(a.Instance);
+                MessageCodec.Ballot(w, a.Ballot);
+                w.Bytes(a.Value);
+                break;
+            case InstanceChosen c:
+                w.Int64(c.Instance).Bytes(c.Value).UInt64(c.Checksum);
+                break;
+            default:
+                throw new ArgumentException($"No storage format for {e.GetType().Name}.", nameof(e));
+        }
+
+        return w.ToArray();
+    }
+
+    public static AcceptorEvent Decode(ReadOnlySpan<byte> bytes, string manifest)
+    {
+        var r = new WireReader(bytes);
+        AcceptorEvent e = manifest switch
+        {
+            PromisedV1 => new Promised(MessageCodec.Ballot(ref r)),
+            AcceptedV1 => new Accepted(r.Int64(), MessageCodec.Ballot(ref r), r.Bytes()),
+            ChosenV1 => new InstanceChosen(r.Int64(), r.Bytes(), r.UInt64()),
+            _ => throw new PaxosFormatException($"Unknown event manifest '{manifest}'."),
+        };
+        r.End();
+        return e;
+    }
+}

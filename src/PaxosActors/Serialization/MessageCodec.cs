@@ -1,0 +1,83 @@
+using PaxosActors.Core;
+using PaxosActors.Messages;
+
+namespace PaxosActors.Serialization;
+
+/// <summary>
+/// The binary layout of <see cref="PaxosEnvelope"/> (version 1): group, message tag, instance,
+/// sender, then the fields of the message. Tags never change meaning; new messages get new tags.
+/// </summary>
+internal static class MessageCodec
+{
+    private const byte PrepareTag = 1, PrepareReplyTag = 2, AcceptTag = 3, AcceptReplyTag = 4, ValueChosenTag = 5, AskForLearnTag = 6;
+
+    public static byte[] Encode(PaxosEnvelope envelope)
+    {
+        var w = new WireWriter().String(envelope.Group);
+        var m = envelope.Message;
+        switch (m)
+        {
+            case Prepare p:
+                Head(w, PrepareTag, m);
+                Ballot(w, p.Ballot);
+                break;
+            case PrepareReply r:
+                Head(w, PrepareReplyTag, m);
+                Ballot(w, r.Ballot);
+                w.Bool(r.Ok);
+                Ballot(w, r.Promised);
+                Ballot(w, r.AcceptedBallot);
+                w.NullableBytes(r.AcceptedValue);
+                break;
+            case Accept a:
+                Head(w, AcceptTag, m);
+                Ballot(w, a.Ballot);
+                w.Bytes(a.Value).UInt64(a.PreviousChecksum);
+                break;
+            case AcceptReply r:
+                Head(w, AcceptReplyTag, m);
+                Ballot(w, r.Ballot);
+                w.Bool(r.Ok);
+                Ballot(w, r.Promised);
+                break;
+            case ValueChosen v:
+                Head(w, ValueChosenTag, m);
+                w.Bytes(v.Value).UInt64(v.Checksum);
+                break;
+            case AskForLearn:
+                Head(w, AskForLearnTag, m);
+                break;
+            default:
+                throw new ArgumentException($"No wire format for {m.GetType().Name}.", nameof(envelope));
+        }
+
+        return w.ToArray();
+    }
+
+    public static PaxosEnvelope Decode(ReadOnlySpan<byte> bytes)
+    {
+        var r = new WireReader(bytes);
+        var group = r.String();
+        var tag = r.Byte();
+        var instance = r.Int64();
+        var from = new NodeId(r.Int32());
+        PaxosMessage message = tag switch
+        {
+            PrepareTag => new Prepare(instance, from, Ballot(ref r)),
+            PrepareReplyTag => new PrepareReply(instance, from, Ballot(ref r), r.Bool(), Ballot(ref r), Ballot(ref r), r.NullableBytes()),
+            AcceptTag => new Accept(instance, from, Ballot(ref r), r.Bytes(), r.UInt64()),
+            AcceptReplyTag => new AcceptReply(instance, from, Ballot(ref r), r.Bool(), Ballot(ref r)),
+            ValueChosenTag => new ValueChosen(instance, from, r.Bytes(), r.UInt64()),
+            AskForLearnTag => new AskForLearn(instance, from),
+            _ => throw new PaxosFormatException($"Unknown message tag {tag}."),
+        };
+        r.End();
+        return new PaxosEnvelope(group, message);
+    }
+
+    internal static void Ballot(WireWriter w, Ballot b) => w.Int64(b.ProposalId).Int32(b.Node.Value);
+
+    internal static Ballot Ballot(ref WireReader r) => new(r.Int64(), new NodeId(r.Int32()));
+
+    private static void Head(WireWriter w, byte tag, PaxosMessage m) => w.Byte(tag).Int64(m.Instance).Int32(m.From.Value);
+}

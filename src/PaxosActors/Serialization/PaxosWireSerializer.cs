@@ -1,0 +1,40 @@
+using Akka.Actor;
+using Akka.Serialization;
+using PaxosActors.Core;
+using PaxosActors.Messages;
+
+namespace PaxosActors.Serialization;
+
+/// <summary>
+/// Compact, versioned binary format for Paxos messages between nodes. Bytes that do not parse
+/// raise <see cref="PaxosFormatException"/>: Akka.Remote logs and drops them, and the
+/// <c>paxos.wire.malformed</c> counter goes up.
+/// </summary>
+public sealed class PaxosWireSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    public const int Id = 9101;
+    private const string EnvelopeV1 = "E1";
+
+    public override int Identifier => Id;
+
+    public override string Manifest(object o) => o is PaxosEnvelope
+        ? EnvelopeV1
+        : throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o));
+
+    public override byte[] ToBinary(object obj) => obj is PaxosEnvelope e
+        ? MessageCodec.Encode(e)
+        : throw new ArgumentException($"Cannot serialize {obj.GetType()}.", nameof(obj));
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        try
+        {
+            return manifest == EnvelopeV1 ? MessageCodec.Decode(bytes) : throw new PaxosFormatException($"Unknown manifest '{manifest}'.");
+        }
+        catch (PaxosFormatException)
+        {
+            Breakpoints.Count("wire.malformed");
+            throw;
+        }
+    }
+}
