@@ -30,7 +30,13 @@ public sealed class Proposer
     private TimeSpan _acceptTimeout;
     private long _timerGeneration;
 
-    /// <param name="startAbove">
+    /// <param name="self"></param>
+
+    /// <param name="members"></param>
+    /// <param name="options"></param>
+    /// <param name="random"></param>
+    /// <param name="instance"></param>
+    /// <param name="previousChecksum"></param>    /// <param name="startAbove">
     /// The proposal id of this node's own recovered promise: every ballot this proposer makes
     /// is above it, so a restarted node never reuses a ballot it may have sent before.
     /// </param>

@@ -2,8 +2,8 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
 using PaxosActors.Core;
-using Dropped = PaxosActors.Core.Dropped;
 using PaxosActors.Messages;
+using Dropped = PaxosActors.Core.Dropped;
 
 namespace PaxosActors.Actors;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using PaxosActors.Core;
 
 namespace PaxosActors.Core.Tests.Simulation;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using PaxosActors.Core;
 
 namespace PaxosActors.Core.Tests.Simulation;
 

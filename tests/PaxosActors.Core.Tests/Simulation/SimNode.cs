@@ -1,5 +1,3 @@
-using PaxosActors.Core;
-
 namespace PaxosActors.Core.Tests.Simulation;
 
 /// <summary>

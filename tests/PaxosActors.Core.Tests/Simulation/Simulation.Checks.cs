@@ -1,5 +1,4 @@
 using System.Text;
-using PaxosActors.Core;
 
 namespace PaxosActors.Core.Tests.Simulation;
 
@@ -84,6 +83,22 @@ internal sealed partial class Simulation
             }
         }
     }
+
+    /// <summary>Invariant 5: every value a client was told succeeded is in every node's log.</summary>
+    public void CheckAcknowledged()
+    {
+        foreach (var n in Nodes.Values)
+        {
+            var log = n.Learner.Log.Select(e => Encoding.UTF8.GetString(e.Value)).ToHashSet();
+            var lost = _acknowledged.FirstOrDefault(v => !log.Contains(v));
+            if (lost is not null)
+            {
+                Fail($"invariant 5: '{lost}' was acknowledged but node {n.Id}'s log lacks it");
+            }
+        }
+    }
+
+    public int Acknowledged => _acknowledged.Count;
 
     public bool IsChosen(string value) => _chosen.Values.Any(c => c.Value == value);
 }

@@ -46,6 +46,7 @@ internal sealed partial class Simulation
             if (calm.All(IsChosen) && Nodes.Values.All(n => n.Learner.NextInstance == _chosen.Count && !n.Proposer.IsBusy && n.Waiting.Count == 0))
             {
                 CheckLogs();
+                CheckAcknowledged();
                 return;
             }
         }

@@ -1,5 +1,3 @@
-using PaxosActors.Core;
-
 namespace PaxosActors.Core.Tests.Simulation;
 
 /// <summary>Manual mode: the test is the network and delivers each message itself.</summary>

@@ -1,5 +1,4 @@
 using System.Text;
-using PaxosActors.Core;
 
 namespace PaxosActors.Core.Tests.Simulation;
 
@@ -14,6 +13,7 @@ internal sealed partial class Simulation
     private readonly PriorityQueue<SimEvent, (long Time, long Seq)> _events = new();
     private readonly Dictionary<long, (string Value, ulong Checksum)> _chosen = [];
     private readonly HashSet<string> _proposed = [];
+    private readonly HashSet<string> _acknowledged = [];
     private readonly Dictionary<NodeId, Ballot> _livePromise = [];
     private long _seq;
 
@@ -200,6 +200,11 @@ internal sealed partial class Simulation
                     break;
                 case ProposalChosen or ProposalFailed:
                     Count(effect is ProposalChosen ? "proposal.chosen" : "proposal.failed");
+                    if (effect is ProposalChosen && n.Proposing is not null)
+                    {
+                        _acknowledged.Add(Encoding.UTF8.GetString(n.Proposing));
+                    }
+
                     if (effect is ProposalFailed && !_faults && n.Proposing is not null)
                     {
                         // Once faults stop, a client whose value lost to others' tries again.

@@ -1,0 +1,85 @@
+using Akka.Actor;
+using Xunit.Abstractions;
+
+namespace PaxosActors.Tests.Actors;
+
+/// <summary>A whole group on one node: bad input gets typed errors, storage failures no false success.</summary>
+public sealed class GroupFailureTests(ITestOutputHelper output) : JournalTestKit(output, SingleNodeGroup)
+
+{
+    private readonly RecordingStateMachine _machine = new();
+
+    [Fact]
+    public async Task A_journal_failure_gives_no_false_success_and_the_group_recovers_when_storage_does()
+    {
+        var group = await PaxosExtension.Get(Sys).StartGroupAsync("g", _machine);
+        Assert.IsType<ProposeResult>(await group.Ask<object>(new Propose("a"), TimeSpan.FromSeconds(5)));
+
+        await Journal.OnWrite.Fail();
+        var during = await group.Ask<object>(new Propose("b"), TimeSpan.FromSeconds(5));
+        var failed = Assert.IsType<ProposeFailed>(during);
+        Assert.Equal(ProposeFailureReason.Timeout, failed.Reason);
+
+        await Journal.OnWrite.Pass();
+        var after = await AwaitAssertAsync(group, "c");
+        Assert.IsType<ProposeResult>(after);
+        var commands = _machine.Log.Select(e => e.Command).ToList();
+        Assert.Equal("a", commands[0]);
+        Assert.Equal("c", commands[^1]);
+        if (!failed.OutcomeUnknown)
+        {
+            Assert.DoesNotContain("b", commands);
+        }
+    }
+
+    [Fact]
+    public async Task Bad_proposals_get_typed_errors_before_anything_is_proposed()
+    {
+        var paxos = PaxosExtension.Get(Sys);
+        var group = await paxos.StartGroupAsync("g", _machine);
+
+        var tooLarge = await group.Ask<ProposeFailed>(new Propose(new string('x', 2048)), TimeSpan.FromSeconds(5));
+        Assert.Equal(ProposeFailureReason.ValueTooLarge, tooLarge.Reason);
+        Assert.False(tooLarge.OutcomeUnknown);
+
+        var unknownMachine = await group.Ask<ProposeFailed>(new Propose("x", StateMachineId: 9), TimeSpan.FromSeconds(5));
+        Assert.Equal(ProposeFailureReason.UnknownStateMachine, unknownMachine.Reason);
+
+        var unknownGroup = Assert.IsType<ProposeFailed>(await paxos.ProposeAsync("nope", "x", TimeSpan.FromSeconds(5)));
+        Assert.Equal(ProposeFailureReason.UnknownGroup, unknownGroup.Reason);
+
+        Assert.Throws<ArgumentException>(() => paxos.StartGroupAsync("not-configured", _machine).GetAwaiter().GetResult());
+        Assert.IsType<ProposeResult>(await group.Ask<object>(new Propose("fine"), TimeSpan.FromSeconds(5)));
+        Assert.Equal(["fine"], _machine.Log.Select(e => e.Command));
+    }
+
+    [Fact]
+    public async Task A_full_queue_answers_overloaded_at_once_and_every_caller_gets_exactly_one_reply()
+    {
+        var group = await PaxosExtension.Get(Sys).StartGroupAsync("g", _machine);
+
+        // Slow writes (still under the round timeouts) keep the first instance open while callers pile up.
+        await Journal.OnWrite.PassWithDelay(TimeSpan.FromMilliseconds(80));
+        var asks = Enumerable.Range(0, 400).Select(i => group.Ask<object>(new Propose($"v{i}"), TimeSpan.FromSeconds(10))).ToList();
+        var replies = await Task.WhenAll(asks);
+        Output!.WriteLine(string.Join(", ", replies.GroupBy(r => r is ProposeFailed f ? f.Reason.ToString() : r.GetType().Name).Select(g => $"{g.Key}={g.Count()}")));
+        var overloaded = replies.OfType<ProposeFailed>().Count(f => f.Reason == ProposeFailureReason.Overloaded);
+        var ok = replies.OfType<ProposeResult>().ToList();
+        Assert.Equal(400, overloaded + ok.Count);
+        Assert.True(overloaded > 0, "400 proposals against a queue of 100 should overflow it");
+        var ran = _machine.Log.Select(e => e.Command).ToHashSet();
+        Assert.Equal(ok.Count, ran.Count);
+    }
+
+    private static async Task<object> AwaitAssertAsync(IActorRef group, string command)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var reply = await group.Ask<object>(new Propose(command), TimeSpan.FromSeconds(5));
+            if (reply is ProposeResult || attempt == 5)
+            {
+                return reply;
+            }
+        }
+    }
+}

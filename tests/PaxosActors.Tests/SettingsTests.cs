@@ -1,0 +1,48 @@
+using Akka.Configuration;
+
+namespace PaxosActors.Tests;
+
+public sealed class SettingsTests
+{
+    private const string Valid = """
+        paxos-actors {
+          node-id = 2
+          nodes { 1 = "akka.tcp://paxos@127.0.0.1:9001", 2 = "akka.tcp://paxos@127.0.0.1:9002", 3 = "akka.tcp://paxos@127.0.0.1:9003" }
+          groups {
+            kv { members = [1, 2, 3] }
+            locks { members = [1, 2] }
+          }
+        }
+        """;
+
+    [Fact]
+    public void A_valid_section_parses_with_the_reference_defaults()
+    {
+        var settings = Create(Valid);
+        Assert.Equal(2, settings.NodeId.Value);
+        Assert.Equal(3, settings.Nodes.Count);
+        Assert.Equal(["kv", "locks"], settings.Groups.Keys.Order());
+        Assert.Equal(64 * 1024, settings.MaxValueSize);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), settings.Protocol.BackoffMin);
+    }
+
+    [Theory]
+    [InlineData("paxos-actors.node-id = 0", "paxos-actors.node-id")]
+    [InlineData("paxos-actors.nodes.x = \"akka.tcp://paxos@127.0.0.1:1\"", "paxos-actors.nodes.x")]
+    [InlineData("paxos-actors.nodes.4 = \"not an address\"", "paxos-actors.nodes.4")]
+    [InlineData("paxos-actors.groups.kv.members = [1, 7]", "paxos-actors.groups.kv.members")]
+    [InlineData("paxos-actors.groups.kv.members = []", "paxos-actors.groups.kv.members")]
+    [InlineData("paxos-actors.groups { \"bad/name\" { members = [1] } }", "paxos-actors.groups.bad/name")]
+    [InlineData("paxos-actors.propose-timeout = 0s", "paxos-actors.propose-timeout")]
+    [InlineData("paxos-actors.max-pending-proposals = 0", "paxos-actors.max-pending-proposals")]
+    [InlineData("paxos-actors.proposer.prepare-timeout = -1s", "paxos-actors.proposer.prepare-timeout")]
+    [InlineData("paxos-actors.acceptor.restart-max-backoff = 1ms", "paxos-actors.acceptor.restart-max-backoff")]
+    public void A_bad_value_fails_fast_naming_its_key(string bad, string key)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Create(Valid + "\n" + bad));
+        Assert.Contains(key, e.Message);
+    }
+
+    private static PaxosSettings Create(string hocon) =>
+        PaxosSettings.Create(ConfigurationFactory.ParseString(hocon).WithFallback(PaxosExtension.DefaultConfig));
+}
