@@ -29,6 +29,7 @@ public sealed class Proposer
     private TimeSpan _prepareTimeout;
     private TimeSpan _acceptTimeout;
     private long _timerGeneration;
+    private long _ownValueSentAt = -1;
 
     /// <param name="self"></param>
 
@@ -75,6 +76,12 @@ public sealed class Proposer
 
     /// <summary>True while a value of this node's own is being proposed.</summary>
     public bool IsBusy => _ownValue is not null;
+
+    /// <summary>
+    /// The own value went out in an accept for the instance still being decided: it may be
+    /// chosen even if this proposer gives it up. Before that, giving up means it never runs.
+    /// </summary>
+    public bool OwnValueMayBeChosen => _ownValue is not null && _ownValueSentAt == Instance;
 
     public Ballot Ballot => _ballot;
 
@@ -216,6 +223,11 @@ public sealed class Proposer
         Breakpoints.Count("proposer.accept.start");
         _phase = Phase.Accepting;
         _valueInFlight = value;
+        if (ReferenceEquals(value, _ownValue))
+        {
+            _ownValueSentAt = Instance;
+        }
+
         _yes.Clear();
         _no.Clear();
         var effects = new List<Effect>();

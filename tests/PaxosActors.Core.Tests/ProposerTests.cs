@@ -153,3 +153,22 @@ public sealed class ProposerTests
         return (b, chosen.Checksum);
     }
 }
+
+public sealed class ProposerOutcomeTests
+{
+    private static readonly NodeId A = new(1), B = new(2), C = new(3);
+
+    [Fact]
+    public void The_own_value_may_be_chosen_only_once_it_went_out_in_an_accept_for_the_open_instance()
+    {
+        var p = new Proposer(A, new Membership([A, B, C]), new ProtocolOptions(), new SeededRandom(1), 0, 0, 0);
+        p.Propose([1]);
+        Assert.False(p.OwnValueMayBeChosen);
+        var b = p.Ballot;
+        p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null));
+        Assert.True(p.OwnValueMayBeChosen);
+        p.Handle(new InstanceLearned(0, [9], Checksum.Next(0, [9])));
+        Assert.False(p.OwnValueMayBeChosen);
+    }
+}

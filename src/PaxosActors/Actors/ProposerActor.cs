@@ -201,12 +201,13 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             return;
         }
 
-        var sent = _inFlight?.Contains(sequence) == true;
+        var inFlight = _inFlight?.Contains(sequence) == true;
+        var unknown = inFlight && _proposer.OwnValueMayBeChosen;
         late.Caller.Tell(new ProposeFailed(
             ProposeFailureReason.Timeout,
-            sent ? "No decision within the propose timeout; the command may still be chosen." : "No decision within the propose timeout; the command was never proposed.",
-            OutcomeUnknown: sent));
-        if (sent && _inFlight!.All(s => !_pending.ContainsKey(s)))
+            unknown ? "No decision within the propose timeout; the command was sent and may still be chosen." : "No decision within the propose timeout; the command never reached an accept and will not run.",
+            OutcomeUnknown: unknown));
+        if (inFlight && _inFlight!.All(s => !_pending.ContainsKey(s)))
         {
             _proposer.Abandon();
             _inFlight = null;
@@ -219,7 +220,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         foreach (var (sequence, p) in _pending)
         {
             Timers.Cancel(sequence);
-            p.Caller.Tell(new ProposeFailed(reason, why, OutcomeUnknown: _inFlight?.Contains(sequence) == true));
+            p.Caller.Tell(new ProposeFailed(reason, why, OutcomeUnknown: _inFlight?.Contains(sequence) == true && _proposer.OwnValueMayBeChosen));
         }
 
         _pending.Clear();
