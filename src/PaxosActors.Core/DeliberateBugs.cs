@@ -24,4 +24,10 @@ public enum DeliberateBugs
     /// after learning an instance it did not choose (invariant 8).
     /// </summary>
     BallotEqualityLearning = 8,
+
+    /// <summary>
+    /// A proposer goes on to accept with a promise majority that lacks its own acceptor, so a
+    /// restarted node can reuse a ballot it already sent with another value.
+    /// </summary>
+    ProposerSkipsOwnPromise = 16,
 }

@@ -207,7 +207,7 @@ public sealed class Proposer
 
         // Our own acceptor must be among the promises: its durable promise is what keeps a
         // restarted proposer from ever reusing this ballot.
-        if (_yes.Count < _members.Quorum || !_yes.Contains(_self))
+        if (_yes.Count < _members.Quorum || (!_yes.Contains(_self) && !_options.Bugs.HasFlag(DeliberateBugs.ProposerSkipsOwnPromise)))
         {
             return [];
         }
