@@ -1,25 +1,42 @@
 using Akka.Actor;
-using PaxosActors.Hosting;
+using Akka.Configuration;
 
 namespace PaxosActors.Cli.Demo;
 
-/// <summary>One demo node: an ActorSystem on 127.0.0.1 with its own SQLite file.</summary>
+/// <summary>
+/// One demo node: an ActorSystem on 127.0.0.1 with its own SQLite file, configured by
+/// hocon/paxos-local-3.conf with the ports the demo found free.
+/// </summary>
 internal sealed class DemoNode(int id, IReadOnlyDictionary<int, int> ports, string dataDir)
 {
-    public const string Group = "demo";
+    public const string Group = "kv";
+
+    private static readonly Config Cluster = ConfigurationFactory.FromResource<DemoNode>("paxos-local-3.conf");
 
     public int Id => id;
-
-    public ActorSystem? System { get; private set; }
 
     public IActorRef GroupRef { get; private set; } = ActorRefs.Nobody;
 
     public DigestStateMachine Machine { get; private set; } = new();
 
+    private ActorSystem? System { get; set; }
+
     public async Task StartAsync()
     {
-        var config = LocalNodeConfig.Create(id, ports, Path.Combine(dataDir, $"node{id}.db"), [Group], "akka.loglevel = ERROR");
-        System = ActorSystem.Create(LocalNodeConfig.SystemName, config);
+        var file = Path.GetFullPath(Path.Combine(dataDir, $"node{id}.db")).Replace('\\', '/');
+        var nodes = string.Join("\n", ports.Select(p => $"{p.Key} = \"akka.tcp://paxos@127.0.0.1:{p.Value}\""));
+        var config = ConfigurationFactory.ParseString($$"""
+            akka.loglevel = ERROR
+            akka.remote.dot-netty.tcp.port = {{ports[id]}}
+            akka.remote.retry-gate-closed-for = 1s
+            # Stopping a node on purpose is part of the demo: do not log its disassociation as an error.
+            akka.remote.log-remote-lifecycle-events = off
+            akka.persistence.journal.sql.connection-string = "Data Source={{file}}"
+            akka.persistence.snapshot-store.sql.connection-string = "Data Source={{file}}"
+            paxos-actors.node-id = {{id}}
+            paxos-actors.nodes { {{nodes}} }
+            """).WithFallback(Cluster);
+        System = ActorSystem.Create("paxos", config);
         Machine = new DigestStateMachine();
         GroupRef = await PaxosExtension.Get(System).StartGroupAsync(Group, Machine);
     }

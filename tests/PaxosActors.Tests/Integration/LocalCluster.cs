@@ -28,6 +28,8 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public IEnumerable<int> Ids => _ports.Keys.Order();
 
+    public int Port(int id) => _ports[id];
+
     public async Task StartAllAsync()
     {
         await Task.WhenAll(Ids.Select(StartAsync));

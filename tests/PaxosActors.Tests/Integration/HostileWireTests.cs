@@ -1,0 +1,120 @@
+using System.Diagnostics.Metrics;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Serialization;
+using PaxosActors.Core;
+using PaxosActors.Hosting;
+using PaxosActors.Messages;
+using PaxosActors.Serialization;
+using Xunit.Abstractions;
+
+namespace PaxosActors.Tests.Integration;
+
+/// <summary>
+/// A foreign system on the network sends a group garbage bytes, unknown manifests, messages for
+/// another group and messages from a node that is not a member: all are dropped and counted,
+/// and the group keeps working.
+/// </summary>
+public sealed class HostileWireTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Malformed_and_foreign_messages_over_akka_remote_are_dropped_counted_and_harmless()
+    {
+        using var counters = new CounterProbe("paxos.wire.malformed", "paxos.dropped.wrong_group", "paxos.dropped.not_member");
+        await using var cluster = new LocalCluster(1);
+        await cluster.StartAllAsync();
+        Assert.IsType<ProposeResult>(await cluster.Groups[1].Ask<object>(new Propose("before"), TimeSpan.FromSeconds(10)));
+
+        var port = LocalNodeConfig.FreePorts(1)[1];
+        using var hostile = ActorSystem.Create("hostile", ConfigurationFactory.ParseString($$"""
+            akka.loglevel = WARNING
+            akka.actor.provider = remote
+            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{port}} }
+            akka.actor.serializers.raw = "{{typeof(RawSerializer).AssemblyQualifiedName}}"
+            akka.actor.serialization-bindings { "{{typeof(Raw).AssemblyQualifiedName}}" = raw }
+            """));
+        var status = await cluster.StatusAsync(1);
+        var target = hostile.ActorSelection($"akka.tcp://{LocalNodeConfig.SystemName}@127.0.0.1:{cluster.Port(1)}/user/paxos/group-{LocalCluster.Group}");
+        var random = new Random(7);
+        for (var i = 0; i < 200; i++)
+        {
+            var bytes = new byte[random.Next(0, 40)];
+            random.NextBytes(bytes);
+            target.Tell(new Raw(bytes, i % 10 == 0 ? "ZZ" : "E1"));
+        }
+
+        target.Tell(new Raw(MessageCodec.Encode(new PaxosEnvelope("other-group", new Prepare(status.Executed, new NodeId(1), new Ballot(99, new NodeId(1))))), "E1"));
+        target.Tell(new Raw(MessageCodec.Encode(new PaxosEnvelope(LocalCluster.Group, new Accept(status.Executed, new NodeId(42), new Ballot(99, new NodeId(42)), [1], status.LastChecksum))), "E1"));
+
+        await counters.WaitAsync(c => c["paxos.wire.malformed"] >= 150 && c["paxos.dropped.wrong_group"] >= 1 && c["paxos.dropped.not_member"] >= 1, TimeSpan.FromSeconds(20));
+        output.WriteLine(string.Join(", ", counters.Snapshot().Select(c => $"{c.Key}={c.Value}")));
+
+        Assert.IsType<ProposeResult>(await cluster.Groups[1].Ask<object>(new Propose("after"), TimeSpan.FromSeconds(10)));
+        Assert.Equal(["before", "after"], cluster.Machines[1].Log.Select(e => e.Command));
+    }
+
+    /// <summary>Bytes sent as if PaxosWireSerializer (id 9101) had written them.</summary>
+    public sealed record Raw(byte[] Bytes, string Manifest);
+
+    public sealed class RawSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+    {
+        public override int Identifier => PaxosWireSerializer.Id;
+
+        public override string Manifest(object o) => ((Raw)o).Manifest;
+
+        public override byte[] ToBinary(object obj) => ((Raw)obj).Bytes;
+
+        public override object FromBinary(byte[] bytes, string manifest) => throw new NotSupportedException("send only");
+    }
+
+    /// <summary>Listens to PaxosActors' counters (process-wide, so it waits for at least what it expects).</summary>
+    private sealed class CounterProbe : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly Dictionary<string, long> _counts;
+
+        public CounterProbe(params string[] names)
+        {
+            _counts = names.ToDictionary(n => n, _ => 0L);
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == Breakpoints.MeterName && _counts.ContainsKey(instrument.Name))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+            {
+                lock (_counts)
+                {
+                    _counts[instrument.Name] += value;
+                }
+            });
+            _listener.Start();
+        }
+
+        public Dictionary<string, long> Snapshot()
+        {
+            lock (_counts)
+            {
+                return new Dictionary<string, long>(_counts);
+            }
+        }
+
+        public async Task WaitAsync(Func<Dictionary<string, long>, bool> done, TimeSpan ceiling)
+        {
+            var deadline = DateTime.UtcNow + ceiling;
+            while (!done(Snapshot()))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException("Counters did not reach the expected values: " + string.Join(", ", Snapshot().Select(c => $"{c.Key}={c.Value}")));
+                }
+
+                await Task.Delay(50);
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
