@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PaxosActors.Cli.Demo;
+using PaxosActors.Cli.Lincheck;
 
 var root = new RootCommand("paxos: run and exercise PaxosActors nodes");
 
@@ -12,5 +13,13 @@ demo.Options.Add(sequential);
 demo.Options.Add(concurrent);
 demo.SetAction((result, _) => DemoCommand.RunAsync(result.GetValue(data)!, result.GetValue(sequential), result.GetValue(concurrent), Console.Out));
 root.Subcommands.Add(demo);
+
+var historyFile = new Argument<string>("file") { Description = "A history in the JSON format of docs/linearizability.md" };
+var timeLimit = new Option<double>("--timeout") { Description = "Seconds to search before answering 'undecided' (exit code 2)", DefaultValueFactory = _ => 60 };
+var lincheck = new Command("lincheck", "Check a key-value history for linearizability: exit 0 yes, 1 no, 2 undecided, 3 bad input");
+lincheck.Arguments.Add(historyFile);
+lincheck.Options.Add(timeLimit);
+lincheck.SetAction(result => LincheckCommand.Run(result.GetValue(historyFile)!, TimeSpan.FromSeconds(result.GetValue(timeLimit)), Console.Out, Console.Error));
+root.Subcommands.Add(lincheck);
 
 return await root.Parse(args).InvokeAsync();
