@@ -1,3 +1,5 @@
+using PaxosActors.Messages;
+
 namespace PaxosActors;
 
 /// <summary>
@@ -5,16 +7,16 @@ namespace PaxosActors;
 /// <paramref name="StateMachineId"/>. The reply is <see cref="ProposeResult"/> or
 /// <see cref="ProposeFailed"/>.
 /// </summary>
-public sealed record Propose(object Command, int StateMachineId = 1);
+public sealed record Propose(object Command, int StateMachineId = 1) : IPaxosWireMessage;
 
 /// <summary>The command was chosen at <see cref="InstanceId"/> and ran; <see cref="Result"/> is what the state machine returned.</summary>
-public sealed record ProposeResult(long InstanceId, object? Result);
+public sealed record ProposeResult(long InstanceId, object? Result) : IPaxosWireMessage;
 
 /// <summary>
 /// The command did not run, or (<see cref="OutcomeUnknown"/>) it may or may not run: a timeout
 /// after the value was sent can still end with it chosen.
 /// </summary>
-public sealed record ProposeFailed(ProposeFailureReason Reason, string Message, bool OutcomeUnknown = false);
+public sealed record ProposeFailed(ProposeFailureReason Reason, string Message, bool OutcomeUnknown = false) : IPaxosWireMessage;
 
 /// <summary>Why a proposal failed.</summary>
 public enum ProposeFailureReason
@@ -48,10 +50,10 @@ public enum ProposeFailureReason
 }
 
 /// <summary>What a state machine threw: the command is in the log and ran, and this is its result.</summary>
-public sealed record StateMachineError(string Type, string Message);
+public sealed record StateMachineError(string Type, string Message) : IPaxosWireMessage;
 
 /// <summary>Ask a GroupActor for its <see cref="GroupStatus"/>.</summary>
-public sealed record GetGroupStatus
+public sealed record GetGroupStatus : IPaxosWireMessage
 {
     public static readonly GetGroupStatus Instance = new();
 }
@@ -60,4 +62,4 @@ public sealed record GetGroupStatus
 /// A node's view of a group: <see cref="Executed"/> instances ran, the last one's chained
 /// checksum is <see cref="LastChecksum"/>.
 /// </summary>
-public sealed record GroupStatus(string Group, int NodeId, long Executed, ulong LastChecksum, bool Halted, string? HaltReason);
+public sealed record GroupStatus(string Group, int NodeId, long Executed, ulong LastChecksum, bool Halted, string? HaltReason) : IPaxosWireMessage;

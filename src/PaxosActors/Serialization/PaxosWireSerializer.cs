@@ -6,7 +6,7 @@ using PaxosActors.Messages;
 namespace PaxosActors.Serialization;
 
 /// <summary>
-/// Compact, versioned binary format for Paxos messages between nodes. Bytes that do not parse
+/// Compact, versioned binary format for Paxos messages between nodes and for client messages. Bytes that do not parse
 /// raise <see cref="PaxosFormatException"/>: Akka.Remote logs and drops them, and the
 /// <c>paxos.wire.malformed</c> counter goes up.
 /// </summary>
@@ -19,17 +19,17 @@ public sealed class PaxosWireSerializer(ExtendedActorSystem system) : Serializer
 
     public override string Manifest(object o) => o is PaxosEnvelope
         ? EnvelopeV1
-        : throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o));
+        : ClientCodec.Manifest(o) ?? throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o));
 
     public override byte[] ToBinary(object obj) => obj is PaxosEnvelope e
         ? MessageCodec.Encode(e)
-        : throw new ArgumentException($"Cannot serialize {obj.GetType()}.", nameof(obj));
+        : ClientCodec.Encode(obj, system.Serialization);
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
         try
         {
-            return manifest == EnvelopeV1 ? MessageCodec.Decode(bytes) : throw new PaxosFormatException($"Unknown manifest '{manifest}'.");
+            return manifest == EnvelopeV1 ? MessageCodec.Decode(bytes) : ClientCodec.Decode(bytes, manifest, system.Serialization);
         }
         catch (PaxosFormatException)
         {

@@ -1,0 +1,111 @@
+namespace PaxosActors.Serialization;
+
+/// <summary>
+/// The wire layout of the client messages, so callers on other nodes can propose and read
+/// status over Akka.Remote. Commands and results inside them are nested as serializer id +
+/// manifest + bytes of whatever serializer their type is bound to.
+/// </summary>
+internal static class ClientCodec
+{
+    public const string ProposeV1 = "PR1", ResultV1 = "RS1", FailedV1 = "PF1", GetStatusV1 = "GS1", StatusV1 = "ST1", ErrorV1 = "SE1";
+
+    public static string? Manifest(object o) => o switch
+    {
+        Propose => ProposeV1,
+        ProposeResult => ResultV1,
+        ProposeFailed => FailedV1,
+        GetGroupStatus => GetStatusV1,
+        GroupStatus => StatusV1,
+        StateMachineError => ErrorV1,
+        _ => null,
+    };
+
+    public static byte[] Encode(object o, Akka.Serialization.Serialization serialization)
+    {
+        var w = new WireWriter();
+        switch (o)
+        {
+            case Propose p:
+                Nested(w, p.Command, serialization);
+                w.Int32(p.StateMachineId);
+                break;
+            case ProposeResult r:
+                w.Int64(r.InstanceId);
+                Nested(w, r.Result, serialization);
+                break;
+            case ProposeFailed f:
+                w.Int32((int)f.Reason).String(f.Message).Bool(f.OutcomeUnknown);
+                break;
+            case GetGroupStatus:
+                break;
+            case GroupStatus s:
+                w.String(s.Group).Int32(s.NodeId).Int64(s.Executed).UInt64(s.LastChecksum).Bool(s.Halted).Bool(s.HaltReason is not null);
+                if (s.HaltReason is not null)
+                {
+                    w.String(s.HaltReason);
+                }
+
+                break;
+            case StateMachineError e:
+                w.String(e.Type).String(e.Message);
+                break;
+            default:
+                throw new ArgumentException($"No wire format for {o.GetType().Name}.", nameof(o));
+        }
+
+        return w.ToArray();
+    }
+
+    public static object Decode(ReadOnlySpan<byte> bytes, string manifest, Akka.Serialization.Serialization serialization)
+    {
+        var r = new WireReader(bytes);
+        object result = manifest switch
+        {
+            ProposeV1 => new Propose(Nested(ref r, serialization) ?? throw new PaxosFormatException("A proposal needs a command."), r.Int32()),
+            ResultV1 => new ProposeResult(r.Int64(), Nested(ref r, serialization)),
+            FailedV1 => new ProposeFailed(Reason(r.Int32()), r.String(), r.Bool()),
+            GetStatusV1 => GetGroupStatus.Instance,
+            StatusV1 => new GroupStatus(r.String(), r.Int32(), r.Int64(), r.UInt64(), r.Bool(), r.Bool() ? r.String() : null),
+            ErrorV1 => new StateMachineError(r.String(), r.String()),
+            _ => throw new PaxosFormatException($"Unknown manifest '{manifest}'."),
+        };
+        r.End();
+        return result;
+    }
+
+    private static ProposeFailureReason Reason(int value) => Enum.IsDefined((ProposeFailureReason)value)
+        ? (ProposeFailureReason)value
+        : throw new PaxosFormatException($"Unknown failure reason {value}.");
+
+    private static void Nested(WireWriter w, object? value, Akka.Serialization.Serialization serialization)
+    {
+        w.Bool(value is not null);
+        if (value is null)
+        {
+            return;
+        }
+
+        var serializer = serialization.FindSerializerFor(value);
+        w.Int32(serializer.Identifier).String(Akka.Serialization.Serialization.ManifestFor(serializer, value)).Bytes(serializer.ToBinary(value));
+    }
+
+    private static object? Nested(ref WireReader r, Akka.Serialization.Serialization serialization)
+    {
+        if (!r.Bool())
+        {
+            return null;
+        }
+
+        var id = r.Int32();
+        var manifest = r.String();
+        var payload = r.Bytes();
+        try
+        {
+            return serialization.Deserialize(payload, id, manifest);
+        }
+        catch (Exception e) when (e is not PaxosFormatException)
+        {
+            throw new PaxosFormatException($"Nested payload (serializer {id}, manifest '{manifest}') does not deserialize: {e.Message}");
+        }
+    }
+}
