@@ -94,6 +94,7 @@ public sealed class Proposer
         }
 
         _ownValue = value;
+        _ownValueSentAt = -1;
         _conflicts = 0;
         return StartRound();
     }

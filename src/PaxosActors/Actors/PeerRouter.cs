@@ -1,5 +1,6 @@
 using Akka.Actor;
 using PaxosActors.Core;
+using PaxosActors.Hosting;
 using PaxosActors.Messages;
 
 namespace PaxosActors.Actors;
@@ -8,7 +9,7 @@ namespace PaxosActors.Actors;
 /// Sends a group's Paxos messages to the same group on other nodes, addressed by node id. The
 /// local node is reached without serialization; peers through Akka.Remote.
 /// </summary>
-internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup, IReadOnlyDictionary<NodeId, ICanTell> peers)
+internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup, IReadOnlyDictionary<NodeId, ICanTell> peers, LinkFaults? faults = null, IScheduler? scheduler = null)
 {
     public NodeId Self => self;
 
@@ -23,7 +24,7 @@ internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup
             peers[member] = context.ActorSelection(path);
         }
 
-        return new PeerRouter(group.Name, settings.NodeId, localGroup, peers);
+        return new PeerRouter(group.Name, settings.NodeId, localGroup, peers, LinkFaults.For(context.System), context.System.Scheduler);
     }
 
     public void Send(Send send)
@@ -35,7 +36,23 @@ internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup
         }
         else if (peers.TryGetValue(send.To, out var peer))
         {
-            peer.Tell(envelope, ActorRefs.NoSender);
+            if (faults is null)
+            {
+                peer.Tell(envelope, ActorRefs.NoSender);
+                return;
+            }
+
+            foreach (var delay in faults.Decide(self, send.To))
+            {
+                if (delay <= TimeSpan.Zero)
+                {
+                    peer.Tell(envelope, ActorRefs.NoSender);
+                }
+                else
+                {
+                    scheduler!.ScheduleTellOnce(delay, peer, envelope, ActorRefs.NoSender);
+                }
+            }
         }
     }
 }

@@ -20,6 +20,10 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     private readonly IReadOnlySet<int> _machines;
     private readonly Queue<long> _waiting = new();
     private readonly Dictionary<long, Pending> _pending = [];
+
+    // Chosen, and about to run: the learner's result is on its way, so the deadline must not
+    // answer for them (the command does run).
+    private readonly HashSet<long> _chosen = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private List<long>? _inFlight;
     private long _nextSequence;
@@ -52,6 +56,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
                 Run(_proposer.OnTimer(t.Generation));
                 break;
             case ProposalExecuted e when e.Session == Session:
+                _chosen.Remove(e.Sequence);
                 if (_pending.Remove(e.Sequence, out var done))
                 {
                     Timers.Cancel(e.Sequence);
@@ -174,6 +179,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
                     break;
                 case ProposalChosen:
                     // Callers hear from the learner, once their commands have run.
+                    _chosen.UnionWith((_inFlight ?? []).Where(_pending.ContainsKey));
                     _inFlight = null;
                     TryStart();
                     break;
@@ -196,18 +202,22 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
 
     private void Expire(long sequence)
     {
-        if (!_pending.Remove(sequence, out var late))
+        if (_chosen.Contains(sequence) || !_pending.Remove(sequence, out var late))
         {
             return;
         }
 
+        // A command still in the value being proposed runs if that value is chosen. Only when the
+        // last waiting caller of the value gives up does the proposer stop retrying it; then it
+        // can still be chosen only if it is out in an accept for the open instance.
         var inFlight = _inFlight?.Contains(sequence) == true;
-        var unknown = inFlight && _proposer.OwnValueMayBeChosen;
+        var giveUp = inFlight && _inFlight!.All(s => !_pending.ContainsKey(s));
+        var unknown = inFlight && (!giveUp || _proposer.OwnValueMayBeChosen);
         late.Caller.Tell(new ProposeFailed(
             ProposeFailureReason.Timeout,
-            unknown ? "No decision within the propose timeout; the command was sent and may still be chosen." : "No decision within the propose timeout; the command never reached an accept and will not run.",
+            unknown ? "No decision within the propose timeout; the command may still run." : "No decision within the propose timeout; the command never reached an accept and will not run.",
             OutcomeUnknown: unknown));
-        if (inFlight && _inFlight!.All(s => !_pending.ContainsKey(s)))
+        if (giveUp)
         {
             _proposer.Abandon();
             _inFlight = null;

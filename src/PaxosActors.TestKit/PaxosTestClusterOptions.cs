@@ -1,0 +1,26 @@
+namespace PaxosActors.TestKit;
+
+/// <summary>What a <see cref="PaxosTestCluster"/> runs.</summary>
+public sealed record PaxosTestClusterOptions
+{
+    /// <summary>How many voting nodes (ids 1..N).</summary>
+    public int Nodes { get; init; } = 3;
+
+    /// <summary>The groups every node serves.</summary>
+    public IReadOnlyList<string> Groups { get; init; } = ["test"];
+
+    /// <summary>
+    /// The state machines of a node's group, made anew at every start of the node (after a
+    /// restart the group replays its log into them).
+    /// </summary>
+    public required Func<int, string, IStateMachine[]> StateMachines { get; init; }
+
+    /// <summary>HOCON layered over the generated node config: timeouts, serializers, log level.</summary>
+    public string ExtraConfig { get; init; } = string.Empty;
+
+    /// <summary>Seed of the random faults on links.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Where the nodes' SQLite files go; a fresh temporary folder when null (deleted at dispose).</summary>
+    public string? DataDirectory { get; init; }
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using PaxosActors.Kv;
+using PaxosActors.Linearizability;
+using PaxosActors.TestKit;
+using Xunit.Abstractions;
+
+namespace PaxosActors.Tests.Chaos;
+
+/// <summary>
+/// The KV store on 3 and 5 nodes over Akka.Remote with SQLite files, under a nemesis, with
+/// every client operation recorded and the history checked for linearizability; every
+/// acknowledged append must be in the final value on every node. PAXOS_CHAOS_OPS sets the
+/// operations per run (default 12,000).
+/// </summary>
+public sealed class ChaosTests(ITestOutputHelper output)
+{
+    private const int Keys = 100;
+
+    [Theory]
+    [InlineData(3, 11)]
+    [InlineData(5, 23)]
+    public async Task Kv_history_under_partitions_crashes_and_lossy_links_is_linearizable_and_loses_no_acknowledged_write(int nodes, int seed)
+    {
+        var operations = int.TryParse(Environment.GetEnvironmentVariable("PAXOS_CHAOS_OPS"), out var n) ? n : 12_000;
+        await using var cluster = await PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
+        {
+            Nodes = nodes,
+            Seed = seed,
+            StateMachines = (_, _) => [new KvStateMachine()],
+            ExtraConfig = KvStateMachine.Config.Root + """
+
+                akka.loglevel = ERROR
+                akka.remote.log-remote-lifecycle-events = off
+                paxos-actors.propose-timeout = 3s
+                paxos-actors.learn-interval = 500ms
+                paxos-actors.proposer { prepare-timeout = 150ms, accept-timeout = 150ms, max-round-timeout = 1s }
+                """,
+        });
+
+        var workload = new KvWorkload(cluster, Keys, seed);
+        var nemesis = new Nemesis(cluster, seed);
+        var clock = Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource();
+        var load = workload.RunAsync(clients: 32, operations, TimeSpan.FromSeconds(150));
+        var faults = nemesis.RunAsync(TimeSpan.FromSeconds(150), stop.Token);
+        await load;
+        stop.Cancel();
+        await faults;
+
+        await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(60));
+        await workload.ReadAllAsync(cluster.Running[0]);
+        var statuses = await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(60));
+
+        var history = workload.History;
+        var result = Checker.Check(history, TimeSpan.FromSeconds(120));
+        output.WriteLine($"{nodes} nodes: {history.Count} operations ({history.Count(o => o.Return is null)} of unknown outcome) in {clock.Elapsed.TotalSeconds:F1} s, " +
+            $"{statuses[0].Executed} instances; faults: {string.Join(", ", nemesis.Injected.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}"))}; " +
+            $"messages dropped {cluster.Faults.Dropped}; failed for sure: {string.Join(", ", workload.Failures.Select(f => $"{f.Key} {f.Value}"))}; check: {result.Verdict} in {result.Elapsed.TotalMilliseconds:F0} ms");
+        if (result.Verdict != Verdict.Linearizable)
+        {
+            var file = Path.Combine(Path.GetTempPath(), $"paxos-chaos-{nodes}-{seed}.json");
+            HistoryWriter.Write(file, history.Where(o => o.Key == result.Key));
+            output.WriteLine($"history of key '{result.Key}' written to {file}; check it with: paxos lincheck {file}");
+            foreach (var f in workload.FailedOps.Where(o => o.Key == result.Key))
+            {
+                output.WriteLine($"failed for sure: client {f.Client} {f.Kind} {f.Value} at {f.Call}: {f.Output}");
+            }
+        }
+
+        Assert.Equal(Verdict.Linearizable, result.Verdict);
+
+        var finals = cluster.Running.Select(node => ((KvStateMachine)cluster.StateMachines(node)[0]).Snapshot()).ToList();
+        Assert.All(finals, f => Assert.Equal(finals[0], f));
+        // An acknowledged append must be in the final value unless an overwrite (a put, or a cas
+        // that applied or may have) could come after it.
+        var lost = 0;
+        foreach (var (key, appended) in workload.AcknowledgedAppends)
+        {
+            var overwrites = history.Where(o => o.Key == key && (o.Kind == OpKind.Put || (o.Kind == OpKind.Cas && o.Ok))).ToList();
+            var final = finals[0].GetValueOrDefault(key) ?? string.Empty;
+            foreach (var value in appended)
+            {
+                var append = history.First(o => o.Kind == OpKind.Append && o.Value == value);
+                if (overwrites.All(o => o.Return < append.Call) && !final.Contains(value, StringComparison.Ordinal))
+                {
+                    lost++;
+                }
+            }
+        }
+
+        Assert.Equal(0, lost);
+    }
+}

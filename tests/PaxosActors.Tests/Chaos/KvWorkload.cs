@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using Akka.Actor;
+using PaxosActors.Kv;
+using PaxosActors.Linearizability;
+using PaxosActors.TestKit;
+
+namespace PaxosActors.Tests.Chaos;
+
+/// <summary>
+/// Concurrent clients running KV operations through random running nodes, each recorded with
+/// its real call and return times and its outcome (ok, failed for sure, or unknown).
+/// </summary>
+internal sealed class KvWorkload(PaxosTestCluster cluster, int keys, int seed)
+{
+    private readonly List<Operation> _history = [];
+    private long _ops;
+
+    public IReadOnlyList<Operation> History
+    {
+        get
+        {
+            lock (_history)
+            {
+                return [.. _history];
+            }
+        }
+    }
+
+    /// <summary>Values of appends that a client was told succeeded, by key.</summary>
+    public Dictionary<string, List<string>> AcknowledgedAppends { get; } = [];
+
+    public static string Key(int i) => $"k{i}";
+
+    /// <summary>Runs <paramref name="clients"/> clients until <paramref name="operations"/> are done or the time is up.</summary>
+    public Task RunAsync(int clients, int operations, TimeSpan limit)
+    {
+        var until = DateTime.UtcNow + limit;
+        return Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => ClientAsync(c, operations, until))));
+    }
+
+    /// <summary>Reads every key through the log of <paramref name="node"/>, recorded like any operation.</summary>
+    public async Task ReadAllAsync(int node)
+    {
+        for (var k = 0; k < keys; k++)
+        {
+            await RunOneAsync(-1, node, new KvGet(Key(k)));
+        }
+    }
+
+    private async Task ClientAsync(int client, int operations, DateTime until)
+    {
+        var random = new Random(seed * 1000 + client);
+        var seen = new Dictionary<string, string?>();
+        var n = 0;
+        while (Interlocked.Increment(ref _ops) <= operations && DateTime.UtcNow < until)
+        {
+            var running = cluster.Running;
+            if (running.Count == 0)
+            {
+                await Task.Delay(10);
+                continue;
+            }
+
+            var key = Key(random.Next(keys));
+            var value = $"c{client}.{n++};";
+            IKvCommand command = random.Next(100) switch
+            {
+                < 40 => new KvGet(key),
+                < 60 => new KvPut(key, value),
+                < 85 => new KvAppend(key, value),
+                _ => new KvCas(key, seen.GetValueOrDefault(key), value),
+            };
+            if (await RunOneAsync(client, running[random.Next(running.Count)], command) is { } result)
+            {
+                seen[key] = result.Value;
+            }
+        }
+    }
+
+    private async Task<KvResult?> RunOneAsync(int client, int node, IKvCommand command)
+    {
+        IActorRef group;
+        try
+        {
+            group = cluster.Group(node);
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // the node is not running: nothing is sent
+        }
+
+        var call = Stopwatch.GetTimestamp();
+        object reply;
+        try
+        {
+            reply = await group.Ask<object>(new Propose(command), TimeSpan.FromSeconds(5));
+        }
+        catch (Exception)
+        {
+            // No answer (the node crashed, or the ask timed out): the command may have run.
+            reply = new ProposeFailed(ProposeFailureReason.Timeout, "ask failed", OutcomeUnknown: true);
+        }
+
+        var ret = Stopwatch.GetTimestamp();
+        Record(client, command, call, ret, reply);
+        return (reply as ProposeResult)?.Result as KvResult;
+    }
+
+    /// <summary>Definite failures by reason.</summary>
+    public Dictionary<ProposeFailureReason, int> Failures { get; } = [];
+
+    /// <summary>Operations that failed for sure (they are not part of the history).</summary>
+    public List<Operation> FailedOps { get; } = [];
+
+    private Operation? Failed(ProposeFailed f, Operation op)
+    {
+        lock (Failures)
+        {
+            Failures[f.Reason] = Failures.GetValueOrDefault(f.Reason) + 1;
+            FailedOps.Add(op);
+        }
+
+        return null;
+    }
+
+    private void Record(int client, IKvCommand command, long call, long ret, object reply)
+    {
+        var (kind, value, expected) = command switch
+        {
+            KvGet => (OpKind.Get, null, null),
+            KvPut p => (OpKind.Put, p.Value, null),
+            KvAppend a => (OpKind.Append, a.Value, null),
+            KvCas c => (OpKind.Cas, c.Value, c.Expected),
+            _ => throw new ArgumentException("unknown command"),
+        };
+        Operation? op = reply switch
+        {
+            ProposeResult { Result: KvResult r } => new Operation(client, kind, command.Key, value, expected, r.Value, r.Ok, call, ret),
+            ProposeFailed { OutcomeUnknown: true } => new Operation(client, kind, command.Key, value, expected, null, true, call, null),
+            ProposeFailed f when f.Reason == ProposeFailureReason.GroupHalted => throw new InvalidOperationException("A group halted: " + f.Message),
+            ProposeFailed f => Failed(f, new Operation(client, kind, command.Key, value, expected, f.Message, false, call, ret)), // did not happen
+            _ => throw new InvalidOperationException($"Unexpected reply {reply}"),
+        };
+        if (op is null)
+        {
+            return;
+        }
+
+        lock (_history)
+        {
+            _history.Add(op);
+            if (op is { Kind: OpKind.Append, Return: not null })
+            {
+                if (!AcknowledgedAppends.TryGetValue(op.Key, out var list))
+                {
+                    AcknowledgedAppends[op.Key] = list = [];
+                }
+
+                list.Add(op.Value!);
+            }
+        }
+    }
+}
