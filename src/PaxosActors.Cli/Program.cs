@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PaxosActors.Cli.Demo;
 using PaxosActors.Cli.Lincheck;
+using PaxosActors.Cli.Node;
 
 var root = new RootCommand("paxos: run and exercise PaxosActors nodes");
 
@@ -21,5 +22,11 @@ lincheck.Arguments.Add(historyFile);
 lincheck.Options.Add(timeLimit);
 lincheck.SetAction(result => LincheckCommand.Run(result.GetValue(historyFile)!, TimeSpan.FromSeconds(result.GetValue(timeLimit)), Console.Out, Console.Error));
 root.Subcommands.Add(lincheck);
+
+var configFile = new Option<string>("--config") { Description = "The node's HOCON file (see hocon/node1.conf)", Required = true };
+var node = new Command("node", "Run one node from a HOCON file, serving its groups with the replicated KV store, until SIGINT/SIGTERM");
+node.Options.Add(configFile);
+node.SetAction((result, _) => NodeCommand.RunAsync(result.GetValue(configFile)!, Console.Out, Console.Error));
+root.Subcommands.Add(node);
 
 return await root.Parse(args).InvokeAsync();

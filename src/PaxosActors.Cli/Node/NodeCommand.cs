@@ -1,0 +1,67 @@
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Configuration.Hocon;
+using PaxosActors.Kv;
+
+namespace PaxosActors.Cli.Node;
+
+/// <summary>
+/// `paxos node --config FILE`: runs one node as a process from a HOCON file (see hocon/node1.conf),
+/// serving every configured group with the replicated KV state machine, until SIGINT or SIGTERM.
+/// </summary>
+internal static class NodeCommand
+{
+    public static async Task<int> RunAsync(string file, TextWriter output, TextWriter error)
+    {
+        Config config;
+        try
+        {
+            config = Load(file).WithFallback(KvStateMachine.Config);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            error.WriteLine($"{file}: {e.Message}");
+            return 3;
+        }
+
+        PaxosSettings settings;
+        try
+        {
+            settings = PaxosSettings.Create(config.WithFallback(PaxosExtension.DefaultConfig));
+        }
+        catch (ConfigurationException e)
+        {
+            error.WriteLine($"{file}: {e.Message}");
+            return 3;
+        }
+
+        var self = settings.Nodes.TryGetValue(settings.NodeId, out var address) ? address : null;
+        using var system = ActorSystem.Create(self?.System ?? "paxos", config);
+        var paxos = PaxosExtension.Get(system);
+        foreach (var group in settings.Groups.Keys)
+        {
+            await paxos.StartGroupAsync(group, new KvStateMachine());
+            await (await paxos.GroupAsync(group))!.Ask<GroupStatus>(GetGroupStatus.Instance, TimeSpan.FromMinutes(5));
+        }
+
+        output.WriteLine($"node {settings.NodeId.Value} ready at {self}; groups: {string.Join(", ", settings.Groups.Keys)}");
+        output.Flush();
+
+        var stop = new TaskCompletionSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+        await Task.WhenAny(stop.Task, system.WhenTerminated);
+        output.WriteLine($"node {settings.NodeId.Value} stopping");
+        await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        return 0;
+    }
+
+    /// <summary>Parses a HOCON file, resolving <c>include "x.conf"</c> next to it.</summary>
+    public static Config Load(string file)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        HoconRoot Include(string name) => Parser.Parse(File.ReadAllText(Path.Combine(folder, name)), Include);
+        return ConfigurationFactory.ParseString(File.ReadAllText(file), Include);
+    }
+}
