@@ -61,6 +61,7 @@ public sealed class InstanceCoordinator
             return [];
         }
 
+        // Every member, not only the one a follower follows: that is how a follower fails over.
         _askedAt = Instance;
         return _members.Members.Where(n => n != _self).Select(n => (Effect)new Send(n, new AskForLearn(Instance, _self))).ToList();
     }
@@ -73,7 +74,8 @@ public sealed class InstanceCoordinator
             return;
         }
 
-        if (!_members.Contains(m.From))
+        // Followers only ask to learn; everything else must come from a voting member.
+        if (!_members.Contains(m.From) && !(m is AskForLearn && _members.IsFollower(m.From)))
         {
             effects.Add(new Dropped(m, "not_member"));
             return;
@@ -128,6 +130,11 @@ public sealed class InstanceCoordinator
         effects.Add(new Deliver(Role.Acceptor, learned));
         effects.Add(new Deliver(Role.Learner, learned));
         effects.Add(new Deliver(Role.Proposer, learned));
+        foreach (var follower in _members.FollowersOf(_self))
+        {
+            effects.Add(new Send(follower, new ValueChosen(v.Instance, _self, v.Value, v.Checksum)));
+        }
+
         Instance++;
         PreviousChecksum = v.Checksum;
         Release(effects);

@@ -3,8 +3,11 @@ namespace PaxosActors.TestKit;
 /// <summary>What a <see cref="PaxosTestCluster"/> runs.</summary>
 public sealed record PaxosTestClusterOptions
 {
-    /// <summary>How many voting nodes (ids 1..N).</summary>
+    /// <summary>How many nodes (ids 1..N), followers included.</summary>
     public int Nodes { get; init; } = 3;
+
+    /// <summary>Nodes that follow the groups rather than vote: follower id → the member it follows.</summary>
+    public IReadOnlyDictionary<int, int> Followers { get; init; } = new Dictionary<int, int>();
 
     /// <summary>The groups every node serves.</summary>
     public IReadOnlyList<string> Groups { get; init; } = ["test"];

@@ -15,6 +15,9 @@ public sealed partial record PaxosSettings
 
     public required NodeId NodeId { get; init; }
 
+    /// <summary>Every node of one deployment has the same; messages with another are dropped.</summary>
+    public required string ClusterId { get; init; }
+
     public required IReadOnlyDictionary<NodeId, Address> Nodes { get; init; }
 
     public required IReadOnlyDictionary<string, GroupSettings> Groups { get; init; }
@@ -43,6 +46,9 @@ public sealed partial record PaxosSettings
         var nodeId = c.GetInt("node-id", 0);
         Require(nodeId >= 1, "node-id", "must be an integer >= 1 (this node's id)");
 
+        var clusterId = c.GetString("cluster-id", string.Empty);
+        Require(clusterId.Length is > 0 and <= 64, "cluster-id", "must be 1 to 64 characters");
+
         var nodes = new Dictionary<NodeId, Address>();
         foreach (var (key, value) in c.GetConfig("nodes")?.AsEnumerable() ?? [])
         {
@@ -62,7 +68,17 @@ public sealed partial record PaxosSettings
                 Require(nodes.ContainsKey(m), $"groups.{name}.members", $"node {m.Value} has no address under {Section}.nodes");
             }
 
-            groups[name] = new GroupSettings(name, members);
+            var followers = new Dictionary<NodeId, NodeId>();
+            foreach (var (key, value) in c.GetConfig($"groups.{name}.followers")?.AsEnumerable() ?? [])
+            {
+                var where = $"groups.{name}.followers.{key}";
+                Require(int.TryParse(key, out var f) && nodes.ContainsKey(new NodeId(f)), where, "a follower is a node id with an address under nodes");
+                Require(int.TryParse(value.GetString(), out var followed) && members.Contains(new NodeId(followed)), where, "a follower follows a member of the group");
+                Require(!members.Contains(new NodeId(f)), where, "a member cannot also be a follower");
+                followers[new NodeId(f)] = new NodeId(followed);
+            }
+
+            groups[name] = new GroupSettings(name, members, followers);
         }
 
         var protocol = new ProtocolOptions
@@ -96,6 +112,7 @@ public sealed partial record PaxosSettings
         return new PaxosSettings
         {
             NodeId = new NodeId(nodeId),
+            ClusterId = clusterId,
             Nodes = nodes,
             Groups = groups,
             MaxValueSize = (int)maxValue,
@@ -137,5 +154,11 @@ public sealed partial record PaxosSettings
     private static partial Regex GroupName();
 }
 
-/// <summary>One group's configuration: its name and voting members.</summary>
-public sealed record GroupSettings(string Name, IReadOnlyList<NodeId> Members);
+/// <summary>One group's configuration: its name, voting members, and followers (follower → the member it follows).</summary>
+public sealed record GroupSettings(string Name, IReadOnlyList<NodeId> Members, IReadOnlyDictionary<NodeId, NodeId> Followers)
+{
+    public GroupSettings(string name, IReadOnlyList<NodeId> members)
+        : this(name, members, new Dictionary<NodeId, NodeId>())
+    {
+    }
+}

@@ -50,3 +50,34 @@ public sealed class CoordinatorTests
         Assert.Equal("halted", Assert.IsType<Dropped>(Assert.Single(coordinator.Handle(new ValueChosen(0, B, [1], Checksum.Next(0, [1]))))).Reason);
     }
 }
+
+public sealed class FollowerCoordinatorTests
+{
+    private static readonly NodeId A = new(1), B = new(2), C = new(3), F = new(4);
+    private static readonly Membership WithFollower = new([A, B, C], followers: new Dictionary<NodeId, NodeId> { [F] = A });
+
+    [Fact]
+    public void A_member_pushes_each_learned_value_to_its_followers()
+    {
+        var coordinator = new InstanceCoordinator(A, WithFollower, new ProtocolOptions(), 0, 0);
+        var effects = coordinator.Handle(new ValueChosen(0, B, [1], Checksum.Next(0, [1])));
+        Assert.Contains(effects, e => e is Send { Message: ValueChosen { Instance: 0 } } s && s.To == F);
+        var other = new InstanceCoordinator(B, WithFollower, new ProtocolOptions(), 0, 0);
+        Assert.DoesNotContain(other.Handle(new ValueChosen(0, A, [1], Checksum.Next(0, [1]))), e => e is Send s && s.To == F);
+    }
+
+    [Fact]
+    public void A_follower_may_ask_to_learn_but_not_vote()
+    {
+        var coordinator = new InstanceCoordinator(B, WithFollower, new ProtocolOptions(), 3, 0);
+        Assert.Equal(Role.Learner, Assert.IsType<Deliver>(Assert.Single(coordinator.Handle(new AskForLearn(0, F)))).To);
+        Assert.Equal("not_member", Assert.IsType<Dropped>(Assert.Single(coordinator.Handle(new Prepare(3, F, new Ballot(9, F))))).Reason);
+    }
+
+    [Fact]
+    public void A_follower_asks_every_member_so_it_fails_over()
+    {
+        var follower = new InstanceCoordinator(F, WithFollower, new ProtocolOptions(), 5, 0);
+        Assert.Equal([A, B, C], follower.OnLearnTick().OfType<Send>().Select(s => s.To).Order());
+    }
+}

@@ -34,7 +34,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         _settings = settings;
         _group = group;
         _machines = machines.ToDictionary(m => m.Id);
-        _members = new Membership(group.Members);
+        _members = new Membership(group.Members, followers: group.Followers);
     }
 
     public IStash Stash { get; set; } = null!;
@@ -43,13 +43,15 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
 
     private bool IsMember => _members.Contains(_settings.NodeId);
 
+    private bool IsFollower => _members.IsFollower(_settings.NodeId);
+
     public static Props Props(PaxosSettings settings, GroupSettings group, IReadOnlyList<IStateMachine> machines) =>
         Akka.Actor.Props.Create(() => new GroupActor(settings, group, machines));
 
     protected override void PreStart()
     {
         _router = PeerRouter.Create(Context, _settings, _group, Self);
-        if (!IsMember)
+        if (!IsMember && !IsFollower)
         {
             _log.Warning("Node {0} is not a member of group {1}: proposals get NotMember", _settings.NodeId, _group.Name);
             Become(NotMember);
@@ -102,7 +104,11 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         var proposer = new Proposer(self, _members, protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
         var machineIds = _machines.Keys.ToHashSet();
         var session = Random.Shared.NextInt64();
-        _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings, proposer, _router, machineIds, session)), "proposer");
+        if (IsMember)
+        {
+            _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings, proposer, _router, machineIds, session)), "proposer");
+        }
+
         var learner = new Learner(self, protocol, r.Log);
         _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer)), "learner");
         var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)(_settings.LearnInterval.TotalMilliseconds / 5) + 1));
@@ -117,6 +123,9 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
     {
         switch (message)
         {
+            case PaxosEnvelope e when e.ClusterId != _settings.ClusterId:
+                Breakpoints.Count("dropped.wrong_cluster");
+                break;
             case PaxosEnvelope e when e.Group == _group.Name:
                 Run(_coordinator.Handle(e.Message));
                 break;
@@ -125,6 +134,9 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                 break;
             case Propose when _halted is not null:
                 Sender.Tell(new ProposeFailed(ProposeFailureReason.GroupHalted, _halted));
+                break;
+            case Propose when IsFollower:
+                Sender.Tell(new ProposeFailed(ProposeFailureReason.Follower, $"Node {_settings.NodeId.Value} follows group {_group.Name} and does not vote; propose through a member."));
                 break;
             case Propose:
                 _proposer.Forward(message);

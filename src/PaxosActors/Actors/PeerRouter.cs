@@ -9,7 +9,7 @@ namespace PaxosActors.Actors;
 /// Sends a group's Paxos messages to the same group on other nodes, addressed by node id. The
 /// local node is reached without serialization; peers through Akka.Remote.
 /// </summary>
-internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup, IReadOnlyDictionary<NodeId, ICanTell> peers, LinkFaults? faults = null, IScheduler? scheduler = null)
+internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup, IReadOnlyDictionary<NodeId, ICanTell> peers, LinkFaults? faults = null, IScheduler? scheduler = null, string clusterId = "")
 {
     public NodeId Self => self;
 
@@ -18,18 +18,18 @@ internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup
     public static PeerRouter Create(IActorContext context, PaxosSettings settings, GroupSettings group, IActorRef localGroup)
     {
         var peers = new Dictionary<NodeId, ICanTell>();
-        foreach (var member in group.Members.Where(m => m != settings.NodeId))
+        foreach (var member in group.Members.Concat(group.Followers.Keys).Where(m => m != settings.NodeId))
         {
             var path = $"{settings.Nodes[member]}/user/{PaxosGuardian.Name}/{GroupActorName(group.Name)}";
             peers[member] = context.ActorSelection(path);
         }
 
-        return new PeerRouter(group.Name, settings.NodeId, localGroup, peers, LinkFaults.For(context.System), context.System.Scheduler);
+        return new PeerRouter(group.Name, settings.NodeId, localGroup, peers, LinkFaults.For(context.System), context.System.Scheduler, settings.ClusterId);
     }
 
     public void Send(Send send)
     {
-        var envelope = new PaxosEnvelope(group, send.Message);
+        var envelope = new PaxosEnvelope(group, send.Message) { ClusterId = clusterId };
         if (send.To == self)
         {
             localGroup.Tell(envelope, ActorRefs.NoSender);

@@ -17,10 +17,13 @@ public static class LocalNodeConfig
     /// <param name="sqliteFile">This node's journal file.</param>
     /// <param name="groups">Groups whose members are all the nodes in <paramref name="ports"/>.</param>
     /// <param name="extra">HOCON that overrides the rest (timeouts, log level, ...).</param>
-    public static Config Create(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "")
+    /// <param name="followers">Nodes of <paramref name="ports"/> that follow the groups instead of voting: follower id → followed member id.</param>
+    public static Config Create(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "", IReadOnlyDictionary<int, int>? followers = null)
     {
+        followers ??= new Dictionary<int, int>();
         var connection = "Data Source=" + Path.GetFullPath(sqliteFile).Replace("\\", "/", StringComparison.Ordinal);
-        var members = string.Join(", ", ports.Keys.Order().Select(k => k.ToString(CultureInfo.InvariantCulture)));
+        var members = string.Join(", ", ports.Keys.Where(k => !followers.ContainsKey(k)).Order().Select(k => k.ToString(CultureInfo.InvariantCulture)));
+        var following = string.Join(", ", followers.Select(f => $"{f.Key} = {f.Value}"));
         var hocon = new StringBuilder();
         hocon.AppendLine($$"""
             akka {
@@ -52,7 +55,7 @@ public static class LocalNodeConfig
         hocon.AppendLine("  }\n  groups {");
         foreach (var g in groups)
         {
-            hocon.AppendLine(CultureInfo.InvariantCulture, $"    {g} {{ members = [{members}] }}");
+            hocon.AppendLine(CultureInfo.InvariantCulture, $"    {g} {{\n      members = [{members}]\n      followers {{ {following} }}\n    }}");
         }
 
         hocon.AppendLine("  }\n}");

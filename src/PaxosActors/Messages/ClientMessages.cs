@@ -47,6 +47,9 @@ public enum ProposeFailureReason
 
     /// <summary>The command could not be serialized.</summary>
     SerializationFailed,
+
+    /// <summary>This node only follows the group: propose through a voting member.</summary>
+    Follower,
 }
 
 /// <summary>What a state machine threw: the command is in the log and ran, and this is its result.</summary>

@@ -4,7 +4,7 @@ using PaxosActors.Messages;
 namespace PaxosActors.Serialization;
 
 /// <summary>
-/// The binary layout of <see cref="PaxosEnvelope"/> (version 1): group, message tag, instance,
+/// The binary layout of <see cref="PaxosEnvelope"/> (version 1): cluster id, group, message tag, instance,
 /// sender, then the fields of the message. Tags never change meaning; new messages get new tags.
 /// </summary>
 internal static class MessageCodec
@@ -13,7 +13,7 @@ internal static class MessageCodec
 
     public static byte[] Encode(PaxosEnvelope envelope)
     {
-        var w = new WireWriter().String(envelope.Group);
+        var w = new WireWriter().String(envelope.ClusterId).String(envelope.Group);
         var m = envelope.Message;
         switch (m)
         {
@@ -57,6 +57,7 @@ internal static class MessageCodec
     public static PaxosEnvelope Decode(ReadOnlySpan<byte> bytes)
     {
         var r = new WireReader(bytes);
+        var cluster = r.String();
         var group = r.String();
         var tag = r.Byte();
         var instance = r.Int64();
@@ -72,7 +73,7 @@ internal static class MessageCodec
             _ => throw new PaxosFormatException($"Unknown message tag {tag}."),
         };
         r.End();
-        return new PaxosEnvelope(group, message);
+        return new PaxosEnvelope(group, message) { ClusterId = cluster };
     }
 
     internal static void Ballot(WireWriter w, Ballot b) => w.Int64(b.ProposalId).Int32(b.Node.Value);

@@ -69,9 +69,10 @@ public sealed class GroupFailureTests(ITestOutputHelper output) : JournalTestKit
         var timeouts = failures.Where(f => f.Reason == ProposeFailureReason.Timeout).ToList();
         Assert.Equal(100, timeouts.Count);
 
-        // Not even the first value got its promise written, so none reached an accept: every
-        // timeout can say for sure that its command will not run.
-        Assert.All(timeouts, t => Assert.False(t.OutcomeUnknown));
+        // No value got its promise written, so none reached an accept. A caller whose command
+        // sits in a value that others still wait for cannot be told "will not run" (the value may
+        // yet be chosen); the last caller of each value can, as the value is given up then.
+        Assert.Contains(timeouts, t => !t.OutcomeUnknown);
         Assert.Empty(_machine.Log);
     }
 

@@ -20,7 +20,7 @@ public sealed class HostileWireTests(ITestOutputHelper output)
     [Fact]
     public async Task Malformed_and_foreign_messages_over_akka_remote_are_dropped_counted_and_harmless()
     {
-        using var counters = new CounterProbe("paxos.wire.malformed", "paxos.dropped.wrong_group", "paxos.dropped.not_member");
+        using var counters = new CounterProbe("paxos.wire.malformed", "paxos.dropped.wrong_group", "paxos.dropped.not_member", "paxos.dropped.wrong_cluster");
         await using var cluster = new LocalCluster(1);
         await cluster.StartAllAsync();
         Assert.IsType<ProposeResult>(await cluster.Groups[1].Ask<object>(new Propose("before"), TimeSpan.FromSeconds(10)));
@@ -43,10 +43,12 @@ public sealed class HostileWireTests(ITestOutputHelper output)
             target.Tell(new Raw(bytes, i % 10 == 0 ? "ZZ" : "E1"));
         }
 
-        target.Tell(new Raw(MessageCodec.Encode(new PaxosEnvelope("other-group", new Prepare(status.Executed, new NodeId(1), new Ballot(99, new NodeId(1))))), "E1"));
-        target.Tell(new Raw(MessageCodec.Encode(new PaxosEnvelope(LocalCluster.Group, new Accept(status.Executed, new NodeId(42), new Ballot(99, new NodeId(42)), [1], status.LastChecksum))), "E1"));
+        var prepare = new Prepare(status.Executed, new NodeId(1), new Ballot(99, new NodeId(1)));
+        target.Tell(new Raw(MessageCodec.Encode(new PaxosEnvelope("other-group", prepare) { ClusterId = "paxos" }), "E1"));
+        target.Tell(new Raw(MessageCodec.Encode(new PaxosEnvelope(LocalCluster.Group, prepare) { ClusterId = "another-cluster" }), "E1"));
+        target.Tell(new Raw(MessageCodec.Encode(new PaxosEnvelope(LocalCluster.Group, new Accept(status.Executed, new NodeId(42), new Ballot(99, new NodeId(42)), [1], status.LastChecksum)) { ClusterId = "paxos" }), "E1"));
 
-        await counters.WaitAsync(c => c["paxos.wire.malformed"] >= 150 && c["paxos.dropped.wrong_group"] >= 1 && c["paxos.dropped.not_member"] >= 1, TimeSpan.FromSeconds(20));
+        await counters.WaitAsync(c => c["paxos.wire.malformed"] >= 150 && c["paxos.dropped.wrong_group"] >= 1 && c["paxos.dropped.not_member"] >= 1 && c["paxos.dropped.wrong_cluster"] >= 1, TimeSpan.FromSeconds(20));
         output.WriteLine(string.Join(", ", counters.Snapshot().Select(c => $"{c.Key}={c.Value}")));
 
         Assert.IsType<ProposeResult>(await cluster.Groups[1].Ask<object>(new Propose("after"), TimeSpan.FromSeconds(10)));

@@ -33,12 +33,13 @@ public sealed class FormatTests : Akka.TestKit.Xunit2.TestKit
     [MemberData(nameof(Messages))]
     public void Every_wire_message_round_trips_through_akka_serialization(PaxosMessage message)
     {
-        var envelope = new PaxosEnvelope("kv", message);
+        var envelope = new PaxosEnvelope("kv", message) { ClusterId = "prod-1" };
         var serializer = Sys.Serialization.FindSerializerFor(envelope);
         Assert.IsType<PaxosWireSerializer>(serializer);
         var bytes = serializer.ToBinary(envelope);
         var back = (PaxosEnvelope)Sys.Serialization.Deserialize(bytes, serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, envelope));
         Assert.Equal("kv", back.Group);
+        Assert.Equal("prod-1", back.ClusterId);
         Assert.Equal(Normalize(message), Normalize(back.Message));
     }
 
