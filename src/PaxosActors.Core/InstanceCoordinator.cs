@@ -14,6 +14,7 @@ public sealed class InstanceCoordinator
     private readonly SortedDictionary<long, List<PaxosMessage>> _future = [];
     private int _futureCount;
     private long _askedAt = -1;
+    private long _streamAskedAt = -1;
 
     public InstanceCoordinator(NodeId self, Membership members, ProtocolOptions options, long instance, ulong previousChecksum)
     {
@@ -91,6 +92,13 @@ public sealed class InstanceCoordinator
         {
             case AskForLearn:
                 effects.Add(new Deliver(Role.Learner, m));
+                break;
+            case LearnOffer o when o.Instance > Instance && Instance > _streamAskedAt:
+                // The end of a catch-up batch, and this node is still behind: ask for the next one.
+                _streamAskedAt = Instance;
+                effects.Add(new Send(o.From, new AskForLearn(Instance, _self)));
+                break;
+            case LearnOffer:
                 break;
             case ValueChosen v when v.Instance == Instance:
                 Learn(v, effects);

@@ -74,6 +74,12 @@ public sealed class Learner
             effects.Add(new Send(to, new ValueChosen(i, _self, _log[(int)i].Value, _log[(int)i].Checksum)));
         }
 
+        if (until < _log.Count)
+        {
+            // More to come: tell the node how far this one goes; its next ask acknowledges the batch.
+            effects.Add(new Send(to, new LearnOffer(_log.Count, _self)));
+        }
+
         return effects;
     }
 

@@ -46,3 +46,11 @@ public sealed record ValueChosen(long Instance, NodeId From, byte[] Value, ulong
 /// them answers with <see cref="ValueChosen"/> messages.
 /// </summary>
 public sealed record AskForLearn(long Instance, NodeId From) : PaxosMessage(Instance, From);
+
+/// <summary>
+/// The sender has learned every instance below <see cref="PaxosMessage.Instance"/> (PhxPaxos's
+/// SendNowInstanceID). It follows a batch of catch-up values: a node still behind answers with
+/// the next <see cref="AskForLearn"/>, so one batch at a time is in flight and the pace is the
+/// learner's own.
+/// </summary>
+public sealed record LearnOffer(long Instance, NodeId From) : PaxosMessage(Instance, From);

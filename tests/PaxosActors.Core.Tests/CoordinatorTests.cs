@@ -81,3 +81,36 @@ public sealed class FollowerCoordinatorTests
         Assert.Equal([A, B, C], follower.OnLearnTick().OfType<Send>().Select(s => s.To).Order());
     }
 }
+
+public sealed class CatchUpTests
+{
+    private static readonly NodeId A = new(1), B = new(2), C = new(3);
+    private static readonly Membership Three = new([A, B, C]);
+
+    [Fact]
+    public void A_learner_serves_one_batch_and_says_how_far_it_goes()
+    {
+        var chosen = Enumerable.Range(0, 10).Aggregate(new List<InstanceChosen>(), (log, i) =>
+        {
+            var previous = log.Count == 0 ? Checksum.Initial : log[^1].Checksum;
+            log.Add(new InstanceChosen(i, [(byte)i], Checksum.Next(previous, [(byte)i])));
+            return log;
+        });
+        var learner = new Learner(A, new ProtocolOptions { CatchUpBatch = 4 }, chosen);
+        var effects = learner.Handle(new AskForLearn(2, B)).OfType<Send>().Select(s => s.Message).ToList();
+        Assert.Equal([2L, 3L, 4L, 5L], effects.OfType<ValueChosen>().Select(v => v.Instance));
+        Assert.Equal(10, Assert.IsType<LearnOffer>(effects[^1]).Instance);
+        Assert.DoesNotContain(learner.Handle(new AskForLearn(8, B)), e => e is Send { Message: LearnOffer });
+    }
+
+    [Fact]
+    public void A_node_behind_acknowledges_a_batch_by_asking_for_the_next_once()
+    {
+        var coordinator = new InstanceCoordinator(C, Three, new ProtocolOptions(), 4, 0);
+        var ask = Assert.IsType<Send>(Assert.Single(coordinator.Handle(new LearnOffer(10, A))));
+        Assert.Equal(new AskForLearn(4, C), ask.Message);
+        Assert.Equal(A, ask.To);
+        Assert.Empty(coordinator.Handle(new LearnOffer(10, A)));
+        Assert.Empty(new InstanceCoordinator(C, Three, new ProtocolOptions(), 10, 0).Handle(new LearnOffer(10, A)));
+    }
+}

@@ -9,7 +9,7 @@ namespace PaxosActors.Serialization;
 /// </summary>
 internal static class MessageCodec
 {
-    private const byte PrepareTag = 1, PrepareReplyTag = 2, AcceptTag = 3, AcceptReplyTag = 4, ValueChosenTag = 5, AskForLearnTag = 6;
+    private const byte PrepareTag = 1, PrepareReplyTag = 2, AcceptTag = 3, AcceptReplyTag = 4, ValueChosenTag = 5, AskForLearnTag = 6, LearnOfferTag = 7;
 
     public static byte[] Encode(PaxosEnvelope envelope)
     {
@@ -47,6 +47,9 @@ internal static class MessageCodec
             case AskForLearn:
                 Head(w, AskForLearnTag, m);
                 break;
+            case LearnOffer:
+                Head(w, LearnOfferTag, m);
+                break;
             default:
                 throw new ArgumentException($"No wire format for {m.GetType().Name}.", nameof(envelope));
         }
@@ -70,6 +73,7 @@ internal static class MessageCodec
             AcceptReplyTag => new AcceptReply(instance, from, Ballot(ref r), r.Bool(), Ballot(ref r)),
             ValueChosenTag => new ValueChosen(instance, from, r.Bytes(), r.UInt64()),
             AskForLearnTag => new AskForLearn(instance, from),
+            LearnOfferTag => new LearnOffer(instance, from),
             _ => throw new PaxosFormatException($"Unknown message tag {tag}."),
         };
         r.End();

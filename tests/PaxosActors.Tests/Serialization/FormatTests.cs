@@ -25,6 +25,7 @@ public sealed class FormatTests : Akka.TestKit.Xunit2.TestKit
         new AcceptReply(0, N, new Ballot(9, N), false, new Ballot(10, N)),
         new ValueChosen(5, N, [9, 9], 12345),
         new AskForLearn(5, N),
+        new LearnOffer(900, N),
     ];
 
     public static TheoryData<PaxosMessage> Messages() => new(All);

@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using PaxosActors.TestKit;
+using Xunit.Abstractions;
+
+namespace PaxosActors.Tests.TestKit;
+
+/// <summary>
+/// A node that was down while others chose many instances catches up by itself, with no new
+/// proposals, batch by batch. PAXOS_CATCHUP_INSTANCES sets how many it misses (default 1,000).
+/// </summary>
+public sealed class CatchUpTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_restarted_node_learns_every_instance_it_missed_without_new_proposals()
+    {
+        var missed = int.TryParse(Environment.GetEnvironmentVariable("PAXOS_CATCHUP_INSTANCES"), out var n) ? n : 1000;
+        await using var cluster = await PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
+        {
+            Nodes = 3,
+            StateMachines = (_, _) => [new RecordingStateMachine()],
+            ExtraConfig = "akka.loglevel = ERROR\nakka.remote.log-remote-lifecycle-events = off\npaxos-actors.learn-interval = 1s",
+        });
+
+        await cluster.CrashAsync(3);
+        for (var i = 0; i < missed; i++)
+        {
+            Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1, $"v{i}", TimeSpan.FromSeconds(10)));
+        }
+
+        var clock = Stopwatch.StartNew();
+        await cluster.RestartAsync(3);
+        var statuses = await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(120), atLeast: missed);
+        output.WriteLine($"node 3 caught up on {missed} instances in {clock.Elapsed.TotalMilliseconds:F0} ms (restart included)");
+        Assert.All(statuses, s => Assert.Equal(missed, s.Executed));
+        Assert.Equal(((RecordingStateMachine)cluster.StateMachines(1)[0]).Log, ((RecordingStateMachine)cluster.StateMachines(3)[0]).Log);
+    }
+}
