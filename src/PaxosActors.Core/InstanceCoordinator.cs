@@ -82,7 +82,7 @@ public sealed class InstanceCoordinator
             return;
         }
 
-        if (m.Instance < 0)
+        if (m.Instance < 0 || !Plausible(m))
         {
             effects.Add(new Dropped(m, "malformed"));
             return;
@@ -119,6 +119,23 @@ public sealed class InstanceCoordinator
                 Hold(m, effects);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Ballots must leave room to count up: a proposal id near long.MaxValue (a corrupt or hostile
+    /// peer) would otherwise wedge every proposer that has to out-bid it.
+    /// </summary>
+    private static bool Plausible(PaxosMessage m)
+    {
+        const long limit = long.MaxValue / 2;
+        return m switch
+        {
+            Prepare p => p.Ballot.ProposalId is > 0 and < limit,
+            Accept a => a.Ballot.ProposalId is > 0 and < limit,
+            PrepareReply r => r.Promised.ProposalId is >= 0 and < limit && r.AcceptedBallot.ProposalId is >= 0 and < limit,
+            AcceptReply r => r.Promised.ProposalId is >= 0 and < limit,
+            _ => true,
+        };
     }
 
     private void Learn(ValueChosen v, List<Effect> effects)

@@ -114,3 +114,17 @@ public sealed class CatchUpTests
         Assert.Empty(new InstanceCoordinator(C, Three, new ProtocolOptions(), 10, 0).Handle(new LearnOffer(10, A)));
     }
 }
+
+public sealed class HostileBallotTests
+{
+    [Theory]
+    [InlineData(long.MaxValue)]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void A_ballot_that_leaves_no_room_to_count_up_is_malformed(long proposalId)
+    {
+        var b = new NodeId(2);
+        var coordinator = new InstanceCoordinator(new NodeId(1), new Membership([new NodeId(1), b, new NodeId(3)]), new ProtocolOptions(), 0, 0);
+        Assert.Equal("malformed", Assert.IsType<Dropped>(Assert.Single(coordinator.Handle(new Prepare(0, b, new Ballot(proposalId, b))))).Reason);
+    }
+}
