@@ -30,6 +30,9 @@ public sealed partial record PaxosSettings
 
     public required TimeSpan LearnInterval { get; init; }
 
+    /// <summary>Chosen instances per second a group serves to lagging nodes.</summary>
+    public required int CatchUpRate { get; init; }
+
     public required string JournalPluginId { get; init; }
 
     public required TimeSpan AcceptorRestartMinBackoff { get; init; }
@@ -105,6 +108,8 @@ public sealed partial record PaxosSettings
         Require(maxValue is >= 1 and <= int.MaxValue, "max-value-size", "must be between 1 byte and 2 GiB");
         var pending = c.GetInt("max-pending-proposals");
         Require(pending >= 1, "max-pending-proposals", "must be >= 1");
+        var catchUpRate = c.GetInt("catch-up-rate");
+        Require(catchUpRate >= 1, "catch-up-rate", "must be >= 1 instance per second");
         var minBackoff = Positive(c, "acceptor.restart-min-backoff");
         var maxBackoff = Positive(c, "acceptor.restart-max-backoff");
         Require(maxBackoff >= minBackoff, "acceptor.restart-max-backoff", "must be >= acceptor.restart-min-backoff");
@@ -119,6 +124,7 @@ public sealed partial record PaxosSettings
             ProposeTimeout = Positive(c, "propose-timeout"),
             MaxPendingProposals = pending,
             LearnInterval = Positive(c, "learn-interval"),
+            CatchUpRate = catchUpRate,
             JournalPluginId = c.GetString("acceptor.journal-plugin-id", string.Empty),
             AcceptorRestartMinBackoff = minBackoff,
             AcceptorRestartMaxBackoff = maxBackoff,

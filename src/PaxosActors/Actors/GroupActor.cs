@@ -110,7 +110,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         }
 
         var learner = new Learner(self, protocol, r.Log);
-        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer)), "learner");
+        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer, _settings.CatchUpRate)), "learner");
         var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)(_settings.LearnInterval.TotalMilliseconds / 5) + 1));
         Timers.StartPeriodicTimer("learn", LearnTick.Instance, _settings.LearnInterval + jitter);
         _acceptorInStep = true;

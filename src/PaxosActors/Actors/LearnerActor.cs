@@ -18,10 +18,14 @@ internal sealed class LearnerActor : UntypedActor
     private readonly PeerRouter _router;
     private readonly IActorRef _proposer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly int _catchUpRate;
     private long _executed;
+    private long _windowStart;
+    private int _servedInWindow;
 
-    public LearnerActor(string group, Learner learner, IReadOnlyDictionary<int, IStateMachine> machines, PeerRouter router, IActorRef proposer)
+    public LearnerActor(string group, Learner learner, IReadOnlyDictionary<int, IStateMachine> machines, PeerRouter router, IActorRef proposer, int catchUpRate)
     {
+        _catchUpRate = catchUpRate;
         _group = group;
         _learner = learner;
         _machines = machines;
@@ -40,6 +44,11 @@ internal sealed class LearnerActor : UntypedActor
     {
         switch (message)
         {
+            case AskForLearn or Prepare or Accept when OverRate(out var wait):
+                // Serving lagging nodes has a budget per second; this request waits for the next.
+                Breakpoints.Count("learner.serve_delayed");
+                Context.System.Scheduler.ScheduleTellOnce(wait, Self, message, Sender);
+                break;
             case InstanceLearned or AskForLearn or Prepare or Accept or ValueChosen:
                 Run(_learner.Handle(message), replaying: false);
                 break;
@@ -66,6 +75,7 @@ internal sealed class LearnerActor : UntypedActor
                     Execute(x, replaying);
                     break;
                 case Send s:
+                    _servedInWindow += s.Message is ValueChosen ? 1 : 0;
                     _router.Send(s);
                     break;
                 case Halt h:
@@ -73,6 +83,19 @@ internal sealed class LearnerActor : UntypedActor
                     break;
             }
         }
+    }
+
+    private bool OverRate(out TimeSpan wait)
+    {
+        var now = Environment.TickCount64;
+        if (now - _windowStart >= 1000)
+        {
+            _windowStart = now;
+            _servedInWindow = 0;
+        }
+
+        wait = TimeSpan.FromMilliseconds(Math.Max(1, 1000 - (now - _windowStart)));
+        return _servedInWindow >= _catchUpRate;
     }
 
     private void Execute(Execute x, bool replaying)

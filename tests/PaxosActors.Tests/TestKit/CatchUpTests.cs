@@ -10,15 +10,17 @@ namespace PaxosActors.Tests.TestKit;
 /// </summary>
 public sealed class CatchUpTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task A_restarted_node_learns_every_instance_it_missed_without_new_proposals()
+    [Theory]
+    [InlineData(100_000)]
+    [InlineData(300)]
+    public async Task A_restarted_node_learns_every_instance_it_missed_without_new_proposals(int catchUpRate)
     {
         var missed = int.TryParse(Environment.GetEnvironmentVariable("PAXOS_CATCHUP_INSTANCES"), out var n) ? n : 1000;
         await using var cluster = await PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
         {
             Nodes = 3,
             StateMachines = (_, _) => [new RecordingStateMachine()],
-            ExtraConfig = "akka.loglevel = ERROR\nakka.remote.log-remote-lifecycle-events = off\npaxos-actors.learn-interval = 1s",
+            ExtraConfig = $"akka.loglevel = ERROR\nakka.remote.log-remote-lifecycle-events = off\npaxos-actors.learn-interval = 1s\npaxos-actors.catch-up-rate = {catchUpRate}",
         });
 
         await cluster.CrashAsync(3);
@@ -30,7 +32,7 @@ public sealed class CatchUpTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         await cluster.RestartAsync(3);
         var statuses = await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(120), atLeast: missed);
-        output.WriteLine($"node 3 caught up on {missed} instances in {clock.Elapsed.TotalMilliseconds:F0} ms (restart included)");
+        output.WriteLine($"node 3 caught up on {missed} instances in {clock.Elapsed.TotalMilliseconds:F0} ms (restart included), serving at most {catchUpRate}/s per node");
         Assert.All(statuses, s => Assert.Equal(missed, s.Executed));
         Assert.Equal(((RecordingStateMachine)cluster.StateMachines(1)[0]).Log, ((RecordingStateMachine)cluster.StateMachines(3)[0]).Log);
     }
