@@ -10,9 +10,7 @@ public sealed class Learner
     private readonly ProtocolOptions _options;
     private readonly List<LogEntry> _log = [];
 
-    /// <param name="self"></param>
-
-    /// <param name="options"></param>    /// <param name="recovered">The chosen log read back after a restart, from instance 0, in order.</param>
+    /// <param name="recovered">The chosen log read back after a restart, from instance 0, in order.</param>
     public Learner(NodeId self, ProtocolOptions options, IEnumerable<InstanceChosen> recovered)
     {
         _self = self;

@@ -31,13 +31,7 @@ public sealed class Proposer
     private long _timerGeneration;
     private long _ownValueSentAt = -1;
 
-    /// <param name="self"></param>
-
-    /// <param name="members"></param>
-    /// <param name="options"></param>
-    /// <param name="random"></param>
-    /// <param name="instance"></param>
-    /// <param name="previousChecksum"></param>    /// <param name="startAbove">
+    /// <param name="startAbove">
     /// The proposal id of this node's own recovered promise: every ballot this proposer makes
     /// is above it, so a restarted node never reuses a ballot it may have sent before.
     /// </param>
