@@ -25,6 +25,13 @@ public sealed record StartTimer(TimeSpan Delay, long Generation) : Effect;
 /// <summary>Hand a coordinator decision to one of the node's roles.</summary>
 public sealed record Deliver(Role To, object Input) : Effect;
 
+/// <summary>
+/// Read the chosen instances [<see cref="From"/>, <see cref="Until"/>) back from durable storage
+/// and send each to <see cref="To"/> as a <see cref="ValueChosen"/>, then a
+/// <see cref="LearnOffer"/> of <see cref="Offer"/>: they are older than the learner keeps in memory.
+/// </summary>
+public sealed record ServeFromStorage(NodeId To, long From, long Until, long Offer) : Effect;
+
 /// <summary>Run the state machines on a chosen instance (learned strictly in order).</summary>
 public sealed record Execute(long Instance, byte[] Value) : Effect;
 

@@ -2,13 +2,16 @@ namespace PaxosActors.Core;
 
 /// <summary>
 /// The learner role: keeps the chosen log, hands each newly chosen instance to the state
-/// machines in order, and serves nodes that lag (PhxPaxos's learner sender).
+/// machines in order, and serves nodes that lag (PhxPaxos's learner sender). Only the last
+/// <see cref="ProtocolOptions.LogWindow"/> instances stay in memory; older ones are served from
+/// durable storage.
 /// </summary>
 public sealed class Learner
 {
     private readonly NodeId _self;
     private readonly ProtocolOptions _options;
     private readonly List<LogEntry> _log = [];
+    private long _firstInMemory;
 
     /// <param name="recovered">The chosen log read back after a restart, from instance 0, in order.</param>
     public Learner(NodeId self, ProtocolOptions options, IEnumerable<InstanceChosen> recovered)
@@ -23,19 +26,31 @@ public sealed class Learner
             }
 
             _log.Add(new LogEntry(c.Value, c.Checksum));
+            LastChecksum = c.Checksum;
         }
     }
 
     /// <summary>The first instance this node has not learned.</summary>
-    public long NextInstance => _log.Count;
+    public long NextInstance => _firstInMemory + _log.Count;
 
-    public ulong LastChecksum => _log.Count == 0 ? Checksum.Initial : _log[^1].Checksum;
+    public ulong LastChecksum { get; private set; } = Checksum.Initial;
 
-    /// <summary>The chosen log so far (instance = index).</summary>
-    public IReadOnlyList<LogEntry> Log => _log;
+    /// <summary>The first instance still held in memory.</summary>
+    public long FirstInMemory => _firstInMemory;
 
-    /// <summary>Effects that replay the recovered log into fresh state machines, in order.</summary>
-    public IEnumerable<Effect> Replay() => _log.Select((e, i) => (Effect)new Execute(i, e.Value));
+    /// <summary>The chosen instances held in memory, from <see cref="FirstInMemory"/> on.</summary>
+    public IReadOnlyList<LogEntry> InMemory => _log;
+
+    /// <summary>
+    /// Effects that replay the recovered log into fresh state machines, in order; after it only
+    /// the window stays in memory.
+    /// </summary>
+    public IReadOnlyList<Effect> Replay()
+    {
+        var effects = _log.Select((e, i) => (Effect)new Execute(_firstInMemory + i, e.Value)).ToList();
+        Trim();
+        return effects;
+    }
 
     public IReadOnlyList<Effect> Handle(object input) => input switch
     {
@@ -48,34 +63,47 @@ public sealed class Learner
 
     private IReadOnlyList<Effect> OnLearned(InstanceLearned l)
     {
-        if (l.Instance != _log.Count)
+        if (l.Instance != NextInstance)
         {
-            throw new InvalidOperationException($"Learned instance {l.Instance} out of order; next is {_log.Count}.");
+            throw new InvalidOperationException($"Learned instance {l.Instance} out of order; next is {NextInstance}.");
         }
 
         _log.Add(new LogEntry(l.Value, l.Checksum));
+        LastChecksum = l.Checksum;
+        if (_log.Count >= 2L * _options.LogWindow)
+        {
+            Trim();
+        }
+
         return [new Execute(l.Instance, l.Value)];
     }
 
     private IReadOnlyList<Effect> Serve(NodeId to, long from)
     {
-        if (to == _self || from < 0 || from >= _log.Count)
+        if (to == _self || from < 0 || from >= NextInstance)
         {
             return [];
         }
 
+        if (from < _firstInMemory)
+        {
+            Breakpoints.Count("learner.serve_from_storage");
+            return [new ServeFromStorage(to, from, Math.Min(_firstInMemory, from + _options.CatchUpBatch), NextInstance)];
+        }
+
         Breakpoints.Count("learner.serve");
-        var until = Math.Min(_log.Count, from + _options.CatchUpBatch);
+        var until = Math.Min(NextInstance, from + _options.CatchUpBatch);
         var effects = new List<Effect>((int)(until - from));
         for (var i = from; i < until; i++)
         {
-            effects.Add(new Send(to, new ValueChosen(i, _self, _log[(int)i].Value, _log[(int)i].Checksum)));
+            var entry = _log[(int)(i - _firstInMemory)];
+            effects.Add(new Send(to, new ValueChosen(i, _self, entry.Value, entry.Checksum)));
         }
 
-        if (until < _log.Count)
+        if (until < NextInstance)
         {
             // More to come: tell the node how far this one goes; its next ask acknowledges the batch.
-            effects.Add(new Send(to, new LearnOffer(_log.Count, _self)));
+            effects.Add(new Send(to, new LearnOffer(NextInstance, _self)));
         }
 
         return effects;
@@ -83,13 +111,30 @@ public sealed class Learner
 
     private IReadOnlyList<Effect> CheckOld(ValueChosen v)
     {
-        if (v.Instance < 0 || v.Instance >= _log.Count || _log[(int)v.Instance].Checksum == v.Checksum)
+        // Only what is still in memory is compared; the chain carries any older divergence forward.
+        if (v.Instance < _firstInMemory || v.Instance >= NextInstance)
+        {
+            return [];
+        }
+
+        var mine = _log[(int)(v.Instance - _firstInMemory)].Checksum;
+        if (mine == v.Checksum)
         {
             return [];
         }
 
         Breakpoints.Count("learner.checksum_mismatch");
-        return [new Halt($"Instance {v.Instance} diverged: node {v.From} has checksum {v.Checksum:x16}, this node {_log[(int)v.Instance].Checksum:x16}.")];
+        return [new Halt($"Instance {v.Instance} diverged: node {v.From} has checksum {v.Checksum:x16}, this node {mine:x16}.")];
+    }
+
+    private void Trim()
+    {
+        var drop = _log.Count - _options.LogWindow;
+        if (drop > 0)
+        {
+            _log.RemoveRange(0, drop);
+            _firstInMemory += drop;
+        }
     }
 }
 

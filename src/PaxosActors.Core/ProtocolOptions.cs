@@ -27,6 +27,12 @@ public sealed record ProtocolOptions
     /// <summary>How many chosen instances one answer to a lagging node carries.</summary>
     public int CatchUpBatch { get; init; } = 256;
 
+    /// <summary>
+    /// Chosen instances the learner keeps in memory to serve lagging nodes; older ones are read
+    /// back from durable storage (<see cref="ServeFromStorage"/>). Unlimited by default.
+    /// </summary>
+    public int LogWindow { get; init; } = int.MaxValue;
+
     public DeliberateBugs Bugs { get; init; } = DeliberateBugs.None;
 
     public void Validate()
@@ -46,9 +52,9 @@ public sealed record ProtocolOptions
             throw new ArgumentException("Back-off needs 0 <= min < max.");
         }
 
-        if (MaxConflictRetries < 0 || FutureQueueLimit < 1 || CatchUpBatch < 1)
+        if (MaxConflictRetries < 0 || FutureQueueLimit < 1 || CatchUpBatch < 1 || LogWindow < CatchUpBatch)
         {
-            throw new ArgumentException("Retry, queue and batch limits must be positive.");
+            throw new ArgumentException("Retry, queue and batch limits must be positive, and the log window at least one batch.");
         }
     }
 }

@@ -94,6 +94,7 @@ public sealed partial record PaxosSettings
             MaxConflictRetries = c.GetInt("proposer.max-conflict-retries"),
             FutureQueueLimit = c.GetInt("future-queue-limit"),
             CatchUpBatch = c.GetInt("catch-up-batch"),
+            LogWindow = c.GetInt("log-memory-window"),
         };
         try
         {
@@ -101,7 +102,7 @@ public sealed partial record PaxosSettings
         }
         catch (ArgumentException e)
         {
-            throw new ConfigurationException($"{Section}.proposer / future-queue-limit / catch-up-batch: {e.Message}");
+            throw new ConfigurationException($"{Section}.proposer / future-queue-limit / catch-up-batch / log-memory-window: {e.Message}");
         }
 
         var maxValue = c.GetByteSize("max-value-size") ?? 0;

@@ -128,3 +128,29 @@ public sealed class HostileBallotTests
         Assert.Equal("malformed", Assert.IsType<Dropped>(Assert.Single(coordinator.Handle(new Prepare(0, b, new Ballot(proposalId, b))))).Reason);
     }
 }
+
+public sealed class LearnerWindowTests
+{
+    private static readonly NodeId A = new(1), B = new(2);
+
+    [Fact]
+    public void Instances_older_than_the_window_are_served_from_storage_and_newer_from_memory()
+    {
+        var options = new ProtocolOptions { CatchUpBatch = 4, LogWindow = 4 };
+        var learner = new Learner(A, options, []);
+        var checksum = Checksum.Initial;
+        for (var i = 0; i < 10; i++)
+        {
+            checksum = Checksum.Next(checksum, [(byte)i]);
+            learner.Handle(new InstanceLearned(i, [(byte)i], checksum));
+        }
+
+        Assert.True(learner.FirstInMemory > 0);
+        Assert.Equal(10, learner.NextInstance);
+        Assert.Equal(checksum, learner.LastChecksum);
+        var old = Assert.IsType<ServeFromStorage>(Assert.Single(learner.Handle(new AskForLearn(0, B))));
+        Assert.Equal(new ServeFromStorage(B, 0, Math.Min(learner.FirstInMemory, 4), 10), old);
+        var recent = learner.Handle(new AskForLearn(learner.FirstInMemory, B)).OfType<Send>().Select(s => s.Message).OfType<ValueChosen>();
+        Assert.Equal(learner.FirstInMemory, recent.First().Instance);
+    }
+}

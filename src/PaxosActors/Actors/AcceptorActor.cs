@@ -1,6 +1,11 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
 using PaxosActors.Core;
 using Dropped = PaxosActors.Core.Dropped;
 
@@ -22,6 +27,11 @@ internal sealed class AcceptorActor : UntypedPersistentActor
     private List<AcceptorEvent>? _recovering = [];
     private Acceptor? _acceptor;
 
+    // Where each chosen instance sits in the journal (instance = index), to read it back for a
+    // lagging node once the learner no longer holds it in memory.
+    private readonly List<long> _chosenAt = [];
+    private SqlReadJournal? _readJournal;
+
     public AcceptorActor(string persistenceId, NodeId self, PeerRouter router, IActorRef group, string journalPluginId)
     {
         PersistenceId = persistenceId;
@@ -42,6 +52,11 @@ internal sealed class AcceptorActor : UntypedPersistentActor
         {
             case AcceptorEvent e:
                 _recovering!.Add(e);
+                if (e is InstanceChosen chosen && chosen.Instance == _chosenAt.Count)
+                {
+                    _chosenAt.Add(LastSequenceNr);
+                }
+
                 break;
             case RecoveryCompleted:
                 var events = _recovering!;
@@ -58,8 +73,9 @@ internal sealed class AcceptorActor : UntypedPersistentActor
                 }
 
                 _acceptor = new Acceptor(_self, state);
-                _log.Info("Acceptor {0} recovered: instance {1}, promise {2}, {3} chosen", PersistenceId, state.Instance, state.Promised, log.Count);
-                _group.Tell(new AcceptorRecovered(state, log));
+                _readJournal = OpenReadJournal();
+                _log.Info("Acceptor {0} recovered: instance {1}, promise {2}, {3} chosen; reads back from the journal: {4}", PersistenceId, state.Instance, state.Promised, log.Count, _readJournal is not null);
+                _group.Tell(new AcceptorRecovered(state, log, _readJournal is not null));
                 break;
         }
     }
@@ -70,6 +86,16 @@ internal sealed class AcceptorActor : UntypedPersistentActor
         {
             case Prepare or Accept or InstanceLearned:
                 Run(_acceptor!.Handle(message));
+                break;
+            case ServeFromStorage read:
+                ReadBack(read);
+                break;
+            case StorageRead done:
+                SendRead(done);
+                break;
+            case Status.Failure f:
+                Breakpoints.Count("acceptor.read_back_failed");
+                _log.Warning("Acceptor {0} could not read chosen instances back: {1}", PersistenceId, f.Cause.Message);
                 break;
             default:
                 Breakpoints.Count("acceptor.unexpected_message");
@@ -97,7 +123,15 @@ internal sealed class AcceptorActor : UntypedPersistentActor
                 case PersistThenSend p:
                     // One input yields at most one write; batching happens across inputs in the journal.
 #pragma warning disable AK1006
-                    PersistAsync(p.Event, _ => Reply(p));
+                    PersistAsync(p.Event, e =>
+                    {
+                        if (e is InstanceChosen c && c.Instance == _chosenAt.Count)
+                        {
+                            _chosenAt.Add(LastSequenceNr);
+                        }
+
+                        Reply(p);
+                    });
 #pragma warning restore AK1006
                     break;
                 case Send s:
@@ -110,6 +144,50 @@ internal sealed class AcceptorActor : UntypedPersistentActor
                     Breakpoints.Count("dropped." + d.Reason);
                     break;
             }
+        }
+    }
+
+    private SqlReadJournal? OpenReadJournal()
+    {
+        var config = Context.System.Settings.Config;
+        var plugin = string.IsNullOrEmpty(JournalPluginId) ? config.GetString("akka.persistence.journal.plugin", string.Empty) : JournalPluginId;
+        if (plugin != SqlPersistence.JournalConfigPath || string.IsNullOrEmpty(config.GetString("akka.persistence.query.journal.sql.connection-string", string.Empty)))
+        {
+            return null;
+        }
+
+        return PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+    }
+
+    private void ReadBack(ServeFromStorage read)
+    {
+        var until = Math.Min(read.Until, _chosenAt.Count);
+        if (_readJournal is null || read.From < 0 || read.From >= until)
+        {
+            return;
+        }
+
+        Breakpoints.Count("acceptor.read_back");
+        _readJournal.CurrentEventsByPersistenceId(PersistenceId, _chosenAt[(int)read.From], _chosenAt[(int)until - 1])
+            .RunWith(Sink.Seq<EventEnvelope>(), Context.Materializer())
+            .PipeTo(Self, success: events => new StorageRead(read with { Until = until }, events));
+    }
+
+    private void SendRead(StorageRead done)
+    {
+        var next = done.Request.From;
+        foreach (var e in done.Events)
+        {
+            if (e.Event is InstanceChosen c && c.Instance == next && next < done.Request.Until)
+            {
+                _router.Send(new Send(done.Request.To, new ValueChosen(c.Instance, _self, c.Value, c.Checksum)));
+                next++;
+            }
+        }
+
+        if (next < done.Request.Offer)
+        {
+            _router.Send(new Send(done.Request.To, new LearnOffer(done.Request.Offer, _self)));
         }
     }
 

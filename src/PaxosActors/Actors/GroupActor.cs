@@ -99,7 +99,8 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         }
 
         var self = _settings.NodeId;
-        var protocol = _settings.Protocol;
+        // Without a journal to read instances back from, the learner keeps the whole log in memory.
+        var protocol = r.CanReadBack ? _settings.Protocol : _settings.Protocol with { LogWindow = int.MaxValue };
         _coordinator = new InstanceCoordinator(self, _members, protocol, r.State.Instance, r.State.PreviousChecksum);
         var proposer = new Proposer(self, _members, protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
         var machineIds = _machines.Keys.ToHashSet();
@@ -110,7 +111,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         }
 
         var learner = new Learner(self, protocol, r.Log);
-        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer, _settings.CatchUpRate)), "learner");
+        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer, _acceptor, _settings.CatchUpRate)), "learner");
         var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)(_settings.LearnInterval.TotalMilliseconds / 5) + 1));
         Timers.StartPeriodicTimer("learn", LearnTick.Instance, _settings.LearnInterval + jitter);
         _acceptorInStep = true;

@@ -3,8 +3,14 @@ using PaxosActors.Core;
 
 namespace PaxosActors.Actors;
 
-/// <summary>The acceptor finished reading its journal: its state and the chosen log, from instance 0.</summary>
-internal sealed record AcceptorRecovered(AcceptorState State, IReadOnlyList<InstanceChosen> Log);
+/// <summary>
+/// The acceptor finished reading its journal: its state and the chosen log, from instance 0, and
+/// whether it can read chosen instances back from the journal later (a queryable SQL journal).
+/// </summary>
+internal sealed record AcceptorRecovered(AcceptorState State, IReadOnlyList<InstanceChosen> Log, bool CanReadBack = false);
+
+/// <summary>Chosen instances read back from the journal for a <see cref="ServeFromStorage"/>.</summary>
+internal sealed record StorageRead(ServeFromStorage Request, IReadOnlyList<Akka.Persistence.Query.EventEnvelope> Events);
 
 /// <summary>The proposer's round timer fired.</summary>
 internal sealed record RoundTimer(long Generation);

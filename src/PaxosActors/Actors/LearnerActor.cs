@@ -17,14 +17,16 @@ internal sealed class LearnerActor : UntypedActor
     private readonly IReadOnlyDictionary<int, IStateMachine> _machines;
     private readonly PeerRouter _router;
     private readonly IActorRef _proposer;
+    private readonly IActorRef _acceptor;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly int _catchUpRate;
     private long _executed;
     private long _windowStart;
     private int _servedInWindow;
 
-    public LearnerActor(string group, Learner learner, IReadOnlyDictionary<int, IStateMachine> machines, PeerRouter router, IActorRef proposer, int catchUpRate)
+    public LearnerActor(string group, Learner learner, IReadOnlyDictionary<int, IStateMachine> machines, PeerRouter router, IActorRef proposer, IActorRef acceptor, int catchUpRate)
     {
+        _acceptor = acceptor;
         _catchUpRate = catchUpRate;
         _group = group;
         _learner = learner;
@@ -35,7 +37,7 @@ internal sealed class LearnerActor : UntypedActor
 
     protected override void PreStart()
     {
-        var replay = _learner.Replay().ToList();
+        var replay = _learner.Replay();
         Run(replay, replaying: true);
         _log.Info("Group {0}: replayed {1} chosen instances into the state machines", _group, replay.Count);
     }
@@ -52,8 +54,12 @@ internal sealed class LearnerActor : UntypedActor
             case InstanceLearned or AskForLearn or Prepare or Accept or ValueChosen:
                 Run(_learner.Handle(message), replaying: false);
                 break;
+            case ReadLog r when r.From < _learner.FirstInMemory:
+                // The acceptor lost more than the window holds: its log cannot be rebuilt here.
+                Context.Parent.Tell(new HaltGroup($"The acceptor restarted at instance {r.From}, before the learner's memory window ({_learner.FirstInMemory}); restart the node."));
+                break;
             case ReadLog r:
-                var entries = _learner.Log.Skip((int)Math.Min(r.From, _learner.Log.Count)).ToList();
+                var entries = _learner.InMemory.Skip((int)Math.Min(r.From - _learner.FirstInMemory, _learner.InMemory.Count)).ToList();
                 Sender.Tell(new LogEntries(r.From, entries));
                 break;
             case StatusRequest s:
@@ -77,6 +83,11 @@ internal sealed class LearnerActor : UntypedActor
                 case Send s:
                     _servedInWindow += s.Message is ValueChosen ? 1 : 0;
                     _router.Send(s);
+                    break;
+                case ServeFromStorage read:
+                    // The acceptor owns the journal and knows where each chosen instance is in it.
+                    _servedInWindow += (int)(read.Until - read.From);
+                    _acceptor.Tell(read);
                     break;
                 case Halt h:
                     Context.Parent.Tell(new HaltGroup(h.Reason));

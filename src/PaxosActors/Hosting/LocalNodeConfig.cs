@@ -41,6 +41,8 @@ public static class LocalNodeConfig
                   plugin = "akka.persistence.snapshot-store.sql"
                   sql { connection-string = "{{connection}}", provider-name = "SQLite.MS" }
                 }
+                # The read journal on the same file serves old chosen instances to lagging nodes.
+                query.journal.sql { connection-string = "{{connection}}", provider-name = "SQLite.MS" }
               }
             }
             paxos-actors {

@@ -31,10 +31,10 @@ public sealed class BallotEqualityScenarioTests
         Assert.DoesNotContain(sim.InFlight, m => m.From == A && m.Message is Accept { Instance: 1 });
 
         sim.DeliverAllWhere(m => m.To == E || m.From == E);
-        Assert.Equal("c", Encoding.UTF8.GetString(sim.Nodes[E].Learner.Log[0].Value));
+        Assert.Equal("c", Encoding.UTF8.GetString(sim.Nodes[E].Executed[0]));
         sim.DeliverAllWhere(_ => true);
         sim.CheckLogs();
-        Assert.All(sim.Nodes.Values, n => Assert.Equal("c", Encoding.UTF8.GetString(n.Learner.Log[0].Value)));
+        Assert.All(sim.Nodes.Values, n => Assert.Equal("c", Encoding.UTF8.GetString(n.Executed[0])));
         Assert.Equal("a", sim.Chosen[1].Value);
     }
 

@@ -68,18 +68,27 @@ internal sealed partial class Simulation
     {
         foreach (var n in Nodes.Values)
         {
-            var log = n.Learner.Log;
-            for (var i = 0; i < log.Count; i++)
+            for (var i = 0; i < n.Executed.Count; i++)
             {
-                if (!_chosen.TryGetValue(i, out var c) || c.Value != Encoding.UTF8.GetString(log[i].Value) || c.Checksum != log[i].Checksum)
+                if (!_chosen.TryGetValue(i, out var c) || c.Value != Encoding.UTF8.GetString(n.Executed[i]))
                 {
                     Fail($"invariant 1: node {n.Id}'s log differs from the chosen one at {i}");
                 }
             }
 
-            if (n.Up && n.Executed.Count != log.Count)
+            var memory = n.Learner.InMemory;
+            for (var i = 0; i < memory.Count; i++)
             {
-                Fail($"invariant 3: node {n.Id} executed {n.Executed.Count} instances of {log.Count} learned");
+                var instance = n.Learner.FirstInMemory + i;
+                if (_chosen[instance].Checksum != memory[i].Checksum)
+                {
+                    Fail($"invariant 6: node {n.Id}'s checksum differs from the chosen one at {instance}");
+                }
+            }
+
+            if (n.Up && n.Executed.Count != n.Learner.NextInstance)
+            {
+                Fail($"invariant 3: node {n.Id} executed {n.Executed.Count} instances of {n.Learner.NextInstance} learned");
             }
         }
     }
@@ -89,7 +98,7 @@ internal sealed partial class Simulation
     {
         foreach (var n in Nodes.Values)
         {
-            var log = n.Learner.Log.Select(e => Encoding.UTF8.GetString(e.Value)).ToHashSet();
+            var log = n.Executed.Select(e => Encoding.UTF8.GetString(e)).ToHashSet();
             var lost = _acknowledged.FirstOrDefault(v => !log.Contains(v));
             if (lost is not null)
             {

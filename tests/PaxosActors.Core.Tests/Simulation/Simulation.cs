@@ -116,7 +116,7 @@ internal sealed partial class Simulation
         }
 
         _livePromise[id] = n.Recovered.Promised;
-        Run(n, n.Learner.Replay().ToList());
+        Run(n, n.Learner.Replay());
         if (!Manual)
         {
             ScheduleLearnTick(n);
@@ -190,6 +190,9 @@ internal sealed partial class Simulation
                 case Deliver d:
                     Dispatch(n, d);
                     break;
+                case ServeFromStorage read:
+                    ServeFromDisk(n, read);
+                    break;
                 case Execute x:
                     if (x.Instance != n.Executed.Count)
                     {
@@ -245,6 +248,29 @@ internal sealed partial class Simulation
             case Role.Proposer:
                 Run(n, n.Proposer.Handle(d.Input));
                 break;
+        }
+    }
+
+    /// <summary>What a node serves from its disk: the durable chosen values it holds, in order.</summary>
+    private void ServeFromDisk(SimNode n, ServeFromStorage read)
+    {
+        Count("served_from_disk");
+        var durable = n.Durable.OfType<InstanceChosen>().Where(c => c.Instance >= read.From && c.Instance < read.Until).GroupBy(c => c.Instance).Select(g => g.First()).OrderBy(c => c.Instance);
+        var next = read.From;
+        foreach (var c in durable)
+        {
+            if (c.Instance != next)
+            {
+                break;
+            }
+
+            Transmit(n, new Send(read.To, new ValueChosen(c.Instance, n.Id, c.Value, c.Checksum)));
+            next++;
+        }
+
+        if (next < read.Offer)
+        {
+            Transmit(n, new Send(read.To, new LearnOffer(read.Offer, n.Id)));
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Serialization;
@@ -67,56 +66,5 @@ public sealed class HostileWireTests(ITestOutputHelper output)
         public override byte[] ToBinary(object obj) => ((Raw)obj).Bytes;
 
         public override object FromBinary(byte[] bytes, string manifest) => throw new NotSupportedException("send only");
-    }
-
-    /// <summary>Listens to PaxosActors' counters (process-wide, so it waits for at least what it expects).</summary>
-    private sealed class CounterProbe : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly Dictionary<string, long> _counts;
-
-        public CounterProbe(params string[] names)
-        {
-            _counts = names.ToDictionary(n => n, _ => 0L);
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == Breakpoints.MeterName && _counts.ContainsKey(instrument.Name))
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
-            {
-                lock (_counts)
-                {
-                    _counts[instrument.Name] += value;
-                }
-            });
-            _listener.Start();
-        }
-
-        public Dictionary<string, long> Snapshot()
-        {
-            lock (_counts)
-            {
-                return new Dictionary<string, long>(_counts);
-            }
-        }
-
-        public async Task WaitAsync(Func<Dictionary<string, long>, bool> done, TimeSpan ceiling)
-        {
-            var deadline = DateTime.UtcNow + ceiling;
-            while (!done(Snapshot()))
-            {
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException("Counters did not reach the expected values: " + string.Join(", ", Snapshot().Select(c => $"{c.Key}={c.Value}")));
-                }
-
-                await Task.Delay(50);
-            }
-        }
-
-        public void Dispose() => _listener.Dispose();
     }
 }

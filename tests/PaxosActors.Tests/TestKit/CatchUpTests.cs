@@ -37,3 +37,32 @@ public sealed class CatchUpTests(ITestOutputHelper output)
         Assert.Equal(((RecordingStateMachine)cluster.StateMachines(1)[0]).Log, ((RecordingStateMachine)cluster.StateMachines(3)[0]).Log);
     }
 }
+
+/// <summary>Instances older than a member's memory window are read back from its SQLite journal.</summary>
+public sealed class CatchUpFromJournalTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_node_far_behind_is_served_from_the_journal_beyond_the_memory_window()
+    {
+        using var counters = new CounterProbe("paxos.acceptor.read_back", "paxos.learner.serve_from_storage");
+        await using var cluster = await PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
+        {
+            Nodes = 3,
+            StateMachines = (_, _) => [new RecordingStateMachine()],
+            ExtraConfig = "akka.loglevel = ERROR\npaxos-actors.learn-interval = 1s\npaxos-actors.catch-up-batch = 50\npaxos-actors.log-memory-window = 100",
+        });
+
+        await cluster.CrashAsync(3);
+        for (var i = 0; i < 600; i++)
+        {
+            Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1, $"v{i}", TimeSpan.FromSeconds(10)));
+        }
+
+        await cluster.RestartAsync(3);
+        await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(60), atLeast: 600);
+        Assert.Equal(((RecordingStateMachine)cluster.StateMachines(1)[0]).Log, ((RecordingStateMachine)cluster.StateMachines(3)[0]).Log);
+        var read = counters.Snapshot();
+        output.WriteLine(string.Join(", ", read.Select(c => $"{c.Key}={c.Value}")));
+        Assert.True(read["paxos.acceptor.read_back"] > 0, "nothing was read back from a journal");
+    }
+}
