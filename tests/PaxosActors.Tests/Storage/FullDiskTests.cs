@@ -30,22 +30,10 @@ public sealed class FullDiskTests(ITestOutputHelper output) : IDisposable
 
             var filler = Path.Combine(_mount, "filler");
             Fill(filler);
-            var during = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => cluster.ProposeAsync(1 + (i % 3), $"during{i}", TimeSpan.FromSeconds(10))));
-            output.WriteLine(string.Join(", ", during.Select(r => r is ProposeFailed f ? $"{f.Reason}{(f.OutcomeUnknown ? "?" : string.Empty)}" : "OK")));
-            Assert.All(during, r => Assert.IsType<ProposeFailed>(r));
+            var during = await StorageOutage.ProposeWhileOutAsync(cluster, output);
 
             File.Delete(filler);
-            object after = new ProposeFailed(ProposeFailureReason.Timeout, "not yet");
-            for (var attempt = 0; attempt < 15 && after is not ProposeResult; attempt++)
-            {
-                after = await cluster.ProposeAsync(1, $"after{attempt}", TimeSpan.FromSeconds(10));
-            }
-
-            Assert.IsType<ProposeResult>(after);
-            await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(30));
-            var logs = cluster.Running.Select(n => ((RecordingStateMachine)cluster.StateMachines(n)[0]).Log.Select(e => e.Command).ToList()).ToList();
-            Assert.All(logs, log => Assert.Equal(logs[0], log));
-            Assert.Equal("before", logs[0][0]);
+            await StorageOutage.AssertRecoveredAsync(cluster, during);
         }
     }
 

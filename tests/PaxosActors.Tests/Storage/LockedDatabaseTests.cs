@@ -34,9 +34,7 @@ public sealed class LockedDatabaseTests(ITestOutputHelper output)
             locks.Add(connection);
         }
 
-        var during = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => cluster.ProposeAsync(1 + (i % 3), $"during{i}", TimeSpan.FromSeconds(10))));
-        output.WriteLine(string.Join(", ", during.Select(r => r is ProposeFailed f ? $"{f.Reason}{(f.OutcomeUnknown ? "?" : string.Empty)}" : "OK")));
-        Assert.All(during, r => Assert.IsType<ProposeFailed>(r));
+        var during = await StorageOutage.ProposeWhileOutAsync(cluster, output);
 
         foreach (var connection in locks)
         {
@@ -46,17 +44,6 @@ public sealed class LockedDatabaseTests(ITestOutputHelper output)
             connection.Dispose();
         }
 
-        object after = new ProposeFailed(ProposeFailureReason.Timeout, "not yet");
-        for (var attempt = 0; attempt < 10 && after is not ProposeResult; attempt++)
-        {
-            after = await cluster.ProposeAsync(1, $"after{attempt}", TimeSpan.FromSeconds(10));
-        }
-
-        Assert.IsType<ProposeResult>(after);
-        await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(30));
-        var logs = cluster.Running.Select(n => ((RecordingStateMachine)cluster.StateMachines(n)[0]).Log.Select(e => e.Command).ToList()).ToList();
-        Assert.All(logs, log => Assert.Equal(logs[0], log));
-        Assert.Equal("before", logs[0][0]);
-        Assert.All(during.Zip(Enumerable.Range(0, 10)).Where(x => x.Item1 is ProposeFailed { OutcomeUnknown: false }), x => Assert.DoesNotContain($"during{x.Item2}", logs[0]));
+        await StorageOutage.AssertRecoveredAsync(cluster, during);
     }
 }
