@@ -63,10 +63,13 @@ internal static class DemoCommand
 
         var same = statuses.All(s => s.LastChecksum == statuses[0].LastChecksum && s.Executed == statuses[0].Executed)
             && nodes.All(n => n.Machine.Digest == nodes[0].Machine.Digest && n.Machine.Count == nodes[0].Machine.Count);
-        output.WriteLine(same
+        var verdict = same
             ? $"\nAll three nodes executed the same log: {nodes[0].Machine.Count} commands in {statuses[0].Executed} instances. ({total.Elapsed.TotalSeconds:F1} s)"
-            : "\nThe logs DIFFER.");
+            : "\nThe logs DIFFER.";
+
+        // Stop first, so whatever the nodes log while they part comes before the verdict.
         await Task.WhenAll(nodes.Select(n => n.StopAsync()));
+        output.WriteLine(verdict);
         return same ? 0 : 1;
     }
 
