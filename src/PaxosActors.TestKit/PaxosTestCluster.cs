@@ -48,6 +48,13 @@ public sealed class PaxosTestCluster : IAsyncDisposable
 
     public ActorSystem System(int node) => Node(node).System;
 
+    /// <summary>The TCP port of <paramref name="node"/> on 127.0.0.1 (it keeps it across restarts).</summary>
+    public int Port(int node) => _ports[node];
+
+    /// <summary>The state machine of type <typeparamref name="T"/> the node's group runs in this life of the node.</summary>
+    public T StateMachine<T>(int node, string? group = null)
+        where T : IStateMachine => StateMachines(node, group).OfType<T>().Single();
+
     /// <summary>The GroupActor of <paramref name="group"/> on <paramref name="node"/>.</summary>
     public IActorRef Group(int node, string? group = null) => Node(node).Groups[group ?? _options.Groups[0]];
 

@@ -104,10 +104,9 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         _coordinator = new InstanceCoordinator(self, _members, protocol, r.State.Instance, r.State.PreviousChecksum);
         var proposer = new Proposer(self, _members, protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
         var machineIds = _machines.Keys.ToHashSet();
-        var session = Random.Shared.NextInt64();
         if (IsMember)
         {
-            _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings, proposer, _router, machineIds, session)), "proposer");
+            _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings, proposer, _router, machineIds)), "proposer");
         }
 
         var learner = new Learner(self, protocol, r.Log);

@@ -29,13 +29,16 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     private long _nextSequence;
     private string? _halted;
 
-    public ProposerActor(PaxosSettings settings, Proposer proposer, PeerRouter router, IReadOnlySet<int> machines, long session)
+    public ProposerActor(PaxosSettings settings, Proposer proposer, PeerRouter router, IReadOnlySet<int> machines)
     {
         _settings = settings;
         _proposer = proposer;
         _router = router;
         _machines = machines;
-        Session = session;
+
+        // New for every incarnation of this actor, restarts included: results of commands from an
+        // earlier incarnation (whose callers it no longer knows) never reach a caller of this one.
+        Session = Random.Shared.NextInt64();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

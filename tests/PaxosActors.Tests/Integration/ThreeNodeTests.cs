@@ -1,4 +1,5 @@
 using Akka.Actor;
+using PaxosActors.TestKit;
 using Xunit.Abstractions;
 
 namespace PaxosActors.Tests.Integration;
@@ -9,13 +10,12 @@ public sealed class ThreeNodeTests(ITestOutputHelper output)
     [Fact]
     public async Task A_thousand_concurrent_proposals_from_all_nodes_all_get_an_answer_and_every_node_runs_the_same_log()
     {
-        await using var cluster = new LocalCluster(3);
-        await cluster.StartAllAsync();
+        await using var cluster = await StartAsync();
 
         var asks = Enumerable.Range(0, 1000).Select(i =>
         {
             var node = (i % 3) + 1;
-            return cluster.Groups[node].Ask<object>(new Propose($"v{i}"), TimeSpan.FromSeconds(60));
+            return cluster.Group(node).Ask<object>(new Propose($"v{i}"), TimeSpan.FromSeconds(60));
         }).ToList();
         var replies = await Task.WhenAll(asks);
 
@@ -26,8 +26,8 @@ public sealed class ThreeNodeTests(ITestOutputHelper output)
         Assert.All(failed, f => Assert.Contains(f.Reason, new[] { ProposeFailureReason.Conflict, ProposeFailureReason.Timeout }));
         Assert.True(ok.Count > 900, $"only {ok.Count} of 1000 succeeded");
 
-        var statuses = await cluster.ConvergeAsync(ok.Select(r => r.InstanceId).Max() + 1, TimeSpan.FromSeconds(60));
-        var logs = cluster.Ids.Select(id => cluster.Machines[id].Log).ToList();
+        var statuses = await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(60), atLeast: ok.Select(r => r.InstanceId).Max() + 1);
+        var logs = cluster.Nodes.Select(id => cluster.StateMachine<RecordingStateMachine>(id).Log).ToList();
         Assert.All(logs, log => Assert.Equal(logs[0], log));
         var executed = logs[0].Select(e => e.Command).ToList();
         Assert.Equal(executed.Count, executed.Distinct().Count());
@@ -40,30 +40,35 @@ public sealed class ThreeNodeTests(ITestOutputHelper output)
     [Fact]
     public async Task A_node_restarted_from_its_sqlite_file_keeps_its_log_and_rejoins()
     {
-        await using var cluster = new LocalCluster(3);
-        await cluster.StartAllAsync();
+        await using var cluster = await StartAsync();
         for (var i = 0; i < 20; i++)
         {
-            Assert.IsType<ProposeResult>(await cluster.Groups[1 + (i % 3)].Ask<object>(new Propose($"a{i}"), TimeSpan.FromSeconds(20)));
+            Assert.IsType<ProposeResult>(await cluster.Group(1 + (i % 3)).Ask<object>(new Propose($"a{i}"), TimeSpan.FromSeconds(20)));
         }
 
-        var before = await cluster.ConvergeAsync(20, TimeSpan.FromSeconds(30));
-        await cluster.StopAsync(3);
+        var before = await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(30), atLeast: 20);
+        await cluster.CrashAsync(3);
         for (var i = 0; i < 20; i++)
         {
-            Assert.IsType<ProposeResult>(await cluster.Groups[1 + (i % 2)].Ask<object>(new Propose($"b{i}"), TimeSpan.FromSeconds(20)));
+            Assert.IsType<ProposeResult>(await cluster.Group(1 + (i % 2)).Ask<object>(new Propose($"b{i}"), TimeSpan.FromSeconds(20)));
         }
 
-        await cluster.StartAsync(3);
+        // A restart returns once the group recovered, so the state machine shows what came back from the file.
+        await cluster.RestartAsync(3);
+        var replayed = cluster.StateMachine<RecordingStateMachine>(3).Log;
+        Assert.True(replayed.Count >= before[0].Executed, $"node 3 replayed {replayed.Count} of {before[0].Executed} from SQLite");
+        Assert.Equal(cluster.StateMachine<RecordingStateMachine>(1).Log.Take(20), replayed.Take(20));
 
-        // The status answer waits for recovery, so it shows what came back from the file.
-        var recovered = await cluster.StatusAsync(3);
-        Assert.True(recovered.Executed >= before[0].Executed, $"node 3 replayed {recovered.Executed} of {before[0].Executed} from SQLite");
-        Assert.Equal(cluster.Machines[1].Log.Take(20), cluster.Machines[3].Log.Take(20));
-
-        Assert.IsType<ProposeResult>(await cluster.Groups[3].Ask<object>(new Propose("c"), TimeSpan.FromSeconds(30)));
-        await cluster.ConvergeAsync(41, TimeSpan.FromSeconds(30));
-        var logs = cluster.Ids.Select(id => cluster.Machines[id].Log).ToList();
+        Assert.IsType<ProposeResult>(await cluster.Group(3).Ask<object>(new Propose("c"), TimeSpan.FromSeconds(30)));
+        await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(30), atLeast: 41);
+        var logs = cluster.Nodes.Select(id => cluster.StateMachine<RecordingStateMachine>(id).Log).ToList();
         Assert.All(logs, log => Assert.Equal(logs[0], log));
     }
+
+    private static Task<PaxosTestCluster> StartAsync() => PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
+    {
+        Nodes = 3,
+        StateMachines = (_, _) => [new RecordingStateMachine()],
+        ExtraConfig = "paxos-actors.proposer { prepare-timeout = 300ms, accept-timeout = 300ms }\npaxos-actors.learn-interval = 1s",
+    });
 }
