@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PaxosActors.Cli.Bench;
 using PaxosActors.Cli.Demo;
 using PaxosActors.Cli.Lincheck;
 using PaxosActors.Cli.Node;
@@ -28,5 +29,27 @@ var node = new Command("node", "Run one node from a HOCON file, serving its grou
 node.Options.Add(configFile);
 node.SetAction((result, _) => NodeCommand.RunAsync(result.GetValue(configFile)!, Console.Out, Console.Error));
 root.Subcommands.Add(node);
+
+var groups = new Option<int>("--groups") { Description = "Paxos groups (each an independent log)", DefaultValueFactory = _ => 1 };
+var clients = new Option<int>("--clients") { Description = "Concurrent clients, spread over the nodes and groups", DefaultValueFactory = _ => 8 };
+var valueSize = new Option<int>("--value-size") { Description = "Bytes per proposed value", DefaultValueFactory = _ => 100 };
+var duration = new Option<double>("--duration") { Description = "Seconds measured (after the warm-up)", DefaultValueFactory = _ => 10 };
+var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring", DefaultValueFactory = _ => 2 };
+var json = new Option<string?>("--json") { Description = "Also write the figures to this JSON file" };
+var benchData = new Option<string>("--data") { Description = "Folder for the nodes' SQLite files (wiped first)", DefaultValueFactory = _ => Path.Combine("data", "bench") };
+var bench = new Command("bench", "Measure throughput and latency: 3 nodes on 127.0.0.1 with SQLite, N concurrent clients");
+foreach (var o in new Option[] { groups, clients, valueSize, duration, warmup, json, benchData })
+{
+    bench.Options.Add(o);
+}
+
+bench.SetAction(async (result, _) =>
+{
+    var options = new BenchOptions(result.GetValue(groups), result.GetValue(clients), result.GetValue(valueSize),
+        TimeSpan.FromSeconds(result.GetValue(duration)), TimeSpan.FromSeconds(result.GetValue(warmup)), result.GetValue(benchData)!, result.GetValue(json));
+    await BenchCommand.RunAsync(options, Console.Out);
+    return 0;
+});
+root.Subcommands.Add(bench);
 
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PaxosActors.Cli.Bench;
+
+/// <summary>The figures of one `paxos bench` run, as printed and as written with --json.</summary>
+internal sealed record BenchResult(
+    [property: JsonPropertyName("opsPerSecond")] double OpsPerSecond,
+    [property: JsonPropertyName("latencyMs")] LatencyMs LatencyMs,
+    [property: JsonPropertyName("peakWorkingSetMb")] double PeakWorkingSetMb,
+    [property: JsonPropertyName("groups")] int Groups,
+    [property: JsonPropertyName("clients")] int Clients,
+    [property: JsonPropertyName("valueSize")] int ValueSize,
+    [property: JsonPropertyName("operations")] long Operations,
+    [property: JsonPropertyName("failed")] long Failed,
+    [property: JsonPropertyName("seconds")] double Seconds,
+    [property: JsonPropertyName("mode")] string Mode)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
+
+    public override string ToString() =>
+        $"{Operations:N0} ops in {Seconds:F1} s: {OpsPerSecond:N0} ops/s; latency p50 {LatencyMs.P50:F2} ms, p95 {LatencyMs.P95:F2} ms, p99 {LatencyMs.P99:F2} ms, max {LatencyMs.Max:F2} ms; " +
+        $"failed {Failed}; peak working set {PeakWorkingSetMb:F0} MB ({Groups} groups, {Clients} clients, {ValueSize} B values, {Mode})";
+}
+
+internal sealed record LatencyMs(
+    [property: JsonPropertyName("p50")] double P50,
+    [property: JsonPropertyName("p95")] double P95,
+    [property: JsonPropertyName("p99")] double P99,
+    [property: JsonPropertyName("max")] double Max)
+{
+    public static LatencyMs Of(List<double> samples)
+    {
+        if (samples.Count == 0)
+        {
+            return new LatencyMs(0, 0, 0, 0);
+        }
+
+        samples.Sort();
+        double At(double p) => samples[Math.Min(samples.Count - 1, (int)(p * samples.Count))];
+        return new LatencyMs(At(0.50), At(0.95), At(0.99), samples[^1]);
+    }
+}

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using PaxosActors.Cli.Bench;
+
+namespace PaxosActors.Tests.Cli;
+
+/// <summary>`paxos bench` runs end to end and writes the JSON it promises (no timing is asserted).</summary>
+public sealed class BenchSmokeTests
+{
+    [Fact]
+    public async Task A_short_bench_writes_its_figures_as_json()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "paxos-bench-" + Guid.NewGuid().ToString("N"));
+        var json = data + ".json";
+        try
+        {
+            var result = await BenchCommand.RunAsync(new BenchOptions(2, 4, 100, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200), data, json), TextWriter.Null);
+            Assert.True(result.Operations > 0);
+            using var document = JsonDocument.Parse(File.ReadAllText(json));
+            var root = document.RootElement;
+            foreach (var name in new[] { "opsPerSecond", "peakWorkingSetMb", "groups", "clients", "valueSize" })
+            {
+                Assert.True(root.GetProperty(name).GetDouble() > 0, name);
+            }
+
+            Assert.True(root.GetProperty("latencyMs").GetProperty("p99").GetDouble() >= root.GetProperty("latencyMs").GetProperty("p50").GetDouble());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+            File.Delete(json);
+        }
+    }
+}
