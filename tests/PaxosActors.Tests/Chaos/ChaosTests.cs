@@ -69,7 +69,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         Assert.Equal(Verdict.Linearizable, result.Verdict);
 
-        var finals = cluster.Running.Select(node => ((KvStateMachine)cluster.StateMachines(node)[0]).Snapshot()).ToList();
+        var finals = cluster.Running.Select(node => cluster.StateMachine<KvStateMachine>(node).Snapshot()).ToList();
         Assert.All(finals, f => Assert.Equal(finals[0], f));
         // An acknowledged append must be in the final value unless an overwrite (a put, or a cas
         // that applied or may have) could come after it.

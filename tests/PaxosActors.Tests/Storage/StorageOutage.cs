@@ -28,7 +28,7 @@ internal static class StorageOutage
 
         Assert.IsType<ProposeResult>(after);
         await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(30));
-        var logs = cluster.Running.Select(n => ((RecordingStateMachine)cluster.StateMachines(n)[0]).Log.Select(e => e.Command).ToList()).ToList();
+        var logs = cluster.Running.Select(n => cluster.StateMachine<RecordingStateMachine>(n).Log.Select(e => e.Command).ToList()).ToList();
         Assert.All(logs, log => Assert.Equal(logs[0], log));
         Assert.Equal("before", logs[0][0]);
         for (var i = 0; i < during.Length; i++)

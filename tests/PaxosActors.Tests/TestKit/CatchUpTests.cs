@@ -34,7 +34,7 @@ public sealed class CatchUpTests(ITestOutputHelper output)
         var statuses = await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(120), atLeast: missed);
         output.WriteLine($"node 3 caught up on {missed} instances in {clock.Elapsed.TotalMilliseconds:F0} ms (restart included), serving at most {catchUpRate}/s per node");
         Assert.All(statuses, s => Assert.Equal(missed, s.Executed));
-        Assert.Equal(((RecordingStateMachine)cluster.StateMachines(1)[0]).Log, ((RecordingStateMachine)cluster.StateMachines(3)[0]).Log);
+        Assert.Equal(cluster.StateMachine<RecordingStateMachine>(1).Log, cluster.StateMachine<RecordingStateMachine>(3).Log);
     }
 }
 
@@ -60,7 +60,7 @@ public sealed class CatchUpFromJournalTests(ITestOutputHelper output)
 
         await cluster.RestartAsync(3);
         await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(60), atLeast: 600);
-        Assert.Equal(((RecordingStateMachine)cluster.StateMachines(1)[0]).Log, ((RecordingStateMachine)cluster.StateMachines(3)[0]).Log);
+        Assert.Equal(cluster.StateMachine<RecordingStateMachine>(1).Log, cluster.StateMachine<RecordingStateMachine>(3).Log);
         var read = counters.Snapshot();
         output.WriteLine(string.Join(", ", read.Select(c => $"{c.Key}={c.Value}")));
         Assert.True(read["paxos.acceptor.read_back"] > 0, "nothing was read back from a journal");

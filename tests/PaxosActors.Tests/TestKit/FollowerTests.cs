@@ -41,5 +41,5 @@ public sealed class FollowerTests
     }
 
     private static List<string> Log(PaxosTestCluster cluster, int node) =>
-        ((RecordingStateMachine)cluster.StateMachines(node)[0]).Log.Select(e => e.Command).ToList();
+        cluster.StateMachine<RecordingStateMachine>(node).Log.Select(e => e.Command).ToList();
 }

@@ -25,11 +25,11 @@ public sealed class ReadmeExampleTests
         cluster.Heal();
         await cluster.RestartAsync(3);
         var statuses = await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(10));
-        var counter = (Counter)cluster.StateMachines(3)[0];
+        var counter = cluster.StateMachine<Counter>(3);
 
         Assert.Equal(3, statuses.Count);
         Assert.Contains(counter.Value, new[] { 5L, 12L });
-        Assert.All(cluster.Running, n => Assert.Equal(counter.Value, ((Counter)cluster.StateMachines(n)[0]).Value));
+        Assert.All(cluster.Running, n => Assert.Equal(counter.Value, cluster.StateMachine<Counter>(n).Value));
     }
 
     private sealed class Counter : IStateMachine
