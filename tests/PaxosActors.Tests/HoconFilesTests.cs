@@ -19,8 +19,8 @@ public sealed class HoconFilesTests
         var settings = PaxosSettings.Create(config.WithFallback(PaxosExtension.DefaultConfig));
         Assert.Equal(nodeId, settings.NodeId.Value);
         Assert.Contains("kv", settings.Groups.Keys);
-        Assert.Equal("SQLite.MS", config.GetString("akka.persistence.journal.sql.provider-name"));
-        Assert.StartsWith("Data Source=data/", config.GetString("akka.persistence.journal.sql.connection-string"));
+        Assert.Equal(PaxosActors.Storage.SqliteJournal.ConfigPath, config.GetString("akka.persistence.journal.plugin"));
+        Assert.StartsWith("data/", config.GetString("paxos-actors.sqlite-journal.path"));
     }
 
     [Fact]

@@ -31,8 +31,7 @@ internal sealed class DemoNode(int id, IReadOnlyDictionary<int, int> ports, stri
             akka.remote.retry-gate-closed-for = 1s
             # Stopping a node on purpose is part of the demo: do not log its disassociation as an error.
             akka.remote.log-remote-lifecycle-events = off
-            akka.persistence.journal.sql.connection-string = "Data Source={{file}}"
-            akka.persistence.snapshot-store.sql.connection-string = "Data Source={{file}}"
+            paxos-actors.sqlite-journal.path = "{{file}}"
             paxos-actors.node-id = {{id}}
             paxos-actors.nodes { {{nodes}} }
             """).WithFallback(Cluster);

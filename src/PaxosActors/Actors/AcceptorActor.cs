@@ -1,11 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql;
-using Akka.Persistence.Sql.Query;
-using Akka.Streams;
-using Akka.Streams.Dsl;
 using PaxosActors.Core;
 using Dropped = PaxosActors.Core.Dropped;
 
@@ -30,7 +25,6 @@ internal sealed class AcceptorActor : UntypedPersistentActor
     // Where each chosen instance sits in the journal (instance = index), to read it back for a
     // lagging node once the learner no longer holds it in memory.
     private readonly List<long> _chosenAt = [];
-    private SqlReadJournal? _readJournal;
 
     public AcceptorActor(string persistenceId, NodeId self, PeerRouter router, IActorRef group, string journalPluginId)
     {
@@ -73,9 +67,8 @@ internal sealed class AcceptorActor : UntypedPersistentActor
                 }
 
                 _acceptor = new Acceptor(_self, state);
-                _readJournal = OpenReadJournal();
-                _log.Info("Acceptor {0} recovered: instance {1}, promise {2}, {3} chosen; reads back from the journal: {4}", PersistenceId, state.Instance, state.Promised, log.Count, _readJournal is not null);
-                _group.Tell(new AcceptorRecovered(state, log, _readJournal is not null));
+                _log.Info("Acceptor {0} recovered: instance {1}, promise {2}, {3} chosen", PersistenceId, state.Instance, state.Promised, log.Count);
+                _group.Tell(new AcceptorRecovered(state, log));
                 break;
         }
     }
@@ -147,38 +140,26 @@ internal sealed class AcceptorActor : UntypedPersistentActor
         }
     }
 
-    private SqlReadJournal? OpenReadJournal()
-    {
-        var config = Context.System.Settings.Config;
-        var plugin = string.IsNullOrEmpty(JournalPluginId) ? config.GetString("akka.persistence.journal.plugin", string.Empty) : JournalPluginId;
-        if (plugin != SqlPersistence.JournalConfigPath || string.IsNullOrEmpty(config.GetString("akka.persistence.query.journal.sql.connection-string", string.Empty)))
-        {
-            return null;
-        }
-
-        return PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-    }
-
     private void ReadBack(ServeFromStorage read)
     {
         var until = Math.Min(read.Until, _chosenAt.Count);
-        if (_readJournal is null || read.From < 0 || read.From >= until)
+        if (read.From < 0 || read.From >= until)
         {
             return;
         }
 
         Breakpoints.Count("acceptor.read_back");
-        _readJournal.CurrentEventsByPersistenceId(PersistenceId, _chosenAt[(int)read.From], _chosenAt[(int)until - 1])
-            .RunWith(Sink.Seq<EventEnvelope>(), Context.Materializer())
-            .PipeTo(Self, success: events => new StorageRead(read with { Until = until }, events));
+        var journal = Persistence.Instance.Apply(Context.System).JournalFor(JournalPluginId);
+        var request = read with { Until = until };
+        Context.ActorOf(Props.Create(() => new JournalReader(journal, PersistenceId, _chosenAt[(int)read.From], _chosenAt[(int)until - 1], request)));
     }
 
     private void SendRead(StorageRead done)
     {
         var next = done.Request.From;
-        foreach (var e in done.Events)
+        foreach (var c in done.Chosen)
         {
-            if (e.Event is InstanceChosen c && c.Instance == next && next < done.Request.Until)
+            if (c.Instance == next && next < done.Request.Until)
             {
                 _router.Send(new Send(done.Request.To, new ValueChosen(c.Instance, _self, c.Value, c.Checksum)));
                 next++;

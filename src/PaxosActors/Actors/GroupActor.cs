@@ -99,8 +99,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         }
 
         var self = _settings.NodeId;
-        // Without a journal to read instances back from, the learner keeps the whole log in memory.
-        var protocol = r.CanReadBack ? _settings.Protocol : _settings.Protocol with { LogWindow = int.MaxValue };
+        var protocol = _settings.Protocol;
         _coordinator = new InstanceCoordinator(self, _members, protocol, r.State.Instance, r.State.PreviousChecksum);
         var proposer = new Proposer(self, _members, protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
         var machineIds = _machines.Keys.ToHashSet();

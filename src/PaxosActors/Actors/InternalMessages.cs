@@ -7,10 +7,10 @@ namespace PaxosActors.Actors;
 /// The acceptor finished reading its journal: its state and the chosen log, from instance 0, and
 /// whether it can read chosen instances back from the journal later (a queryable SQL journal).
 /// </summary>
-internal sealed record AcceptorRecovered(AcceptorState State, IReadOnlyList<InstanceChosen> Log, bool CanReadBack = false);
+internal sealed record AcceptorRecovered(AcceptorState State, IReadOnlyList<InstanceChosen> Log);
 
 /// <summary>Chosen instances read back from the journal for a <see cref="ServeFromStorage"/>.</summary>
-internal sealed record StorageRead(ServeFromStorage Request, IReadOnlyList<Akka.Persistence.Query.EventEnvelope> Events);
+internal sealed record StorageRead(ServeFromStorage Request, IReadOnlyList<InstanceChosen> Chosen);
 
 /// <summary>The proposer's round timer fired.</summary>
 internal sealed record RoundTimer(long Generation);

@@ -21,7 +21,8 @@ public static class LocalNodeConfig
     public static Config Create(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "", IReadOnlyDictionary<int, int>? followers = null)
     {
         followers ??= new Dictionary<int, int>();
-        var connection = "Data Source=" + Path.GetFullPath(sqliteFile).Replace("\\", "/", StringComparison.Ordinal);
+        var file = Path.GetFullPath(sqliteFile).Replace("\\", "/", StringComparison.Ordinal);
+        var connection = "Data Source=" + file;
         var members = string.Join(", ", ports.Keys.Where(k => !followers.ContainsKey(k)).Order().Select(k => k.ToString(CultureInfo.InvariantCulture)));
         var following = string.Join(", ", followers.Select(f => $"{f.Key} = {f.Value}"));
         var hocon = new StringBuilder();
@@ -33,20 +34,16 @@ public static class LocalNodeConfig
               remote.retry-gate-closed-for = 1s
               remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{ports[nodeId]}} }
               persistence {
-                journal {
-                  plugin = "akka.persistence.journal.sql"
-                  sql { connection-string = "{{connection}}", provider-name = "SQLite.MS" }
-                }
-                snapshot-store {
-                  plugin = "akka.persistence.snapshot-store.sql"
-                  sql { connection-string = "{{connection}}", provider-name = "SQLite.MS" }
-                }
-                # The read journal on the same file serves old chosen instances to lagging nodes.
-                query.journal.sql { connection-string = "{{connection}}", provider-name = "SQLite.MS" }
+                journal.plugin = "paxos-actors.sqlite-journal"
+                # Akka.Persistence.Sql on the same file, for comparison: set journal.plugin to it.
+                journal.sql { connection-string = "{{connection}}", provider-name = "SQLite.MS" }
+                # Acceptors take no snapshots: their state is small and their log is the journal.
+                snapshot-store.plugin = "akka.persistence.no-snapshot-store"
               }
             }
             paxos-actors {
               node-id = {{nodeId}}
+              sqlite-journal.path = "{{file}}"
               nodes {
             """);
         foreach (var (id, port) in ports.OrderBy(p => p.Key))

@@ -8,16 +8,18 @@ using Xunit.Abstractions;
 
 namespace PaxosActors.Tests.Actors;
 
-/// <summary>The acceptor on a real SQLite file: what it promised and accepted survives a restart of the whole ActorSystem.</summary>
+/// <summary>The acceptor on a real SQLite file, through either journal: what it promised and accepted survives a restart of the whole ActorSystem.</summary>
 public sealed class AcceptorSqliteTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly NodeId Self = new(1), Peer = new(2);
     private readonly string _file = Path.Combine(Path.GetTempPath(), $"paxos-acceptor-{Guid.NewGuid():N}.db");
 
-    [Fact]
-    public async Task Promise_and_accepted_value_survive_a_restart_from_the_sqlite_file()
+    [Theory]
+    [InlineData("paxos-actors.sqlite-journal")]
+    [InlineData("akka.persistence.journal.sql")]
+    public async Task Promise_and_accepted_value_survive_a_restart_from_the_sqlite_file(string journal)
     {
-        await using (var first = new Node(_file, output))
+        await using (var first = new Node(_file, journal, output))
         {
             var acceptor = first.Start();
             first.Group.ExpectMsg<AcceptorRecovered>();
@@ -29,7 +31,7 @@ public sealed class AcceptorSqliteTests(ITestOutputHelper output) : IDisposable
             Assert.True(first.Reply<PrepareReply>().Ok);
         }
 
-        await using var second = new Node(_file, output);
+        await using var second = new Node(_file, journal, output);
         second.Start();
         var state = second.Group.ExpectMsg<AcceptorRecovered>(TimeSpan.FromSeconds(10)).State;
         Assert.Equal(new Ballot(12, Peer), state.Promised);
@@ -48,12 +50,12 @@ public sealed class AcceptorSqliteTests(ITestOutputHelper output) : IDisposable
 
     private sealed class Node : Akka.TestKit.Xunit2.TestKit, IAsyncDisposable
     {
-        public Node(string file, ITestOutputHelper output)
+        public Node(string file, string journal, ITestOutputHelper output)
             : base(ConfigurationFactory.ParseString($$"""
-                akka.persistence.journal.plugin = "akka.persistence.journal.sql"
+                akka.persistence.journal.plugin = "{{journal}}"
                 akka.persistence.journal.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS" }
-                akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
-                akka.persistence.snapshot-store.sql { connection-string = "Data Source={{file}}", provider-name = "SQLite.MS" }
+                paxos-actors.sqlite-journal.path = "{{file.Replace('\\', '/')}}"
+                akka.persistence.snapshot-store.plugin = "akka.persistence.no-snapshot-store"
                 """).WithFallback(PaxosExtension.DefaultConfig).WithFallback(SqlPersistence.DefaultConfiguration), "sqlite", output)
         {
             Group = CreateTestProbe();
