@@ -79,6 +79,7 @@ public sealed class Proposer
 
     public Ballot Ballot => _ballot;
 
+
     /// <summary>Starts proposing <paramref name="value"/>; the host queues while <see cref="IsBusy"/>.</summary>
     public IReadOnlyList<Effect> Propose(byte[] value)
     {
@@ -280,11 +281,16 @@ public sealed class Proposer
         // Our own value lost this instance only if it was out in an accept when the instance closed.
         var contended = _ownValue is not null && ReferenceEquals(_valueInFlight, _ownValue);
         var chosenHere = _chosenHere;
+        var backingOff = _phase == Phase.BackingOff;
         Instance = l.Instance + 1;
         PreviousChecksum = l.Checksum;
         _valueInFlight = null;
         _chosenHere = false;
-        _timerGeneration++;
+        if (!backingOff)
+        {
+            _timerGeneration++;
+        }
+
         if (!chosenHere && !_options.Bugs.HasFlag(DeliberateBugs.BallotEqualityLearning))
         {
             // Someone else's ballot decided this instance: ours may be stale for the next one.
@@ -316,8 +322,14 @@ public sealed class Proposer
 
         // Having decided the instance ourselves (with an adopted value), the ballot still holds:
         // go on at once. Otherwise others are ahead, or this node is catching up: wait a
-        // back-off, re-armed by every further instance learned, so a catch-up burst ends first.
-        return chosenHere || _options.Bugs.HasFlag(DeliberateBugs.BallotEqualityLearning) ? StartRound() : BackOff();
+        // back-off, and only one: re-arming it on every further instance learned would starve
+        // this proposer while another decides instance after instance.
+        if (chosenHere || _options.Bugs.HasFlag(DeliberateBugs.BallotEqualityLearning))
+        {
+            return StartRound();
+        }
+
+        return backingOff ? [] : BackOff();
     }
 
     private IReadOnlyList<Effect> BackOff()

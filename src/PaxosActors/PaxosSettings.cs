@@ -41,6 +41,20 @@ public sealed partial record PaxosSettings
 
     public required ProtocolOptions Protocol { get; init; }
 
+    /// <summary>Proposals packed into one instance at most (1: automatic batching off).</summary>
+    public required int BatchMaxCount { get; init; }
+
+    /// <summary>BatchPropose: how many to wait for, and how long at most, before proposing.</summary>
+    public required int BatchProposeMaxCount { get; init; }
+
+    public required TimeSpan BatchProposeLinger { get; init; }
+
+    /// <summary>Hand proposals to the node whose proposer decided the latest instance.</summary>
+    public required bool ForwardToLeader { get; init; }
+
+    /// <summary>A leader that decided nothing for this long, or left forwarded commands unanswered this long, is passed over.</summary>
+    public required TimeSpan LeaderTimeout { get; init; }
+
     public static PaxosSettings Create(ActorSystem system) => Create(system.Settings.Config);
 
     public static PaxosSettings Create(Config root)
@@ -111,6 +125,12 @@ public sealed partial record PaxosSettings
         Require(pending >= 1, "max-pending-proposals", "must be >= 1");
         var catchUpRate = c.GetInt("catch-up-rate");
         Require(catchUpRate >= 1, "catch-up-rate", "must be >= 1 instance per second");
+        var batchMax = c.GetBoolean("batching.enabled") ? c.GetInt("batching.max-count") : 1;
+        Require(batchMax >= 1, "batching.max-count", "must be >= 1");
+        var explicitMax = c.GetInt("batch-propose.max-count");
+        Require(explicitMax >= 1, "batch-propose.max-count", "must be >= 1");
+        var linger = c.GetTimeSpan("batch-propose.linger");
+        Require(linger >= TimeSpan.Zero && linger <= TimeSpan.FromSeconds(1), "batch-propose.linger", "must be between 0 and 1s");
         var minBackoff = Positive(c, "acceptor.restart-min-backoff");
         var maxBackoff = Positive(c, "acceptor.restart-max-backoff");
         Require(maxBackoff >= minBackoff, "acceptor.restart-max-backoff", "must be >= acceptor.restart-min-backoff");
@@ -130,6 +150,11 @@ public sealed partial record PaxosSettings
             AcceptorRestartMinBackoff = minBackoff,
             AcceptorRestartMaxBackoff = maxBackoff,
             Protocol = protocol,
+            BatchMaxCount = batchMax,
+            BatchProposeMaxCount = explicitMax,
+            BatchProposeLinger = linger,
+            ForwardToLeader = c.GetBoolean("forward-to-leader"),
+            LeaderTimeout = Positive(c, "leader-timeout"),
         };
     }
 

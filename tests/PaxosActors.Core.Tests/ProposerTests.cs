@@ -125,20 +125,32 @@ public sealed class ProposerTests
     }
 
     [Fact]
-    public void Instances_learned_while_catching_up_are_not_conflicts()
+    public void Instances_learned_while_catching_up_are_not_conflicts_and_do_not_postpone_the_retry()
     {
         var options = Options with { MaxConflictRetries = 0 };
         var p = new Proposer(A, Three, options, new SeededRandom(1), 0, 0, 0);
         p.Propose([1]);
         var checksum = Checksum.Initial;
+        StartTimer? backOff = null;
         for (var i = 0; i < 20; i++)
         {
             checksum = Checksum.Next(checksum, [9]);
             var effects = p.Handle(new InstanceLearned(i, [9], checksum));
-            Assert.IsType<StartTimer>(Assert.Single(effects));
+            if (i == 0)
+            {
+                backOff = Assert.IsType<StartTimer>(Assert.Single(effects));
+            }
+            else
+            {
+                // One back-off, not re-armed: another node deciding instance after instance
+                // must not starve this proposer.
+                Assert.Empty(effects);
+            }
         }
 
         Assert.True(p.IsBusy);
+        var retry = p.OnTimer(backOff!.Generation);
+        Assert.Contains(retry.OfType<Send>(), s => s.Message is Prepare { Instance: 20 });
     }
 
     private static (Ballot Ballot, ulong Checksum) ChooseOwn(Proposer p, byte[] value)

@@ -78,10 +78,10 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
     {
         switch (message)
         {
-            case Propose:
+            case Propose or BatchPropose:
                 Sender.Tell(new ProposeFailed(ProposeFailureReason.NotMember, $"Node {_settings.NodeId.Value} is not a member of group {_group.Name}."));
                 break;
-            case PaxosEnvelope:
+            case PaxosEnvelope or ForwardedCommands or ForwardRefused:
                 Breakpoints.Count("dropped.not_member_here");
                 break;
             default:
@@ -131,14 +131,23 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
             case PaxosEnvelope:
                 Breakpoints.Count("dropped.wrong_group");
                 break;
-            case Propose when _halted is not null:
+            case Propose or BatchPropose when _halted is not null:
                 Sender.Tell(new ProposeFailed(ProposeFailureReason.GroupHalted, _halted));
                 break;
-            case Propose when IsFollower:
+            case Propose or BatchPropose when IsFollower:
                 Sender.Tell(new ProposeFailed(ProposeFailureReason.Follower, $"Node {_settings.NodeId.Value} follows group {_group.Name} and does not vote; propose through a member."));
                 break;
-            case Propose:
+            case Propose or BatchPropose:
                 _proposer.Forward(message);
+                break;
+            case ForwardedCommands f when f.ClusterId != _settings.ClusterId || f.Group != _group.Name || !_members.Contains(f.From) || !IsMember:
+                Breakpoints.Count("dropped.forward_misaddressed");
+                break;
+            case ForwardRefused r when r.ClusterId != _settings.ClusterId || r.Group != _group.Name || !IsMember:
+                Breakpoints.Count("dropped.forward_misaddressed");
+                break;
+            case ForwardedCommands or ForwardRefused:
+                _proposer.Tell(message);
                 break;
             case LearnTick:
                 Run(_coordinator.OnLearnTick());

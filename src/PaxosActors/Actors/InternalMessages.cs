@@ -3,10 +3,7 @@ using PaxosActors.Core;
 
 namespace PaxosActors.Actors;
 
-/// <summary>
-/// The acceptor finished reading its journal: its state and the chosen log, from instance 0, and
-/// whether it can read chosen instances back from the journal later (a queryable SQL journal).
-/// </summary>
+/// <summary>The acceptor finished reading its journal: its state and the chosen log, from instance 0.</summary>
 internal sealed record AcceptorRecovered(AcceptorState State, IReadOnlyList<InstanceChosen> Log);
 
 /// <summary>Chosen instances read back from the journal for a <see cref="ServeFromStorage"/>.</summary>
@@ -18,8 +15,20 @@ internal sealed record RoundTimer(long Generation);
 /// <summary>A caller's propose timeout ran out.</summary>
 internal sealed record ProposalDeadline(long Sequence);
 
-/// <summary>A command of this node's proposer ran at <see cref="Instance"/>.</summary>
-internal sealed record ProposalExecuted(long Session, long Sequence, long Instance, object? Result);
+/// <summary>A command of this node's proposer ran at <see cref="Instance"/>, the <see cref="Index"/>-th of its value.</summary>
+internal sealed record ProposalExecuted(long Session, long Sequence, long Instance, int Index, object? Result);
+
+/// <summary>Time to see whether the leader answered what was forwarded to it.</summary>
+internal sealed record LeaderCheck
+{
+    public static readonly LeaderCheck Instance = new();
+}
+
+/// <summary>BatchPropose's linger ran out: propose what is waiting.</summary>
+internal sealed record LingerDone
+{
+    public static readonly LingerDone Instance = new();
+}
 
 /// <summary>A child found that the group must stop on this node.</summary>
 internal sealed record HaltGroup(string Reason);

@@ -19,6 +19,7 @@ internal sealed class LearnerActor : UntypedActor
     private readonly IActorRef _proposer;
     private readonly IActorRef _acceptor;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly DuplicateFilter _ran = new();
     private readonly int _catchUpRate;
     private long _executed;
     private long _windowStart;
@@ -125,12 +126,20 @@ internal sealed class LearnerActor : UntypedActor
             return;
         }
 
-        foreach (var command in value.Commands)
+        for (var i = 0; i < value.Commands.Count; i++)
         {
-            var result = Run(x.Instance, command);
-            if (!replaying && value.Origin == _router.Self)
+            // The caller waits at the command's node of origin, which may not be the proposer's.
+            var command = value.Commands[i];
+            if (!_ran.FirstTime(command.Origin, command.Session, command.Sequence))
             {
-                _proposer.Tell(new ProposalExecuted(value.Session, command.Sequence, x.Instance, result));
+                Breakpoints.Count("learner.duplicate_skipped");
+                continue;
+            }
+
+            var result = Run(x.Instance, command);
+            if (!replaying && command.Origin == _router.Self)
+            {
+                _proposer.Tell(new ProposalExecuted(command.Session, command.Sequence, x.Instance, i, result));
             }
         }
     }

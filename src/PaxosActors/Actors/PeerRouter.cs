@@ -27,14 +27,20 @@ internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup
         return new PeerRouter(group.Name, settings.NodeId, localGroup, peers, LinkFaults.For(context.System), context.System.Scheduler, settings.ClusterId);
     }
 
-    public void Send(Send send)
+    public string ClusterId => clusterId;
+
+    public string Group => group;
+
+    public void Send(Send send) => SendTo(send.To, new PaxosEnvelope(group, send.Message) { ClusterId = clusterId });
+
+    /// <summary>Any wire message to the group's actor on node <paramref name="to"/>, through the same faults as Paxos messages.</summary>
+    public void SendTo(NodeId to, IPaxosWireMessage envelope)
     {
-        var envelope = new PaxosEnvelope(group, send.Message) { ClusterId = clusterId };
-        if (send.To == self)
+        if (to == self)
         {
             localGroup.Tell(envelope, ActorRefs.NoSender);
         }
-        else if (peers.TryGetValue(send.To, out var peer))
+        else if (peers.TryGetValue(to, out var peer))
         {
             if (faults is null)
             {
@@ -42,7 +48,7 @@ internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup
                 return;
             }
 
-            foreach (var delay in faults.Decide(self, send.To))
+            foreach (var delay in faults.Decide(self, to))
             {
                 if (delay <= TimeSpan.Zero)
                 {

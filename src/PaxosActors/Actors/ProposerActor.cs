@@ -1,25 +1,35 @@
 using Akka.Actor;
 using Akka.Event;
 using PaxosActors.Core;
+using PaxosActors.Messages;
 using PaxosActors.Serialization;
 
 namespace PaxosActors.Actors;
 
 /// <summary>
 /// Carries out the proposer's effects and keeps its callers: a bounded queue of waiting
-/// proposals, packed into one value per instance (as many as are waiting, up to the value size
-/// limit), a deadline per caller, and one reply per caller: ProposeResult when its command ran,
+/// commands, packed into one value per instance (up to batching.max-count and the value size
+/// limit), a deadline per caller, and one reply per caller: the result when its command ran,
 /// or ProposeFailed, never both.
+/// <para>
+/// While another node leads the group (its proposer decided the latest instance, recently),
+/// local commands are forwarded to it instead of proposed here, so proposers do not compete
+/// for every instance. Their callers stay here and are answered when this node executes the
+/// chosen instance. Commands forwarded from other nodes are proposed here and never forwarded on.
+/// </para>
 /// </summary>
 internal sealed class ProposerActor : UntypedActor, IWithTimers
 {
-    private const int MaxBatch = 512;
+    private const string LingerTimer = "linger";
+    private const string LeaderCheckTimer = "leader-check";
     private readonly PaxosSettings _settings;
     private readonly Proposer _proposer;
     private readonly PeerRouter _router;
     private readonly IReadOnlySet<int> _machines;
-    private readonly Queue<long> _waiting = new();
     private readonly Dictionary<long, Pending> _pending = [];
+    private readonly Queue<long> _local = new();
+    private readonly Queue<long> _foreign = new();
+    private readonly Queue<(long Key, long At)> _forwarded = new();
 
     // Chosen, and about to run: the learner's result is on its way, so the deadline must not
     // answer for them (the command does run).
@@ -27,7 +37,12 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private List<long>? _inFlight;
     private long _nextSequence;
+    private long _nextForeignKey;
     private string? _halted;
+    private bool _lingering;
+    private NodeId? _leader;
+    private NodeId? _passedOver;
+    private long _leaderSeenAt;
 
     public ProposerActor(PaxosSettings settings, Proposer proposer, PeerRouter router, IReadOnlySet<int> machines)
     {
@@ -50,27 +65,44 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         switch (message)
         {
             case Propose p:
-                Accept(p, Sender);
+                Accept(p.Command, p.StateMachineId, Sender, batch: false);
                 break;
-            case PrepareReply or AcceptReply or InstanceLearned:
+            case BatchPropose p:
+                Accept(p.Command, p.StateMachineId, Sender, batch: true);
+                break;
+            case ForwardedCommands f:
+                TakeForwarded(f);
+                break;
+            case ForwardRefused r when r.Session == Session:
+                Refused(r);
+                break;
+            case ForwardRefused:
+                break;
+            case InstanceLearned l:
+                SeeLeader(l);
+                Run(_proposer.Handle(l));
+                HandOver();
+                break;
+            case PrepareReply or AcceptReply:
                 Run(_proposer.Handle(message));
                 break;
             case RoundTimer t:
                 Run(_proposer.OnTimer(t.Generation));
                 break;
             case ProposalExecuted e when e.Session == Session:
-                _chosen.Remove(e.Sequence);
-                if (_pending.Remove(e.Sequence, out var done))
-                {
-                    Timers.Cancel(e.Sequence);
-                    done.Caller.Tell(new ProposeResult(e.Instance, e.Result));
-                }
-
+                Executed(e);
                 break;
             case ProposalExecuted:
                 break;
             case ProposalDeadline d:
                 Expire(d.Sequence);
+                break;
+            case LeaderCheck:
+                CheckForwards();
+                break;
+            case LingerDone:
+                _lingering = false;
+                TryStart();
                 break;
             case GroupStopped s:
                 _halted = s.Reason;
@@ -82,7 +114,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         }
     }
 
-    private void Accept(Propose p, IActorRef caller)
+    private void Accept(object payload, int stateMachineId, IActorRef caller, bool batch)
     {
         if (_halted is not null)
         {
@@ -90,23 +122,25 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             return;
         }
 
-        if (!_machines.Contains(p.StateMachineId))
+        if (!_machines.Contains(stateMachineId))
         {
-            caller.Tell(new ProposeFailed(ProposeFailureReason.UnknownStateMachine, $"No state machine {p.StateMachineId} in this group."));
+            caller.Tell(new ProposeFailed(ProposeFailureReason.UnknownStateMachine, $"No state machine {stateMachineId} in this group."));
             return;
         }
 
         StoredCommand command;
         try
         {
-            var serializer = Context.System.Serialization.FindSerializerFor(p.Command);
-            var bytes = serializer.ToBinary(p.Command);
-            var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, p.Command);
-            command = new StoredCommand(++_nextSequence, p.StateMachineId, serializer.Identifier, manifest, bytes);
+            var serializer = Context.System.Serialization.FindSerializerFor(payload);
+            var bytes = serializer.ToBinary(payload);
+            var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, payload);
+            // A local command's key is its sequence number (1, 2, ... per session, which the
+            // learner's duplicate filter relies on); commands forwarded here get negative keys.
+            command = new StoredCommand(_router.Self, Session, _nextSequence + 1, stateMachineId, serializer.Identifier, manifest, bytes);
         }
         catch (Exception e)
         {
-            caller.Tell(new ProposeFailed(ProposeFailureReason.SerializationFailed, $"{p.Command.GetType().Name} could not be serialized: {e.Message}"));
+            caller.Tell(new ProposeFailed(ProposeFailureReason.SerializationFailed, $"{payload.GetType().Name} could not be serialized: {e.Message}"));
             return;
         }
 
@@ -124,15 +158,198 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             return;
         }
 
-        _pending[command.Sequence] = new Pending(command, caller);
-        _waiting.Enqueue(command.Sequence);
-        Timers.StartSingleTimer(command.Sequence, new ProposalDeadline(command.Sequence), _settings.ProposeTimeout);
+        var key = ++_nextSequence;
+        Add(key, command, caller, batch);
+        _local.Enqueue(key);
+        if (batch && !_lingering && _settings.BatchProposeLinger > TimeSpan.Zero)
+        {
+            _lingering = true;
+            Timers.StartSingleTimer(LingerTimer, LingerDone.Instance, _settings.BatchProposeLinger);
+        }
+
+        TryStart();
+    }
+
+    private void Add(long key, StoredCommand command, IActorRef? caller, bool batch)
+    {
+        _pending[key] = new Pending(command, caller, batch);
+        Timers.StartSingleTimer(key, new ProposalDeadline(key), _settings.ProposeTimeout);
+    }
+
+    private void TakeForwarded(ForwardedCommands f)
+    {
+        ProposalValue value;
+        try
+        {
+            value = ProposalValue.Decode(f.Value);
+        }
+        catch (PaxosFormatException e)
+        {
+            Breakpoints.Count("dropped.malformed_forward");
+            _log.Warning("Dropped forwarded commands from node {0}: {1}", f.From, e.Message);
+            return;
+        }
+
+        var refused = new List<StoredCommand>();
+        foreach (var command in value.Commands)
+        {
+            if (_halted is not null || _pending.Count >= _settings.MaxPendingProposals || command.Origin != f.From)
+            {
+                refused.Add(command);
+                continue;
+            }
+
+            var key = --_nextForeignKey;
+            Add(key, command, caller: null, batch: false);
+            _foreign.Enqueue(key);
+        }
+
+        if (refused.Count > 0)
+        {
+            Breakpoints.Count("proposer.forward_refused");
+            var reason = _halted is null ? ProposeFailureReason.Overloaded : ProposeFailureReason.GroupHalted;
+            Refuse(refused, reason, _halted ?? $"The leader (node {_router.Self.Value}) has {_pending.Count} proposals waiting.");
+        }
+
+        TryStart();
+    }
+
+    private void Refused(ForwardRefused r)
+    {
+        foreach (var key in r.Sequences)
+        {
+            if (_pending.TryGetValue(key, out var p) && p.Forwarded && _pending.Remove(key))
+            {
+                Timers.Cancel(key);
+                p.Caller!.Tell(new ProposeFailed(r.Reason, r.Message));
+            }
+        }
+    }
+
+    private void Executed(ProposalExecuted e)
+    {
+        _chosen.Remove(e.Sequence);
+        if (_pending.Remove(e.Sequence, out var done) && done.Caller is not null)
+        {
+            Timers.Cancel(e.Sequence);
+            done.Caller.Tell(done.Batch ? new BatchProposeResult(e.Instance, e.Index, e.Result) : new ProposeResult(e.Instance, e.Result));
+        }
+    }
+
+    private void SeeLeader(InstanceLearned l)
+    {
+        if (ProposalValue.ProposerOf(l.Value) is not { } proposer)
+        {
+            return;
+        }
+
+        if (proposer != _leader)
+        {
+            _leader = proposer;
+            _passedOver = null;
+        }
+
+        _leaderSeenAt = Environment.TickCount64;
+    }
+
+    /// <summary>
+    /// Another node leads and this proposer's value lost the instance just closed: rather than
+    /// compete with the leader for the next one, hand the value's commands to it. Safe because
+    /// the value is out in no accept for the open instance, so it can no longer be chosen from
+    /// here. A value that carries other nodes' commands stays here: they are never forwarded on.
+    /// </summary>
+    private void HandOver()
+    {
+        if (_inFlight is null || !_proposer.IsBusy || _proposer.OwnValueMayBeChosen || Leader() is null
+            || _inFlight.Any(k => _pending.TryGetValue(k, out var p) && p.Caller is null))
+        {
+            return;
+        }
+
+        Breakpoints.Count("proposer.handed_over");
+        _proposer.Abandon();
+        var behind = _local.ToList();
+        _local.Clear();
+        foreach (var key in _inFlight.Concat(behind))
+        {
+            _local.Enqueue(key);
+        }
+
+        _inFlight = null;
+        TryStart();
+    }
+
+    /// <summary>The node to hand local commands to, or null to propose them here.</summary>
+    private NodeId? Leader()
+    {
+        if (!_settings.ForwardToLeader || _leader is not { } leader || leader == _router.Self || leader == _passedOver)
+        {
+            return null;
+        }
+
+        return Environment.TickCount64 - _leaderSeenAt <= (long)_settings.LeaderTimeout.TotalMilliseconds ? leader : null;
+    }
+
+    /// <summary>
+    /// Forwarded commands that stayed unanswered for leader-timeout: the leader is gone or cut
+    /// off from here. Their callers learn it now (the commands may still run, if the leader got
+    /// them), and this node proposes itself until another leader shows up.
+    /// </summary>
+    private void CheckForwards()
+    {
+        while (_forwarded.Count > 0 && !_pending.ContainsKey(_forwarded.Peek().Key))
+        {
+            _forwarded.Dequeue();
+        }
+
+        if (_forwarded.Count == 0)
+        {
+            return;
+        }
+
+        var timeout = (long)_settings.LeaderTimeout.TotalMilliseconds;
+        var waited = Environment.TickCount64 - _forwarded.Peek().At;
+        if (waited < timeout)
+        {
+            Timers.StartSingleTimer(LeaderCheckTimer, LeaderCheck.Instance, TimeSpan.FromMilliseconds(timeout - waited + 1));
+            return;
+        }
+
+        Breakpoints.Count("proposer.leader_passed_over");
+        _log.Warning("Group {0}: leader {1} left forwarded commands unanswered for {2}; proposing here", _router.Group, _leader, _settings.LeaderTimeout);
+        _passedOver = _leader;
+        foreach (var (key, _) in _forwarded)
+        {
+            if (_pending.Remove(key, out var p))
+            {
+                Timers.Cancel(key);
+                p.Caller?.Tell(new ProposeFailed(ProposeFailureReason.Timeout, $"The leader it was handed to (node {_passedOver?.Value}) did not answer within paxos-actors.leader-timeout; the command may still run.", OutcomeUnknown: true));
+            }
+        }
+
+        _forwarded.Clear();
         TryStart();
     }
 
     private void TryStart()
     {
-        if (_proposer.IsBusy || _halted is not null)
+        if (_halted is not null || (_lingering && _local.Count < _settings.BatchProposeMaxCount))
+        {
+            return;
+        }
+
+        if (_lingering)
+        {
+            _lingering = false;
+            Timers.Cancel(LingerTimer);
+        }
+
+        if (Leader() is { } leader)
+        {
+            Forward(leader);
+        }
+
+        if (_proposer.IsBusy)
         {
             return;
         }
@@ -140,11 +357,53 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         var batch = new List<long>();
         var commands = new List<StoredCommand>();
         var bytes = 0;
-        while (_waiting.Count > 0 && batch.Count < MaxBatch)
+        Take(_foreign, batch, commands, ref bytes);
+        Take(_local, batch, commands, ref bytes);
+        if (batch.Count == 0)
         {
-            if (!_pending.TryGetValue(_waiting.Peek(), out var next))
+            return;
+        }
+
+        _inFlight = batch;
+        Run(_proposer.Propose(new ProposalValue(_router.Self, commands).Encode()));
+    }
+
+    private void Forward(NodeId leader)
+    {
+        var now = Environment.TickCount64;
+        while (_local.Count > 0)
+        {
+            var batch = new List<long>();
+            var commands = new List<StoredCommand>();
+            var bytes = 0;
+            Take(_local, batch, commands, ref bytes);
+            foreach (var key in batch)
             {
-                _waiting.Dequeue();
+                _pending[key] = _pending[key] with { Forwarded = true };
+                _forwarded.Enqueue((key, now));
+            }
+
+            if (!Timers.IsTimerActive(LeaderCheckTimer))
+            {
+                Timers.StartSingleTimer(LeaderCheckTimer, LeaderCheck.Instance, _settings.LeaderTimeout);
+            }
+
+            if (commands.Count > 0)
+            {
+                Breakpoints.Count("proposer.forwarded");
+                _router.SendTo(leader, new ForwardedCommands(_router.Group, _router.Self, new ProposalValue(_router.Self, commands).Encode()) { ClusterId = _router.ClusterId });
+            }
+        }
+    }
+
+    /// <summary>Moves waiting commands into a batch, within the count and byte limits of one value.</summary>
+    private void Take(Queue<long> queue, List<long> batch, List<StoredCommand> commands, ref int bytes)
+    {
+        while (queue.Count > 0 && batch.Count < _settings.BatchMaxCount)
+        {
+            if (!_pending.TryGetValue(queue.Peek(), out var next))
+            {
+                queue.Dequeue();
                 continue;
             }
 
@@ -153,19 +412,10 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
                 break;
             }
 
-            _waiting.Dequeue();
-            batch.Add(next.Command.Sequence);
+            batch.Add(queue.Dequeue());
             commands.Add(next.Command);
             bytes += next.Command.Payload.Length;
         }
-
-        if (batch.Count == 0)
-        {
-            return;
-        }
-
-        _inFlight = batch;
-        Run(_proposer.Propose(new ProposalValue(_router.Self, Session, commands).Encode()));
     }
 
     private void Run(IReadOnlyList<Effect> effects)
@@ -181,21 +431,44 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
                     Timers.StartSingleTimer("round", new RoundTimer(t.Generation), t.Delay);
                     break;
                 case ProposalChosen:
-                    // Callers hear from the learner, once their commands have run.
-                    _chosen.UnionWith((_inFlight ?? []).Where(_pending.ContainsKey));
-                    _inFlight = null;
-                    TryStart();
-                    break;
-                case ProposalFailed f:
-                    foreach (var sequence in _inFlight ?? [])
+                    // Callers hear from the learner, once their commands have run; the callers of
+                    // forwarded commands hear from their own nodes.
+                    foreach (var key in _inFlight ?? [])
                     {
-                        if (_pending.Remove(sequence, out var lost))
+                        if (_pending.TryGetValue(key, out var p) && p.Caller is null)
                         {
-                            Timers.Cancel(sequence);
-                            lost.Caller.Tell(new ProposeFailed(ProposeFailureReason.Conflict, $"Other values won {_settings.Protocol.MaxConflictRetries + 1} instances in a row; the command did not run."));
+                            _pending.Remove(key);
+                            Timers.Cancel(key);
+                        }
+                        else if (p is not null)
+                        {
+                            _chosen.Add(key);
                         }
                     }
 
+                    _inFlight = null;
+                    TryStart();
+                    break;
+                case ProposalFailed:
+                    var why = $"Other values won {_settings.Protocol.MaxConflictRetries + 1} instances in a row; the command did not run.";
+                    var foreign = new List<StoredCommand>();
+                    foreach (var key in _inFlight ?? [])
+                    {
+                        if (_pending.Remove(key, out var lost))
+                        {
+                            Timers.Cancel(key);
+                            if (lost.Caller is null)
+                            {
+                                foreign.Add(lost.Command);
+                            }
+                            else
+                            {
+                                lost.Caller.Tell(new ProposeFailed(ProposeFailureReason.Conflict, why));
+                            }
+                        }
+                    }
+
+                    Refuse(foreign, ProposeFailureReason.Conflict, why);
                     _inFlight = null;
                     TryStart();
                     break;
@@ -203,9 +476,18 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         }
     }
 
-    private void Expire(long sequence)
+    /// <summary>Tells the nodes of origin that these forwarded commands will not run here.</summary>
+    private void Refuse(List<StoredCommand> commands, ProposeFailureReason reason, string why)
     {
-        if (_chosen.Contains(sequence) || !_pending.Remove(sequence, out var late))
+        foreach (var from in commands.GroupBy(c => (c.Origin, c.Session)))
+        {
+            _router.SendTo(from.Key.Origin, new ForwardRefused(_router.Group, from.Key.Session, from.Select(c => c.Sequence).ToList(), reason, why) { ClusterId = _router.ClusterId });
+        }
+    }
+
+    private void Expire(long key)
+    {
+        if (_chosen.Contains(key) || !_pending.Remove(key, out var late))
         {
             return;
         }
@@ -213,12 +495,14 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         // A command still in the value being proposed runs if that value is chosen. Only when the
         // last waiting caller of the value gives up does the proposer stop retrying it; then it
         // can still be chosen only if it is out in an accept for the open instance.
-        var inFlight = _inFlight?.Contains(sequence) == true;
+        var inFlight = _inFlight?.Contains(key) == true;
         var giveUp = inFlight && _inFlight!.All(s => !_pending.ContainsKey(s));
-        var unknown = inFlight && (!giveUp || _proposer.OwnValueMayBeChosen);
-        late.Caller.Tell(new ProposeFailed(
+        var unknown = late.Forwarded || (inFlight && (!giveUp || _proposer.OwnValueMayBeChosen));
+        late.Caller?.Tell(new ProposeFailed(
             ProposeFailureReason.Timeout,
-            unknown ? "No decision within the propose timeout; the command may still run." : "No decision within the propose timeout; the command never reached an accept and will not run.",
+            late.Forwarded ? $"No answer within the propose timeout from the leader it was handed to; the command may still run."
+                : unknown ? "No decision within the propose timeout; the command may still run."
+                : "No decision within the propose timeout; the command never reached an accept and will not run.",
             OutcomeUnknown: unknown));
         if (giveUp)
         {
@@ -230,16 +514,21 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
 
     private void FailAll(ProposeFailureReason reason, string why)
     {
-        foreach (var (sequence, p) in _pending)
+        foreach (var (key, p) in _pending)
         {
-            Timers.Cancel(sequence);
-            p.Caller.Tell(new ProposeFailed(reason, why, OutcomeUnknown: _inFlight?.Contains(sequence) == true && _proposer.OwnValueMayBeChosen));
+            Timers.Cancel(key);
+            p.Caller?.Tell(new ProposeFailed(reason, why, OutcomeUnknown: p.Forwarded || (_inFlight?.Contains(key) == true && _proposer.OwnValueMayBeChosen)));
         }
 
         _pending.Clear();
-        _waiting.Clear();
+        _local.Clear();
+        _foreign.Clear();
         _log.Error("Group stopped on this node: {0}", why);
     }
 
-    private sealed record Pending(StoredCommand Command, IActorRef Caller);
+    /// <summary>A waiting command; <see cref="Caller"/> is null for one forwarded here from another node.</summary>
+    private sealed record Pending(StoredCommand Command, IActorRef? Caller, bool Batch)
+    {
+        public bool Forwarded { get; init; }
+    }
 }

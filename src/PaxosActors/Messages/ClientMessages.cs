@@ -66,3 +66,13 @@ public sealed record GetGroupStatus : IPaxosWireMessage
 /// checksum is <see cref="LastChecksum"/>.
 /// </summary>
 public sealed record GroupStatus(string Group, int NodeId, long Executed, ulong LastChecksum, bool Halted, string? HaltReason) : IPaxosWireMessage;
+
+/// <summary>
+/// Like <see cref="Propose"/>, but the group waits up to <c>paxos-actors.batch-propose.linger</c>
+/// (or until <c>batch-propose.max-count</c> are waiting) to pack many into one instance, as
+/// PhxPaxos's BatchPropose. The reply is <see cref="BatchProposeResult"/> or <see cref="ProposeFailed"/>.
+/// </summary>
+public sealed record BatchPropose(object Command, int StateMachineId = 1) : IPaxosWireMessage;
+
+/// <summary>The command was chosen at <see cref="InstanceId"/> as the <see cref="Index"/>-th (from 0) of its batch, and ran.</summary>
+public sealed record BatchProposeResult(long InstanceId, int Index, object? Result) : IPaxosWireMessage;

@@ -1,3 +1,6 @@
+using PaxosActors.Core;
+using PaxosActors.Messages;
+
 namespace PaxosActors.Serialization;
 
 /// <summary>
@@ -8,6 +11,7 @@ namespace PaxosActors.Serialization;
 internal static class ClientCodec
 {
     public const string ProposeV1 = "PR1", ResultV1 = "RS1", FailedV1 = "PF1", GetStatusV1 = "GS1", StatusV1 = "ST1", ErrorV1 = "SE1";
+    public const string BatchProposeV1 = "BP1", BatchResultV1 = "BR1", ForwardV1 = "FW1", RefusedV1 = "FR1";
 
     public static string? Manifest(object o) => o switch
     {
@@ -17,6 +21,10 @@ internal static class ClientCodec
         GetGroupStatus => GetStatusV1,
         GroupStatus => StatusV1,
         StateMachineError => ErrorV1,
+        BatchPropose => BatchProposeV1,
+        BatchProposeResult => BatchResultV1,
+        ForwardedCommands => ForwardV1,
+        ForwardRefused => RefusedV1,
         _ => null,
     };
 
@@ -49,6 +57,25 @@ internal static class ClientCodec
             case StateMachineError e:
                 w.String(e.Type).String(e.Message);
                 break;
+            case BatchPropose p:
+                Nested(w, p.Command, serialization);
+                w.Int32(p.StateMachineId);
+                break;
+            case BatchProposeResult r:
+                w.Int64(r.InstanceId).Int32(r.Index);
+                Nested(w, r.Result, serialization);
+                break;
+            case ForwardedCommands f:
+                w.String(f.ClusterId).String(f.Group).Int32(f.From.Value).Bytes(f.Value);
+                break;
+            case ForwardRefused f:
+                w.String(f.ClusterId).String(f.Group).Int64(f.Session).Int32((int)f.Reason).String(f.Message).Int32(f.Sequences.Count);
+                foreach (var s in f.Sequences)
+                {
+                    w.Int64(s);
+                }
+
+                break;
             default:
                 throw new ArgumentException($"No wire format for {o.GetType().Name}.", nameof(o));
         }
@@ -67,10 +94,49 @@ internal static class ClientCodec
             GetStatusV1 => GetGroupStatus.Instance,
             StatusV1 => new GroupStatus(r.String(), r.Int32(), r.Int64(), r.UInt64(), r.Bool(), r.Bool() ? r.String() : null),
             ErrorV1 => new StateMachineError(r.String(), r.String()),
+            BatchProposeV1 => new BatchPropose(Nested(ref r, serialization) ?? throw new PaxosFormatException("A proposal needs a command."), r.Int32()),
+            BatchResultV1 => new BatchProposeResult(r.Int64(), r.Int32(), Nested(ref r, serialization)),
+            ForwardV1 => DecodeForward(ref r),
+            RefusedV1 => DecodeRefused(ref r),
             _ => throw new PaxosFormatException($"Unknown manifest '{manifest}'."),
         };
         r.End();
         return result;
+    }
+
+    private static ForwardedCommands DecodeForward(ref WireReader r)
+    {
+        var cluster = r.String();
+        var group = r.String();
+        var from = r.Int32();
+        if (from <= 0)
+        {
+            throw new PaxosFormatException($"Invalid node id {from}.");
+        }
+
+        return new ForwardedCommands(group, new NodeId(from), r.Bytes()) { ClusterId = cluster };
+    }
+
+    private static ForwardRefused DecodeRefused(ref WireReader r)
+    {
+        var cluster = r.String();
+        var group = r.String();
+        var session = r.Int64();
+        var reason = Reason(r.Int32());
+        var message = r.String();
+        var count = r.Int32();
+        if (count < 0 || count > r.Remaining / 8)
+        {
+            throw new PaxosFormatException($"Invalid sequence count {count}.");
+        }
+
+        var sequences = new long[count];
+        for (var i = 0; i < count; i++)
+        {
+            sequences[i] = r.Int64();
+        }
+
+        return new ForwardRefused(group, session, sequences, reason, message) { ClusterId = cluster };
     }
 
     private static ProposeFailureReason Reason(int value) => Enum.IsDefined((ProposeFailureReason)value)

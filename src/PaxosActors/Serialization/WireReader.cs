@@ -14,6 +14,8 @@ internal ref struct WireReader(ReadOnlySpan<byte> data)
 
     public readonly bool AtEnd => _at == _data.Length;
 
+    public readonly int Remaining => _data.Length - _at;
+
     public byte Byte() => Take(1)[0];
 
     public int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));

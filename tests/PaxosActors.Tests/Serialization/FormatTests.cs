@@ -102,15 +102,55 @@ public sealed class FormatTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Proposal_values_round_trip_and_reject_garbage()
     {
-        var value = new ProposalValue(N, 42, [new StoredCommand(1, 1, 9, "m", [1]), new StoredCommand(2, 2, 9, "", [])]);
-        var back = ProposalValue.Decode(value.Encode());
-        Assert.Equal(value.Origin, back.Origin);
-        Assert.Equal(value.Session, back.Session);
-        Assert.Equal(value.Commands.Select(c => (c.Sequence, c.StateMachineId, c.SerializerId, c.Manifest, Convert.ToHexString(c.Payload))),
-            back.Commands.Select(c => (c.Sequence, c.StateMachineId, c.SerializerId, c.Manifest, Convert.ToHexString(c.Payload))));
-        Assert.Throws<PaxosFormatException>(() => ProposalValue.Decode([2, 0, 0]));
-        Assert.Throws<PaxosFormatException>(() => ProposalValue.Decode([1, 1, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9, 255, 255, 255, 127]));
+        var value = new ProposalValue(N, [new StoredCommand(N, 42, 1, 1, 9, "m", [1]), new StoredCommand(new NodeId(3), -7, 2, 2, 9, "", [])]);
+        var bytes = value.Encode();
+        var back = ProposalValue.Decode(bytes);
+        Assert.Equal(N, back.Proposer);
+        Assert.Equal(N, ProposalValue.ProposerOf(bytes));
+        Assert.Equal(value.Commands.Select(Printed), back.Commands.Select(Printed));
+        Assert.Throws<PaxosFormatException>(() => ProposalValue.Decode([3, 0, 0]));
+        Assert.Throws<PaxosFormatException>(() => ProposalValue.Decode([2, 1, 0, 0, 0, 255, 255, 255, 127]));
+        Assert.Null(ProposalValue.ProposerOf([9, 1, 0, 0, 0]));
+        Assert.Null(ProposalValue.ProposerOf([2, 1]));
     }
+
+    [Fact]
+    public void Values_in_the_first_format_still_decode_so_old_logs_replay()
+    {
+        // Version 1: one origin and session for the whole value.
+        var v1 = new WireWriter().Byte(1).Int32(2).Int64(42).Int32(1).Int64(5).Int32(1).Int32(9).String("m").Bytes([7]).ToArray();
+        var back = ProposalValue.Decode(v1);
+        Assert.Equal(new NodeId(2), back.Proposer);
+        Assert.Equal("2/42/5/1/9/m/07", Printed(Assert.Single(back.Commands)));
+    }
+
+    [Fact]
+    public void Client_and_forwarding_messages_round_trip()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(new BatchPropose("x"));
+        object[] all =
+        [
+            new BatchPropose("cmd", 2),
+            new BatchProposeResult(9, 3, "done"),
+        ];
+        foreach (var m in all)
+        {
+            var back = serializer.FromBinary(serializer.ToBinary(m), serializer.Manifest(m));
+            Assert.Equal(m.ToString(), back.ToString());
+        }
+
+        var refused = new ForwardRefused("g", 77, [1, 2, 3], ProposeFailureReason.Overloaded, "full") { ClusterId = "c" };
+        var r = (ForwardRefused)serializer.FromBinary(serializer.ToBinary(refused), serializer.Manifest(refused));
+        Assert.Equal(("g", 77L, ProposeFailureReason.Overloaded, "full", "c"), (r.Group, r.Session, r.Reason, r.Message, r.ClusterId));
+        Assert.Equal([1L, 2L, 3L], r.Sequences);
+
+        var forward = new ForwardedCommands("g", N, [1, 2, 3]) { ClusterId = "c" };
+        var f = (ForwardedCommands)serializer.FromBinary(serializer.ToBinary(forward), serializer.Manifest(forward));
+        Assert.Equal(("g", N, "c", "010203"), (f.Group, f.From, f.ClusterId, Convert.ToHexString(f.Value)));
+        Assert.Throws<PaxosFormatException>(() => serializer.FromBinary([0, 0, 0, 0], serializer.Manifest(forward)));
+    }
+
+    private static string Printed(StoredCommand c) => $"{c.Origin.Value}/{c.Session}/{c.Sequence}/{c.StateMachineId}/{c.SerializerId}/{c.Manifest}/{Convert.ToHexString(c.Payload)}";
 
     [Fact]
     public void An_unknown_event_manifest_is_a_typed_error()

@@ -1,0 +1,85 @@
+using PaxosActors.Hosting;
+using PaxosActors.TestKit;
+
+namespace PaxosActors.Tests.TestKit;
+
+/// <summary>
+/// One proposer per group: nodes hand their callers' commands to the leader (the node whose
+/// proposer decided the latest instance) and answer the callers themselves; a duplicated
+/// hand-over runs once; a leader cut off is passed over.
+/// </summary>
+public sealed class ForwardingTests
+{
+    [Fact]
+    public async Task Proposals_at_every_node_go_through_the_leader_and_each_caller_gets_its_own_result()
+    {
+        using var counters = new CounterProbe("paxos.proposer.forwarded");
+        await using var cluster = await StartAsync();
+        await MakeNode1LeaderAsync(cluster);
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => cluster.ProposeAsync(1 + (i % 3), 1L, TimeSpan.FromSeconds(20))));
+
+        var results = replies.Select(r => (long)Assert.IsType<ProposeResult>(r).Result!).Order().ToList();
+        Assert.Equal(Enumerable.Range(2, 60).Select(i => (long)i), results);
+        Assert.True(counters.Snapshot()["paxos.proposer.forwarded"] > 0, "nothing was forwarded");
+        await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(20));
+        Assert.All(cluster.Nodes, n => Assert.Equal(61, cluster.StateMachine<Counter>(n).Value));
+    }
+
+    [Fact]
+    public async Task A_hand_over_the_network_delivers_twice_runs_once()
+    {
+        await using var cluster = await StartAsync();
+        await MakeNode1LeaderAsync(cluster);
+        cluster.SetLink(2, 1, new LinkRule(DuplicateProbability: 1.0));
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => cluster.ProposeAsync(2, 1L, TimeSpan.FromSeconds(20))));
+
+        Assert.All(replies, r => Assert.IsType<ProposeResult>(r));
+        await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(20));
+        Assert.All(cluster.Nodes, n => Assert.Equal(21, cluster.StateMachine<Counter>(n).Value));
+    }
+
+    [Fact]
+    public async Task A_leader_cut_off_is_passed_over_and_its_unanswered_callers_hear_so()
+    {
+        await using var cluster = await StartAsync();
+        await MakeNode1LeaderAsync(cluster);
+        cluster.Isolate(1);
+
+        // Handed to node 1, which never answers: the caller hears after leader-timeout, well
+        // before its propose-timeout (and the Ask's ceiling).
+        var lost = Assert.IsType<ProposeFailed>(await cluster.ProposeAsync(2, 1L, TimeSpan.FromSeconds(15)));
+        Assert.Equal(ProposeFailureReason.Timeout, lost.Reason);
+        Assert.True(lost.OutcomeUnknown);
+
+        // Node 2 now proposes itself, with node 3.
+        Assert.IsType<ProposeResult>(await cluster.ProposeAsync(2, 10L, TimeSpan.FromSeconds(15)));
+        cluster.Heal();
+        await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(20), atLeast: 2);
+        Assert.All(cluster.Nodes, n => Assert.Equal(11, cluster.StateMachine<Counter>(n).Value));
+    }
+
+    private static Task<PaxosTestCluster> StartAsync() => PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
+    {
+        Nodes = 3,
+        StateMachines = (_, _) => [new Counter()],
+        ExtraConfig = "paxos-actors { leader-timeout = 3s, propose-timeout = 30s, learn-interval = 500ms }",
+    });
+
+    /// <summary>Node 1 decides an instance and every node has learned it: node 1 leads.</summary>
+    private static async Task MakeNode1LeaderAsync(PaxosTestCluster cluster)
+    {
+        Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1, 1L, TimeSpan.FromSeconds(20)));
+        await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(20), atLeast: 1);
+    }
+
+    private sealed class Counter : IStateMachine
+    {
+        public long Value { get; private set; }
+
+        public int Id => 1;
+
+        public object? Execute(long instance, object command) => Value += (long)command;
+    }
+}
