@@ -31,14 +31,21 @@ node.SetAction((result, _) => NodeCommand.RunAsync(result.GetValue(configFile)!,
 root.Subcommands.Add(node);
 
 var groups = new Option<int>("--groups") { Description = "Paxos groups (each an independent log)", DefaultValueFactory = _ => 1 };
-var clients = new Option<int>("--clients") { Description = "Concurrent clients, spread over the nodes and groups", DefaultValueFactory = _ => 8 };
+var clients = new Option<int>("--clients") { Description = "Concurrent clients, spread round-robin over the nodes and groups", DefaultValueFactory = _ => 8 };
 var valueSize = new Option<int>("--value-size") { Description = "Bytes per proposed value", DefaultValueFactory = _ => 100 };
 var duration = new Option<double>("--duration") { Description = "Seconds measured (after the warm-up)", DefaultValueFactory = _ => 10 };
+var ops = new Option<long?>("--ops") { Description = "Measure this many proposals (shared by the clients) instead of a duration" };
 var warmup = new Option<double>("--warmup") { Description = "Seconds of load before measuring", DefaultValueFactory = _ => 2 };
 var json = new Option<string?>("--json") { Description = "Also write the figures to this JSON file" };
-var benchData = new Option<string>("--data") { Description = "Folder for the nodes' SQLite files (wiped first)", DefaultValueFactory = _ => Path.Combine("data", "bench") };
-var bench = new Command("bench", "Measure throughput and latency: 3 nodes on 127.0.0.1 with SQLite, N concurrent clients");
-foreach (var o in new Option[] { groups, clients, valueSize, duration, warmup, json, benchData })
+var benchData = new Option<string>("--data") { Description = "Folder for the nodes' files (wiped first)", DefaultValueFactory = _ => Path.Combine("data", "bench") };
+var inProcess = new Option<bool>("--in-process") { Description = "Run the 3 nodes as ActorSystems of this process instead of 3 processes" };
+var batch = new Option<bool>("--batch") { Description = "Clients send BatchPropose (explicit batching, paxos-actors.batch-propose.*) instead of Propose" };
+var storage = new Option<string>("--storage") { Description = "sqlite (PaxosActors' journal), sqlite-sql (Akka.Persistence.Sql on SQLite) or postgresql", DefaultValueFactory = _ => "sqlite" };
+storage.AcceptOnlyFromAmong("sqlite", "sqlite-sql", "postgresql");
+var postgres = new Option<string>("--postgres") { Description = "PostgreSQL connection (no database): each node gets paxos_bench_N, recreated", DefaultValueFactory = _ => "Host=127.0.0.1;Port=5432;Username=paxos;Password=paxos" };
+var hocon = new Option<string[]>("--hocon") { Description = "Extra HOCON for every node, e.g. --hocon \"paxos-actors.forward-to-leader = off\"", DefaultValueFactory = _ => [] };
+var bench = new Command("bench", "Measure throughput and latency: 3 nodes on 127.0.0.1 with durable storage, N concurrent clients");
+foreach (var o in new Option[] { groups, clients, valueSize, duration, ops, warmup, json, benchData, inProcess, batch, storage, postgres, hocon })
 {
     bench.Options.Add(o);
 }
@@ -46,10 +53,43 @@ foreach (var o in new Option[] { groups, clients, valueSize, duration, warmup, j
 bench.SetAction(async (result, _) =>
 {
     var options = new BenchOptions(result.GetValue(groups), result.GetValue(clients), result.GetValue(valueSize),
-        TimeSpan.FromSeconds(result.GetValue(duration)), TimeSpan.FromSeconds(result.GetValue(warmup)), result.GetValue(benchData)!, result.GetValue(json));
+        TimeSpan.FromSeconds(result.GetValue(duration)), TimeSpan.FromSeconds(result.GetValue(warmup)), result.GetValue(benchData)!, result.GetValue(json))
+    {
+        InProcess = result.GetValue(inProcess),
+        Batch = result.GetValue(batch),
+        Operations = result.GetValue(ops),
+        Storage = result.GetValue(storage) switch { "sqlite-sql" => BenchStorage.SqliteSql, "postgresql" => BenchStorage.Postgresql, _ => BenchStorage.Sqlite },
+        PostgresConnection = result.GetValue(postgres)!,
+        ExtraHocon = string.Join("\n", result.GetValue(hocon)!),
+    };
+    if (options.Groups < 1 || options.Clients < 1 || options.ValueSize < 1 || options.Duration <= TimeSpan.Zero || options.Operations < 1)
+    {
+        Console.Error.WriteLine("--groups, --clients, --value-size, --duration and --ops must be positive.");
+        return 3;
+    }
+
     await BenchCommand.RunAsync(options, Console.Out);
     return 0;
 });
 root.Subcommands.Add(bench);
+
+var nodeConfig = new Option<string>("--config") { Required = true };
+var samples = new Option<string>("--samples") { Required = true };
+var clientGroup = new Option<string[]>("--client") { DefaultValueFactory = _ => [] };
+var opsPerClient = new Option<long?>("--ops-per-client");
+var benchNode = new Command("bench-node", "One node of `paxos bench` (started by it)") { Hidden = true };
+foreach (var o in new Option[] { nodeConfig, samples, clientGroup, opsPerClient, valueSize, warmup, duration, batch })
+{
+    benchNode.Options.Add(o);
+}
+
+benchNode.SetAction((result, _) => BenchNodeCommand.RunAsync(
+    result.GetValue(nodeConfig)!,
+    result.GetValue(clientGroup)!,
+    new LoadSpec(result.GetValue(valueSize), result.GetValue(batch), TimeSpan.FromSeconds(result.GetValue(warmup)), TimeSpan.FromSeconds(result.GetValue(duration)), result.GetValue(opsPerClient)),
+    result.GetValue(samples)!,
+    Console.In,
+    Console.Out));
+root.Subcommands.Add(benchNode);
 
 return await root.Parse(args).InvokeAsync();

@@ -1,81 +1,30 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Configuration;
 using PaxosActors.Hosting;
 
 namespace PaxosActors.Cli.Bench;
 
 /// <summary>
-/// `paxos bench`: three nodes on 127.0.0.1 over Akka.Remote with durable SQLite files, in this
-/// process, and N concurrent clients proposing values of a given size for a given time. Prints
-/// ops/s, latency percentiles and peak working set, and writes them as JSON with --json.
+/// `paxos bench`: three nodes on 127.0.0.1 over Akka.Remote with durable storage, as separate
+/// processes (or, with --in-process, as ActorSystems of this one), and N concurrent clients
+/// spread over the nodes and groups, each proposing one value at a time. Prints ops/s, latency
+/// percentiles and the nodes' peak working set, and writes them as JSON with --json.
 /// </summary>
 internal static class BenchCommand
 {
     public static async Task<BenchResult> RunAsync(BenchOptions options, TextWriter output)
     {
-        if (Directory.Exists(options.DataDir))
-        {
-            Directory.Delete(options.DataDir, recursive: true);
-        }
-
-        Directory.CreateDirectory(options.DataDir);
-        var ports = LocalNodeConfig.FreePorts(3);
-        var groups = Enumerable.Range(0, options.Groups).Select(g => $"g{g}").ToList();
-        var systems = new List<ActorSystem>();
-        var refs = new Dictionary<(int Node, string Group), IActorRef>();
-        foreach (var node in ports.Keys.Order())
-        {
-            var config = LocalNodeConfig.Create(node, ports, Path.Combine(options.DataDir, $"node{node}.db"), groups,
-                "akka.loglevel = ERROR\nakka.remote.log-remote-lifecycle-events = off");
-            var system = ActorSystem.Create(LocalNodeConfig.SystemName, config);
-            systems.Add(system);
-            foreach (var g in groups)
-            {
-                refs[(node, g)] = await PaxosExtension.Get(system).StartGroupAsync(g, new CountingStateMachine());
-            }
-        }
-
-        output.WriteLine($"3 nodes, {options.Groups} groups, {options.Clients} clients, {options.ValueSize} B values: warming up {options.Warmup.TotalSeconds:F0} s, measuring {options.Duration.TotalSeconds:F0} s");
-        var samples = new List<double>[options.Clients];
-        var failed = 0L;
-        var value = new byte[options.ValueSize];
-        Random.Shared.NextBytes(value);
-        var start = Stopwatch.GetTimestamp() + (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency);
-        var end = start + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
-        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(c => Task.Run(async () =>
-        {
-            var mine = samples[c] = [];
-            var target = refs[((c % 3) + 1, groups[c % groups.Count])];
-            while (true)
-            {
-                var call = Stopwatch.GetTimestamp();
-                if (call >= end)
-                {
-                    return;
-                }
-
-                var reply = await target.Ask<object>(new Propose(value), TimeSpan.FromSeconds(30));
-                var done = Stopwatch.GetTimestamp();
-                if (call < start)
-                {
-                    continue;
-                }
-
-                if (reply is ProposeResult)
-                {
-                    mine.Add(Stopwatch.GetElapsedTime(call, done).TotalMilliseconds);
-                }
-                else
-                {
-                    Interlocked.Increment(ref failed);
-                }
-            }
-        })));
-
-        var all = samples.SelectMany(s => s).ToList();
-        var peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
-        var result = new BenchResult(all.Count / options.Duration.TotalSeconds, LatencyMs.Of(all), peak, options.Groups, options.Clients, options.ValueSize, all.Count, failed, options.Duration.TotalSeconds, "in-process, 3 nodes, SQLite");
-        await Task.WhenAll(systems.Select(s => s.Terminate()));
+        await BenchNodes.PrepareStorageAsync(options);
+        var ports = LocalNodeConfig.FreePorts(BenchNodes.Count);
+        var groups = BenchNodes.Groups(options.Groups);
+        var mode = $"{(options.InProcess ? "in-process" : "3 processes")}, {options.Storage.ToString().ToLowerInvariant()}, {(options.Batch ? "BatchPropose" : "Propose")}";
+        output.WriteLine($"3 nodes ({mode}), {options.Groups} groups, {options.Clients} clients, {options.ValueSize} B values: warming up {options.Warmup.TotalSeconds:F0} s, then " +
+            (options.Operations is { } ops ? $"{ops} proposals" : $"measuring {options.Duration.TotalSeconds:F0} s"));
+        var spec = new LoadSpec(options.ValueSize, options.Batch, options.Warmup, options.Duration, options.Operations is { } n ? Math.Max(1, n / options.Clients) : null);
+        var (load, peakMb) = options.InProcess ? await InProcessAsync(options, ports, groups, spec) : await ProcessesAsync(options, ports, groups, spec, output);
+        var result = new BenchResult(load.Samples.Count / load.Seconds, LatencyMs.Of(load.Samples), peakMb, options.Groups, options.Clients, options.ValueSize,
+            load.Samples.Count, load.Failed, load.Seconds, mode);
         output.WriteLine(result);
         if (options.JsonFile is not null)
         {
@@ -85,13 +34,59 @@ internal static class BenchCommand
         return result;
     }
 
-    /// <summary>Counts what it runs: the benchmark measures consensus, not a state machine.</summary>
-    private sealed class CountingStateMachine : IStateMachine
+    private static async Task<(LoadResult Load, double PeakMb)> InProcessAsync(BenchOptions options, IReadOnlyDictionary<int, int> ports, IReadOnlyList<string> groups, LoadSpec spec)
     {
-        private long _count;
+        var systems = new List<ActorSystem>();
+        var refs = new Dictionary<(int Node, string Group), IActorRef>();
+        try
+        {
+            for (var node = 1; node <= BenchNodes.Count; node++)
+            {
+                var system = ActorSystem.Create(LocalNodeConfig.SystemName, ConfigurationFactory.ParseString(BenchNodes.Hocon(node, ports, options)));
+                systems.Add(system);
+                foreach (var (group, actor) in await BenchNodes.StartGroupsAsync(system, groups))
+                {
+                    refs[(node, group)] = actor;
+                }
+            }
 
-        public int Id => 1;
+            var targets = Enumerable.Range(0, options.Clients).Select(c => refs[BenchNodes.ClientPlace(c, groups)]).ToList();
+            var load = await BenchLoad.RunAsync(targets, spec);
+            return (load, Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0));
+        }
+        finally
+        {
+            await Task.WhenAll(systems.Select(s => s.Terminate()));
+        }
+    }
 
-        public object? Execute(long instance, object command) => ++_count;
+    private static async Task<(LoadResult Load, double PeakMb)> ProcessesAsync(BenchOptions options, IReadOnlyDictionary<int, int> ports, IReadOnlyList<string> groups, LoadSpec spec, TextWriter output)
+    {
+        var nodes = new List<BenchNodeProcess>();
+        try
+        {
+            for (var node = 1; node <= BenchNodes.Count; node++)
+            {
+                var config = Path.Combine(options.DataDir, $"node{node}.conf");
+                await File.WriteAllTextAsync(config, BenchNodes.Hocon(node, ports, options));
+                var mine = Enumerable.Range(0, options.Clients).Select(c => BenchNodes.ClientPlace(c, groups)).Where(p => p.Node == node).Select(p => p.Group).ToList();
+                nodes.Add(BenchNodeProcess.Start(node, config, mine, spec, Path.Combine(options.DataDir, $"samples{node}.bin")));
+            }
+
+            await Task.WhenAll(nodes.Select(n => n.ReadyAsync()));
+            nodes.ForEach(n => n.Go());
+            var done = await Task.WhenAll(nodes.Select(n => n.DoneAsync()));
+            foreach (var (node, d) in nodes.Zip(done))
+            {
+                output.WriteLine($"  node {node.Id}: {d.Operations:N0} ops, {d.Failed} failed, peak working set {d.PeakMb:F0} MB");
+            }
+
+            var samples = nodes.SelectMany(n => n.Samples()).ToList();
+            return (new LoadResult(samples, done.Sum(d => d.Failed), done.Max(d => d.Seconds)), done.Max(d => d.PeakMb));
+        }
+        finally
+        {
+            await Task.WhenAll(nodes.Select(n => n.StopAsync()));
+        }
     }
 }

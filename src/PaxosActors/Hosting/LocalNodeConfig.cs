@@ -18,7 +18,11 @@ public static class LocalNodeConfig
     /// <param name="groups">Groups whose members are all the nodes in <paramref name="ports"/>.</param>
     /// <param name="extra">HOCON that overrides the rest (timeouts, log level, ...).</param>
     /// <param name="followers">Nodes of <paramref name="ports"/> that follow the groups instead of voting: follower id → followed member id.</param>
-    public static Config Create(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "", IReadOnlyDictionary<int, int>? followers = null)
+    public static Config Create(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "", IReadOnlyDictionary<int, int>? followers = null) =>
+        ConfigurationFactory.ParseString(Hocon(nodeId, ports, sqliteFile, groups, extra, followers));
+
+    /// <summary>The text of <see cref="Create"/>, to write to a file for a node process.</summary>
+    public static string Hocon(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "", IReadOnlyDictionary<int, int>? followers = null)
     {
         followers ??= new Dictionary<int, int>();
         var file = Path.GetFullPath(sqliteFile).Replace("\\", "/", StringComparison.Ordinal);
@@ -59,7 +63,7 @@ public static class LocalNodeConfig
 
         hocon.AppendLine("  }\n}");
         hocon.AppendLine(extra);
-        return ConfigurationFactory.ParseString(hocon.ToString());
+        return hocon.ToString();
     }
 
     /// <summary>Free TCP ports on 127.0.0.1 for <paramref name="count"/> nodes, by node id from 1.</summary>

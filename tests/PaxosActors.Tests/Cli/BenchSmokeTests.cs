@@ -3,18 +3,25 @@ using PaxosActors.Cli.Bench;
 
 namespace PaxosActors.Tests.Cli;
 
-/// <summary>`paxos bench` runs end to end and writes the JSON it promises (no timing is asserted).</summary>
+/// <summary>
+/// `paxos bench` runs end to end, in one process and as three node processes, and writes the
+/// JSON it promises (no timing is asserted).
+/// </summary>
 public sealed class BenchSmokeTests
 {
-    [Fact]
-    public async Task A_short_bench_writes_its_figures_as_json()
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task A_short_bench_writes_its_figures_as_json(bool inProcess, bool batch)
     {
         var data = Path.Combine(Path.GetTempPath(), "paxos-bench-" + Guid.NewGuid().ToString("N"));
         var json = data + ".json";
         try
         {
-            var result = await BenchCommand.RunAsync(new BenchOptions(2, 4, 100, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200), data, json), TextWriter.Null);
+            var options = new BenchOptions(2, 4, 100, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200), data, json) { InProcess = inProcess, Batch = batch };
+            var result = await BenchCommand.RunAsync(options, TextWriter.Null);
             Assert.True(result.Operations > 0);
+            Assert.Equal(0, result.Failed);
             using var document = JsonDocument.Parse(File.ReadAllText(json));
             var root = document.RootElement;
             foreach (var name in new[] { "opsPerSecond", "peakWorkingSetMb", "groups", "clients", "valueSize" })

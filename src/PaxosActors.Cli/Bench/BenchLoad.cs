@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Akka.Actor;
+
+namespace PaxosActors.Cli.Bench;
+
+/// <summary>What each client of a node does: how long, how much, with which message.</summary>
+internal sealed record LoadSpec(int ValueSize, bool Batch, TimeSpan Warmup, TimeSpan Duration, long? OperationsPerClient);
+
+/// <summary>Latencies (ms) of the proposals that succeeded while measuring, failures, and the time measured.</summary>
+internal sealed record LoadResult(List<double> Samples, long Failed, double Seconds);
+
+/// <summary>
+/// N concurrent clients, each proposing one value at a time to its GroupActor and waiting for
+/// the answer. Proposals during the warm-up are not counted.
+/// </summary>
+internal static class BenchLoad
+{
+    public static async Task<LoadResult> RunAsync(IReadOnlyList<IActorRef> targets, LoadSpec spec)
+    {
+        var samples = new List<double>[targets.Count];
+        var failed = 0L;
+        var value = new byte[spec.ValueSize];
+        Random.Shared.NextBytes(value);
+        var begin = Stopwatch.GetTimestamp();
+        var start = begin + (long)(spec.Warmup.TotalSeconds * Stopwatch.Frequency);
+        var end = spec.OperationsPerClient is null ? start + (long)(spec.Duration.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        var lastDone = start;
+        await Task.WhenAll(targets.Select((target, c) => Task.Run(async () =>
+        {
+            var mine = samples[c] = [];
+            var counted = 0L;
+            while (counted < (spec.OperationsPerClient ?? long.MaxValue))
+            {
+                var call = Stopwatch.GetTimestamp();
+                if (call >= end)
+                {
+                    return;
+                }
+
+                var reply = await target.Ask<object>(spec.Batch ? new BatchPropose(value) : new Propose(value), TimeSpan.FromSeconds(60));
+                var done = Stopwatch.GetTimestamp();
+                if (call < start)
+                {
+                    continue;
+                }
+
+                counted++;
+                InterlockedMax(ref lastDone, done);
+                if (reply is ProposeResult or BatchProposeResult)
+                {
+                    mine.Add(Stopwatch.GetElapsedTime(call, done).TotalMilliseconds);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        })));
+
+        var seconds = spec.OperationsPerClient is null ? spec.Duration.TotalSeconds : Stopwatch.GetElapsedTime(start, lastDone).TotalSeconds;
+        return new LoadResult(samples.SelectMany(s => s).ToList(), failed, seconds);
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var seen = Interlocked.Read(ref target);
+        while (value > seen)
+        {
+            var was = Interlocked.CompareExchange(ref target, value, seen);
+            if (was == seen)
+            {
+                return;
+            }
+
+            seen = was;
+        }
+    }
+}

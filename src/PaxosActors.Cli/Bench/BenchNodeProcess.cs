@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace PaxosActors.Cli.Bench;
+
+/// <summary>
+/// One bench node as a child process (`paxos bench-node`), driven over its standard input and
+/// output: it prints READY once its groups run, starts its clients on GO, prints DONE with its
+/// figures (latencies go to a file), and stops on STOP.
+/// </summary>
+internal sealed class BenchNodeProcess
+{
+    private readonly Process _process;
+    private readonly string _samplesFile;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<NodeFigures> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<string> _errors = [];
+
+    private BenchNodeProcess(int id, Process process, string samplesFile)
+    {
+        Id = id;
+        _process = process;
+        _samplesFile = samplesFile;
+    }
+
+    public int Id { get; }
+
+    public static BenchNodeProcess Start(int id, string config, IReadOnlyList<string> clientGroups, LoadSpec spec, string samplesFile)
+    {
+        var paxos = typeof(BenchNodeProcess).Assembly.Location;
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var args = new List<string>
+        {
+            "exec", paxos, "bench-node", "--config", config, "--samples", samplesFile,
+            "--value-size", spec.ValueSize.ToString(CultureInfo.InvariantCulture),
+            "--warmup", spec.Warmup.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+            "--duration", spec.Duration.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+        };
+        args.AddRange(clientGroups.SelectMany(g => new[] { "--client", g }));
+        if (spec.Batch)
+        {
+            args.Add("--batch");
+        }
+
+        if (spec.OperationsPerClient is { } ops)
+        {
+            args.AddRange(["--ops-per-client", ops.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        var process = new Process
+        {
+            StartInfo = new ProcessStartInfo(dotnet, args)
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            },
+            EnableRaisingEvents = true,
+        };
+        var node = new BenchNodeProcess(id, process, samplesFile);
+        process.OutputDataReceived += (_, e) => node.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (node._errors)
+                {
+                    node._errors.Add(e.Data);
+                }
+            }
+        };
+        process.Exited += (_, _) =>
+        {
+            var failure = new InvalidOperationException($"bench node {id} exited with {process.ExitCode}: {string.Join(Environment.NewLine, node._errors.TakeLast(20))}");
+            node._ready.TrySetException(failure);
+            node._done.TrySetException(failure);
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return node;
+    }
+
+    public Task ReadyAsync() => _ready.Task.WaitAsync(TimeSpan.FromMinutes(2));
+
+    public void Go() => _process.StandardInput.WriteLine("GO");
+
+    public Task<NodeFigures> DoneAsync() => _done.Task;
+
+    public IEnumerable<double> Samples()
+    {
+        var bytes = File.ReadAllBytes(_samplesFile);
+        for (var i = 0; i + 8 <= bytes.Length; i += 8)
+        {
+            yield return BitConverter.ToDouble(bytes, i);
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        try
+        {
+            await _process.StandardInput.WriteLineAsync("STOP");
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (Exception e) when (e is TimeoutException or IOException)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line == "READY")
+        {
+            _ready.TrySetResult();
+        }
+        else if (line?.StartsWith("DONE ", StringComparison.Ordinal) == true)
+        {
+            var f = line[5..].Split(' ').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            _done.TrySetResult(new NodeFigures((long)f[0], (long)f[1], f[2], f[3]));
+        }
+    }
+
+    internal sealed record NodeFigures(long Operations, long Failed, double Seconds, double PeakMb);
+}

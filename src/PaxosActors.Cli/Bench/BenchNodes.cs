@@ -1,0 +1,84 @@
+using System.Globalization;
+using Akka.Actor;
+using Npgsql;
+using PaxosActors.Hosting;
+
+namespace PaxosActors.Cli.Bench;
+
+/// <summary>The HOCON of the bench's three nodes, for the chosen storage, and what that storage needs first.</summary>
+internal static class BenchNodes
+{
+    public const int Count = 3;
+
+    public static IReadOnlyList<string> Groups(int groups) => Enumerable.Range(0, groups).Select(g => $"g{g}").ToList();
+
+    /// <summary>The node that serves client <paramref name="client"/>, and the group it proposes to.</summary>
+    public static (int Node, string Group) ClientPlace(int client, IReadOnlyList<string> groups) => ((client % Count) + 1, groups[client % groups.Count]);
+
+    public static async Task PrepareStorageAsync(BenchOptions options)
+    {
+        if (Directory.Exists(options.DataDir))
+        {
+            Directory.Delete(options.DataDir, recursive: true);
+        }
+
+        Directory.CreateDirectory(options.DataDir);
+        if (options.Storage != BenchStorage.Postgresql)
+        {
+            return;
+        }
+
+        await using var connection = new NpgsqlConnection(options.PostgresConnection + ";Database=postgres");
+        await connection.OpenAsync();
+        for (var node = 1; node <= Count; node++)
+        {
+            foreach (var sql in new[] { $"DROP DATABASE IF EXISTS paxos_bench_{node} WITH (FORCE)", $"CREATE DATABASE paxos_bench_{node}" })
+            {
+                await using var command = new NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+    }
+
+    public static string Hocon(int node, IReadOnlyDictionary<int, int> ports, BenchOptions options)
+    {
+        var storage = options.Storage switch
+        {
+            BenchStorage.Sqlite => string.Empty,
+            BenchStorage.SqliteSql => "akka.persistence.journal.plugin = \"akka.persistence.journal.sql\"",
+            _ => $$"""
+                akka.persistence.journal.plugin = "akka.persistence.journal.sql"
+                akka.persistence.journal.sql { connection-string = "{{options.PostgresConnection}};Database=paxos_bench_{{node.ToString(CultureInfo.InvariantCulture)}}", provider-name = "PostgreSQL.15" }
+                """,
+        };
+        return LocalNodeConfig.Hocon(node, ports, Path.Combine(options.DataDir, $"node{node}.db"), Groups(options.Groups), $"""
+            akka.loglevel = ERROR
+            akka.remote.log-remote-lifecycle-events = off
+            {storage}
+            {options.ExtraHocon}
+            """);
+    }
+
+    /// <summary>Starts every group on a node with a state machine that only counts.</summary>
+    public static async Task<Dictionary<string, IActorRef>> StartGroupsAsync(ActorSystem system, IReadOnlyList<string> groups)
+    {
+        var refs = new Dictionary<string, IActorRef>();
+        foreach (var g in groups)
+        {
+            refs[g] = await PaxosExtension.Get(system).StartGroupAsync(g, new CountingStateMachine());
+            await refs[g].Ask<GroupStatus>(GetGroupStatus.Instance, TimeSpan.FromMinutes(1));
+        }
+
+        return refs;
+    }
+
+    /// <summary>Counts what it runs: the benchmark measures consensus, not a state machine.</summary>
+    private sealed class CountingStateMachine : IStateMachine
+    {
+        private long _count;
+
+        public int Id => 1;
+
+        public object? Execute(long instance, object command) => ++_count;
+    }
+}
