@@ -13,6 +13,9 @@ public sealed partial record PaxosSettings
 {
     public const string Section = "paxos-actors";
 
+    /// <summary>Bytes of a remoting frame left for what surrounds a value of the largest size.</summary>
+    public const int FrameOverhead = 4096;
+
     public required NodeId NodeId { get; init; }
 
     /// <summary>Every node of one deployment has the same; messages with another are dropped.</summary>
@@ -121,6 +124,10 @@ public sealed partial record PaxosSettings
 
         var maxValue = c.GetByteSize("max-value-size") ?? 0;
         Require(maxValue is >= 1 and <= int.MaxValue, "max-value-size", "must be between 1 byte and 2 GiB");
+        // A value travels whole in one Akka.Remote frame (an Accept, a ValueChosen, a catch-up
+        // answer): refuse a limit that would not fit, rather than have remoting drop the frames.
+        var frame = root.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128_000;
+        Require(maxValue + FrameOverhead <= frame, "max-value-size", $"must leave {FrameOverhead} bytes under akka.remote.dot-netty.tcp.maximum-frame-size ({frame}) for the message around the value");
         var pending = c.GetInt("max-pending-proposals");
         Require(pending >= 1, "max-pending-proposals", "must be >= 1");
         var catchUpRate = c.GetInt("catch-up-rate");

@@ -24,6 +24,16 @@ public sealed class SettingsTests
         Assert.Equal(["kv", "locks"], settings.Groups.Keys.Order());
         Assert.Equal(64 * 1024, settings.MaxValueSize);
         Assert.Equal(TimeSpan.FromMilliseconds(10), settings.Protocol.BackoffMin);
+        Assert.Equal(512, settings.BatchMaxCount);
+        Assert.Equal((64, TimeSpan.FromMilliseconds(2)), (settings.BatchProposeMaxCount, settings.BatchProposeLinger));
+        Assert.True(settings.ForwardToLeader);
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.LeaderTimeout);
+    }
+
+    [Fact]
+    public void Turning_batching_off_means_one_command_per_instance()
+    {
+        Assert.Equal(1, Create(Valid + "\npaxos-actors.batching.enabled = off").BatchMaxCount);
     }
 
     [Theory]
@@ -40,6 +50,12 @@ public sealed class SettingsTests
     [InlineData("paxos-actors.max-pending-proposals = 0", "paxos-actors.max-pending-proposals")]
     [InlineData("paxos-actors.proposer.prepare-timeout = -1s", "paxos-actors.proposer.prepare-timeout")]
     [InlineData("paxos-actors.acceptor.restart-max-backoff = 1ms", "paxos-actors.acceptor.restart-max-backoff")]
+    [InlineData("paxos-actors.max-value-size = 125 KiB", "paxos-actors.max-value-size")]
+    [InlineData("paxos-actors.max-value-size = 64 KiB\nakka.remote.dot-netty.tcp.maximum-frame-size = 64 KiB", "paxos-actors.max-value-size")]
+    [InlineData("paxos-actors.batching.max-count = 0", "paxos-actors.batching.max-count")]
+    [InlineData("paxos-actors.batch-propose.max-count = 0", "paxos-actors.batch-propose.max-count")]
+    [InlineData("paxos-actors.batch-propose.linger = 5s", "paxos-actors.batch-propose.linger")]
+    [InlineData("paxos-actors.leader-timeout = 0s", "paxos-actors.leader-timeout")]
     public void A_bad_value_fails_fast_naming_its_key(string bad, string key)
     {
         var e = Assert.Throws<ConfigurationException>(() => Create(Valid + "\n" + bad));

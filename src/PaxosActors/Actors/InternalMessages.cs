@@ -25,10 +25,7 @@ internal sealed record LeaderCheck
 }
 
 /// <summary>BatchPropose's linger ran out: propose what is waiting.</summary>
-internal sealed record LingerDone
-{
-    public static readonly LingerDone Instance = new();
-}
+internal sealed record LingerDone(long Generation);
 
 /// <summary>A child found that the group must stop on this node.</summary>
 internal sealed record HaltGroup(string Reason);

@@ -20,7 +20,6 @@ namespace PaxosActors.Actors;
 /// </summary>
 internal sealed class ProposerActor : UntypedActor, IWithTimers
 {
-    private const string LingerTimer = "linger";
     private const string LeaderCheckTimer = "leader-check";
     private readonly PaxosSettings _settings;
     private readonly Proposer _proposer;
@@ -40,6 +39,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     private long _nextForeignKey;
     private string? _halted;
     private bool _lingering;
+    private long _lingerGeneration;
     private NodeId? _leader;
     private NodeId? _passedOver;
     private long _leaderSeenAt;
@@ -100,9 +100,11 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             case LeaderCheck:
                 CheckForwards();
                 break;
-            case LingerDone:
+            case LingerDone d when d.Generation == _lingerGeneration:
                 _lingering = false;
                 TryStart();
+                break;
+            case LingerDone:
                 break;
             case GroupStopped s:
                 _halted = s.Reason;
@@ -163,8 +165,12 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         _local.Enqueue(key);
         if (batch && !_lingering && _settings.BatchProposeLinger > TimeSpan.Zero)
         {
+            // Akka's scheduler ticks every 10 ms; a linger of a few milliseconds needs the .NET
+            // timer, whose resolution is about a millisecond.
             _lingering = true;
-            Timers.StartSingleTimer(LingerTimer, LingerDone.Instance, _settings.BatchProposeLinger);
+            var self = Self;
+            var done = new LingerDone(++_lingerGeneration);
+            _ = Task.Delay(_settings.BatchProposeLinger).ContinueWith(_ => self.Tell(done), TaskScheduler.Default);
         }
 
         TryStart();
@@ -341,7 +347,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         if (_lingering)
         {
             _lingering = false;
-            Timers.Cancel(LingerTimer);
+            _lingerGeneration++;
         }
 
         if (Leader() is { } leader)
@@ -407,14 +413,16 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
                 continue;
             }
 
-            if (batch.Count > 0 && bytes + next.Command.Payload.Length > _settings.MaxValueSize)
+            // What the command takes in the encoded value: its bytes, manifest and fixed fields.
+            var size = next.Command.Payload.Length + next.Command.Manifest.Length + 40;
+            if (batch.Count > 0 && bytes + size > _settings.MaxValueSize)
             {
                 break;
             }
 
             batch.Add(queue.Dequeue());
             commands.Add(next.Command);
-            bytes += next.Command.Payload.Length;
+            bytes += size;
         }
     }
 
