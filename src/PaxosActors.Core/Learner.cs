@@ -12,6 +12,7 @@ public sealed class Learner
     private readonly ProtocolOptions _options;
     private readonly List<LogEntry> _log = [];
     private long _firstInMemory;
+    private long _bytes;
 
     /// <param name="recovered">The chosen log read back after a restart, from instance 0, in order.</param>
     public Learner(NodeId self, ProtocolOptions options, IEnumerable<InstanceChosen> recovered)
@@ -26,6 +27,7 @@ public sealed class Learner
             }
 
             _log.Add(new LogEntry(c.Value, c.Checksum));
+            _bytes += c.Value.Length;
             LastChecksum = c.Checksum;
         }
     }
@@ -69,8 +71,11 @@ public sealed class Learner
         }
 
         _log.Add(new LogEntry(l.Value, l.Checksum));
+        _bytes += l.Value.Length;
         LastChecksum = l.Checksum;
-        if (_log.Count >= 2L * _options.LogWindow)
+
+        // Trimming costs a copy of what stays, so it waits until the window is a quarter over.
+        if (_log.Count > QuarterOver(_options.LogWindow) || _bytes > QuarterOver(_options.LogWindowBytes))
         {
             Trim();
         }
@@ -127,13 +132,27 @@ public sealed class Learner
         return [new Halt($"Instance {v.Instance} diverged: node {v.From} has checksum {v.Checksum:x16}, this node {mine:x16}.")];
     }
 
+    private static long QuarterOver(long limit) => limit > long.MaxValue / 5 * 4 ? long.MaxValue : limit + (limit / 4);
+
     private void Trim()
     {
-        var drop = _log.Count - _options.LogWindow;
+        var drop = Math.Max(0, _log.Count - _options.LogWindow);
+        var bytes = _bytes;
+        for (var i = 0; i < drop; i++)
+        {
+            bytes -= _log[i].Value.Length;
+        }
+
+        while (bytes > _options.LogWindowBytes && drop < _log.Count - 1)
+        {
+            bytes -= _log[drop++].Value.Length;
+        }
+
         if (drop > 0)
         {
             _log.RemoveRange(0, drop);
             _firstInMemory += drop;
+            _bytes = bytes;
         }
     }
 }

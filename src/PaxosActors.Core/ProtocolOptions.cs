@@ -33,6 +33,12 @@ public sealed record ProtocolOptions
     /// </summary>
     public int LogWindow { get; init; } = int.MaxValue;
 
+    /// <summary>
+    /// Bytes of chosen values the learner keeps in memory at most, whatever <see cref="LogWindow"/>
+    /// says; at least the newest instance stays. Unlimited by default.
+    /// </summary>
+    public long LogWindowBytes { get; init; } = long.MaxValue;
+
     public DeliberateBugs Bugs { get; init; } = DeliberateBugs.None;
 
     public void Validate()
@@ -52,7 +58,7 @@ public sealed record ProtocolOptions
             throw new ArgumentException("Back-off needs 0 <= min < max.");
         }
 
-        if (MaxConflictRetries < 0 || FutureQueueLimit < 1 || CatchUpBatch < 1 || LogWindow < CatchUpBatch)
+        if (MaxConflictRetries < 0 || FutureQueueLimit < 1 || CatchUpBatch < 1 || LogWindow < CatchUpBatch || LogWindowBytes < 1)
         {
             throw new ArgumentException("Retry, queue and batch limits must be positive, and the log window at least one batch.");
         }

@@ -112,6 +112,7 @@ public sealed partial record PaxosSettings
             FutureQueueLimit = c.GetInt("future-queue-limit"),
             CatchUpBatch = c.GetInt("catch-up-batch"),
             LogWindow = c.GetInt("log-memory-window"),
+            LogWindowBytes = c.GetByteSize("log-memory-bytes") ?? 0,
         };
         try
         {
@@ -119,7 +120,7 @@ public sealed partial record PaxosSettings
         }
         catch (ArgumentException e)
         {
-            throw new ConfigurationException($"{Section}.proposer / future-queue-limit / catch-up-batch / log-memory-window: {e.Message}");
+            throw new ConfigurationException($"{Section}.proposer / future-queue-limit / catch-up-batch / log-memory-window / log-memory-bytes: {e.Message}");
         }
 
         var maxValue = c.GetByteSize("max-value-size") ?? 0;

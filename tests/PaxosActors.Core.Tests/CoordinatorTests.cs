@@ -153,4 +153,27 @@ public sealed class LearnerWindowTests
         var recent = learner.Handle(new AskForLearn(learner.FirstInMemory, B)).OfType<Send>().Select(s => s.Message).OfType<ValueChosen>();
         Assert.Equal(learner.FirstInMemory, recent.First().Instance);
     }
+
+    [Fact]
+    public void The_byte_budget_bounds_memory_whatever_the_instance_window_and_keeps_the_newest()
+    {
+        var options = new ProtocolOptions { CatchUpBatch = 4, LogWindow = 1000, LogWindowBytes = 1000 };
+        var learner = new Learner(A, options, []);
+        var checksum = Checksum.Initial;
+        for (var i = 0; i < 100; i++)
+        {
+            var value = new byte[100];
+            checksum = Checksum.Next(checksum, value);
+            learner.Handle(new InstanceLearned(i, value, checksum));
+            Assert.True(learner.InMemory.Sum(e => e.Value.Length) <= 1250, $"{learner.InMemory.Count} values in memory after {i + 1}");
+        }
+
+        Assert.InRange(learner.InMemory.Count, 10, 12);
+        Assert.Equal(100 - learner.InMemory.Count, learner.FirstInMemory);
+
+        // One value over the whole budget still stays: it is the newest.
+        checksum = Checksum.Next(checksum, new byte[5000]);
+        learner.Handle(new InstanceLearned(100, new byte[5000], checksum));
+        Assert.Equal(100, Assert.Single(learner.InMemory.Select((e, i) => learner.FirstInMemory + i)));
+    }
 }

@@ -78,7 +78,7 @@ internal static class BenchCommand
             var done = await Task.WhenAll(nodes.Select(n => n.DoneAsync()));
             foreach (var (node, d) in nodes.Zip(done))
             {
-                output.WriteLine($"  node {node.Id}: {d.Operations:N0} ops, {d.Failed} failed, peak working set {d.PeakMb:F0} MB");
+                output.WriteLine($"  node {node.Id}: {d.Operations:N0} ops, {d.Failed} failed, peak working set {d.PeakMb:F0} MB; working set over the run (MB): {d.WorkingSetTrend}");
             }
 
             var samples = nodes.SelectMany(n => n.Samples()).ToList();

@@ -9,7 +9,8 @@ namespace PaxosActors.Cli.Bench;
 /// <summary>
 /// `paxos bench-node` (internal to `paxos bench`): one node and its share of the clients in
 /// this process. Prints READY, waits for GO, runs the load, writes the latencies (doubles, ms)
-/// to the samples file, prints "DONE ops failed seconds peakMb", and stops on STOP.
+/// to the samples file, prints "DONE ops failed seconds peakMb workingSetMbOverTime", and stops
+/// on STOP.
 /// </summary>
 internal static class BenchNodeCommand
 {
@@ -28,7 +29,18 @@ internal static class BenchNodeCommand
                 return 1;
             }
 
+            // The working set every few seconds, to show whether memory stays flat over a run.
+            var samples = new List<double>();
+            var every = TimeSpan.FromSeconds(Math.Max(1, (spec.Warmup + spec.Duration).TotalSeconds / 10));
+            using var sampler = new Timer(_ =>
+            {
+                lock (samples)
+                {
+                    samples.Add(Environment.WorkingSet / (1024.0 * 1024.0));
+                }
+            }, null, every, every);
             var load = await BenchLoad.RunAsync(clientGroups.Select(g => refs[g]).ToList(), spec);
+            await sampler.DisposeAsync();
             await using (var file = File.Create(samplesFile))
             {
                 foreach (var sample in load.Samples)
@@ -38,7 +50,13 @@ internal static class BenchNodeCommand
             }
 
             var peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE {load.Samples.Count} {load.Failed} {load.Seconds} {peak}"));
+            string trend;
+            lock (samples)
+            {
+                trend = string.Join(',', samples.Select(m => m.ToString("F0", CultureInfo.InvariantCulture)));
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE {load.Samples.Count} {load.Failed} {load.Seconds} {peak} {(trend.Length == 0 ? "-" : trend)}"));
             output.Flush();
 
             // The other nodes may still be measuring: serve them until told to stop.

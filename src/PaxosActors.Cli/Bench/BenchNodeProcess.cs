@@ -123,10 +123,11 @@ internal sealed class BenchNodeProcess
         }
         else if (line?.StartsWith("DONE ", StringComparison.Ordinal) == true)
         {
-            var f = line[5..].Split(' ').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-            _done.TrySetResult(new NodeFigures((long)f[0], (long)f[1], f[2], f[3]));
+            var parts = line[5..].Split(' ');
+            var f = parts[..4].Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            _done.TrySetResult(new NodeFigures((long)f[0], (long)f[1], f[2], f[3], parts.Length > 4 && parts[4] != "-" ? parts[4].Replace(",", " → ", StringComparison.Ordinal) : string.Empty));
         }
     }
 
-    internal sealed record NodeFigures(long Operations, long Failed, double Seconds, double PeakMb);
+    internal sealed record NodeFigures(long Operations, long Failed, double Seconds, double PeakMb, string WorkingSetTrend);
 }
