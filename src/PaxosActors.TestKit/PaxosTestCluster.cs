@@ -134,7 +134,8 @@ public sealed class PaxosTestCluster : IAsyncDisposable
 
     private async Task StartNodeAsync(int node)
     {
-        var config = ConfigurationFactory.ParseString(_options.ExtraConfig)
+        var config = ConfigurationFactory.ParseString(_options.NodeConfig?.Invoke(node) ?? string.Empty)
+            .WithFallback(ConfigurationFactory.ParseString(_options.ExtraConfig))
             .WithFallback(LocalNodeConfig.Create(node, _ports, Path.Combine(DataDirectory, $"node{node}.db"), _options.Groups, followers: _options.Followers));
         var system = ActorSystem.Create(LocalNodeConfig.SystemName, config);
         LinkFaults.Attach(system, Faults);

@@ -21,6 +21,9 @@ public sealed record PaxosTestClusterOptions
     /// <summary>HOCON layered over the generated node config: timeouts, serializers, log level.</summary>
     public string ExtraConfig { get; init; } = string.Empty;
 
+    /// <summary>HOCON for one node, over <see cref="ExtraConfig"/> (e.g. each node its own database).</summary>
+    public Func<int, string>? NodeConfig { get; init; }
+
     /// <summary>Seed of the random faults on links.</summary>
     public int Seed { get; init; } = 1;
 

@@ -30,6 +30,9 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     private readonly Queue<long> _foreign = new();
     private readonly Queue<(long Key, long At)> _forwarded = new();
 
+    // Local commands out at a leader and not answered yet.
+    private readonly HashSet<long> _outstanding = [];
+
     // Chosen, and about to run: the learner's result is on its way, so the deadline must not
     // answer for them (the command does run).
     private readonly HashSet<long> _chosen = [];
@@ -57,6 +60,10 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(Akka.Remote.DisassociatedEvent));
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
     private long Session { get; }
 
@@ -99,6 +106,9 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
                 break;
             case LeaderCheck:
                 CheckForwards();
+                break;
+            case Akka.Remote.DisassociatedEvent e:
+                Disassociated(e);
                 break;
             case LingerDone d when d.Generation == _lingerGeneration:
                 _lingering = false;
@@ -224,10 +234,12 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     {
         foreach (var key in r.Sequences)
         {
-            if (_pending.TryGetValue(key, out var p) && p.Forwarded && _pending.Remove(key))
+            // A refusal counts only while the command is still out at that leader: once taken
+            // back and proposed again, it may run.
+            if (_outstanding.Remove(key) && _pending.Remove(key, out var p))
             {
                 Timers.Cancel(key);
-                p.Caller!.Tell(new ProposeFailed(r.Reason, r.Message));
+                p.Caller?.Tell(new ProposeFailed(r.Reason, r.Message));
             }
         }
     }
@@ -235,6 +247,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     private void Executed(ProposalExecuted e)
     {
         _chosen.Remove(e.Sequence);
+        _outstanding.Remove(e.Sequence);
         if (_pending.Remove(e.Sequence, out var done) && done.Caller is not null)
         {
             Timers.Cancel(e.Sequence);
@@ -298,12 +311,11 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
 
     /// <summary>
     /// Forwarded commands that stayed unanswered for leader-timeout: the leader is gone or cut
-    /// off from here. Their callers learn it now (the commands may still run, if the leader got
-    /// them), and this node proposes itself until another leader shows up.
+    /// off from here.
     /// </summary>
     private void CheckForwards()
     {
-        while (_forwarded.Count > 0 && !_pending.ContainsKey(_forwarded.Peek().Key))
+        while (_forwarded.Count > 0 && !_outstanding.Contains(_forwarded.Peek().Key))
         {
             _forwarded.Dequeue();
         }
@@ -321,20 +333,39 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             return;
         }
 
+        PassOver($"left forwarded commands unanswered for {_settings.LeaderTimeout}");
+    }
+
+    /// <summary>
+    /// Gives up on the leader: this node proposes itself until another leader shows up, and takes
+    /// back the commands still out at the leader to propose them here. The leader may have had
+    /// some chosen already: the learners' duplicate filter runs each command once, and the
+    /// callers of taken-back commands are told the outcome is unknown if they fail after all.
+    /// </summary>
+    private void PassOver(string why)
+    {
         Breakpoints.Count("proposer.leader_passed_over");
-        _log.Warning("Group {0}: leader {1} left forwarded commands unanswered for {2}; proposing here", _router.Group, _leader, _settings.LeaderTimeout);
+        _log.Warning("Group {0}: leader {1} {2}; proposing here, {3} commands taken back", _router.Group, _leader, why, _outstanding.Count);
         _passedOver = _leader;
-        foreach (var (key, _) in _forwarded)
+        var back = _forwarded.Select(f => f.Key).Where(k => _outstanding.Contains(k) && _pending.ContainsKey(k)).ToList();
+        var behind = _local.ToList();
+        _local.Clear();
+        foreach (var key in back.Concat(behind))
         {
-            if (_pending.Remove(key, out var p))
-            {
-                Timers.Cancel(key);
-                p.Caller?.Tell(new ProposeFailed(ProposeFailureReason.Timeout, $"The leader it was handed to (node {_passedOver?.Value}) did not answer within paxos-actors.leader-timeout; the command may still run.", OutcomeUnknown: true));
-            }
+            _local.Enqueue(key);
         }
 
         _forwarded.Clear();
+        _outstanding.Clear();
         TryStart();
+    }
+
+    private void Disassociated(Akka.Remote.DisassociatedEvent e)
+    {
+        if (_leader is { } leader && leader != _passedOver && _settings.Nodes.TryGetValue(leader, out var address) && address == e.RemoteAddress)
+        {
+            PassOver("disconnected");
+        }
     }
 
     private void TryStart()
@@ -387,6 +418,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             {
                 _pending[key] = _pending[key] with { Forwarded = true };
                 _forwarded.Enqueue((key, now));
+                _outstanding.Add(key);
             }
 
             if (!Timers.IsTimerActive(LeaderCheckTimer))
@@ -471,7 +503,8 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
                             }
                             else
                             {
-                                lost.Caller.Tell(new ProposeFailed(ProposeFailureReason.Conflict, why));
+                                // Once handed to a leader, a command may still run there.
+                                lost.Caller.Tell(new ProposeFailed(ProposeFailureReason.Conflict, why, OutcomeUnknown: lost.Forwarded));
                             }
                         }
                     }
@@ -500,6 +533,8 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             return;
         }
 
+        _outstanding.Remove(key);
+
         // A command still in the value being proposed runs if that value is chosen. Only when the
         // last waiting caller of the value gives up does the proposer stop retrying it; then it
         // can still be chosen only if it is out in an accept for the open instance.
@@ -508,7 +543,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         var unknown = late.Forwarded || (inFlight && (!giveUp || _proposer.OwnValueMayBeChosen));
         late.Caller?.Tell(new ProposeFailed(
             ProposeFailureReason.Timeout,
-            late.Forwarded ? $"No answer within the propose timeout from the leader it was handed to; the command may still run."
+            late.Forwarded ? "No decision within the propose timeout; the command was handed to a leader and may still run."
                 : unknown ? "No decision within the propose timeout; the command may still run."
                 : "No decision within the propose timeout; the command never reached an accept and will not run.",
             OutcomeUnknown: unknown));
@@ -534,7 +569,11 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         _log.Error("Group stopped on this node: {0}", why);
     }
 
-    /// <summary>A waiting command; <see cref="Caller"/> is null for one forwarded here from another node.</summary>
+    /// <summary>
+    /// A waiting command; <see cref="Caller"/> is null for one forwarded here from another node.
+    /// <see cref="Forwarded"/>: it was handed to a leader once, so a failure here leaves its
+    /// outcome unknown.
+    /// </summary>
     private sealed record Pending(StoredCommand Command, IActorRef? Caller, bool Batch)
     {
         public bool Forwarded { get; init; }
