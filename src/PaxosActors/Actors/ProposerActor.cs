@@ -25,6 +25,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     private readonly Proposer _proposer;
     private readonly PeerRouter _router;
     private readonly IReadOnlySet<int> _machines;
+    private readonly int _members;
     private readonly Dictionary<long, Pending> _pending = [];
     private readonly Queue<long> _local = new();
     private readonly Queue<long> _foreign = new();
@@ -46,6 +47,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     private NodeId? _leader;
     private NodeId? _passedOver;
     private long _leaderSeenAt;
+    private int _foreignPending;
 
     public ProposerActor(PaxosSettings settings, Proposer proposer, PeerRouter router, IReadOnlySet<int> machines)
     {
@@ -53,6 +55,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         _proposer = proposer;
         _router = router;
         _machines = machines;
+        _members = settings.Groups.TryGetValue(router.Group, out var group) ? group.Members.Count : 1;
 
         // New for every incarnation of this actor, restarts included: results of commands from an
         // earlier incarnation (whose callers it no longer knows) never reach a caller of this one.
@@ -163,10 +166,10 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             return;
         }
 
-        if (_pending.Count >= _settings.MaxPendingProposals)
+        if (_pending.Count - _foreignPending >= _settings.MaxPendingProposals)
         {
             Breakpoints.Count("proposer.overloaded");
-            caller.Tell(new ProposeFailed(ProposeFailureReason.Overloaded, $"{_pending.Count} proposals are waiting in this group."));
+            caller.Tell(new ProposeFailed(ProposeFailureReason.Overloaded, $"{_pending.Count - _foreignPending} proposals are waiting at this node."));
             return;
         }
 
@@ -189,7 +192,20 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     private void Add(long key, StoredCommand command, IActorRef? caller, bool batch)
     {
         _pending[key] = new Pending(command, caller, batch);
+        _foreignPending += key < 0 ? 1 : 0;
         Timers.StartSingleTimer(key, new ProposalDeadline(key), _settings.ProposeTimeout);
+    }
+
+    /// <summary>Forgets a waiting command (forwarded ones from other nodes have negative keys).</summary>
+    private bool Remove(long key, out Pending p)
+    {
+        if (!_pending.Remove(key, out p!))
+        {
+            return false;
+        }
+
+        _foreignPending -= key < 0 ? 1 : 0;
+        return true;
     }
 
     private void TakeForwarded(ForwardedCommands f)
@@ -209,7 +225,8 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         var refused = new List<StoredCommand>();
         foreach (var command in value.Commands)
         {
-            if (_halted is not null || _pending.Count >= _settings.MaxPendingProposals || command.Origin != f.From)
+            // Every node bounds its own callers; what they hand over is bounded by all of them.
+            if (_halted is not null || _foreignPending >= _settings.MaxPendingProposals * Math.Max(1, _members - 1) || command.Origin != f.From)
             {
                 refused.Add(command);
                 continue;
@@ -224,7 +241,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         {
             Breakpoints.Count("proposer.forward_refused");
             var reason = _halted is null ? ProposeFailureReason.Overloaded : ProposeFailureReason.GroupHalted;
-            Refuse(refused, reason, _halted ?? $"The leader (node {_router.Self.Value}) has {_pending.Count} proposals waiting.");
+            Refuse(refused, reason, _halted ?? $"The leader (node {_router.Self.Value}) has {_foreignPending} forwarded proposals waiting.");
         }
 
         TryStart();
@@ -236,7 +253,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         {
             // A refusal counts only while the command is still out at that leader: once taken
             // back and proposed again, it may run.
-            if (_outstanding.Remove(key) && _pending.Remove(key, out var p))
+            if (_outstanding.Remove(key) && Remove(key, out var p))
             {
                 Timers.Cancel(key);
                 p.Caller?.Tell(new ProposeFailed(r.Reason, r.Message));
@@ -248,7 +265,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     {
         _chosen.Remove(e.Sequence);
         _outstanding.Remove(e.Sequence);
-        if (_pending.Remove(e.Sequence, out var done) && done.Caller is not null)
+        if (Remove(e.Sequence, out var done) && done.Caller is not null)
         {
             Timers.Cancel(e.Sequence);
             done.Caller.Tell(done.Batch ? new BatchProposeResult(e.Instance, e.Index, e.Result) : new ProposeResult(e.Instance, e.Result));
@@ -477,7 +494,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
                     {
                         if (_pending.TryGetValue(key, out var p) && p.Caller is null)
                         {
-                            _pending.Remove(key);
+                            Remove(key, out _);
                             Timers.Cancel(key);
                         }
                         else if (p is not null)
@@ -494,7 +511,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
                     var foreign = new List<StoredCommand>();
                     foreach (var key in _inFlight ?? [])
                     {
-                        if (_pending.Remove(key, out var lost))
+                        if (Remove(key, out var lost))
                         {
                             Timers.Cancel(key);
                             if (lost.Caller is null)
@@ -528,7 +545,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
 
     private void Expire(long key)
     {
-        if (_chosen.Contains(key) || !_pending.Remove(key, out var late))
+        if (_chosen.Contains(key) || !Remove(key, out var late))
         {
             return;
         }
@@ -564,6 +581,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         }
 
         _pending.Clear();
+        _foreignPending = 0;
         _local.Clear();
         _foreign.Clear();
         _log.Error("Group stopped on this node: {0}", why);
