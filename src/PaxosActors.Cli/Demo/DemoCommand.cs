@@ -68,6 +68,7 @@ internal static class DemoCommand
             : "\nThe logs DIFFER.";
 
         // Stop first, so whatever the nodes log while they part comes before the verdict.
+        nodes.ForEach(n => n.Quiet());
         await Task.WhenAll(nodes.Select(n => n.StopAsync()));
         output.WriteLine(verdict);
         return same ? 0 : 1;

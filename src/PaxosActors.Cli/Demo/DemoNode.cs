@@ -40,6 +40,13 @@ internal sealed class DemoNode(int id, IReadOnlyDictionary<int, int> ports, stri
         GroupRef = await PaxosExtension.Get(System).StartGroupAsync(Group, Machine);
     }
 
+    /// <summary>
+    /// Silences the node's log for a planned shutdown of the whole cluster: nodes stopping one
+    /// after another see their peers' connections drop mid-write, which Akka.Remote logs as an
+    /// error.
+    /// </summary>
+    public void Quiet() => System?.EventStream.SetLogLevel(Akka.Event.LogLevel.ErrorLevel + 1);
+
     public async Task StopAsync()
     {
         if (System is not null)
