@@ -20,7 +20,7 @@ internal static class EventCodec
 
     public static byte[] Encode(AcceptorEvent e)
     {
-        var w = new WireWriter();
+        var w = new WireWriter(64 + e switch { Accepted a => a.Value.Length, InstanceChosen c => c.Value.Length, _ => 0 });
         switch (e)
         {
             case Promised p:

@@ -13,7 +13,14 @@ internal static class MessageCodec
 
     public static byte[] Encode(PaxosEnvelope envelope)
     {
-        var w = new WireWriter().String(envelope.ClusterId).String(envelope.Group);
+        var value = envelope.Message switch
+        {
+            Accept a => a.Value.Length,
+            ValueChosen v => v.Value.Length,
+            PrepareReply r => r.AcceptedValue?.Length ?? 0,
+            _ => 0,
+        };
+        var w = new WireWriter(128 + value + (3 * (envelope.ClusterId.Length + envelope.Group.Length))).String(envelope.ClusterId).String(envelope.Group);
         var m = envelope.Message;
         switch (m)
         {

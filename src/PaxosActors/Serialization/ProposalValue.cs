@@ -18,7 +18,8 @@ public sealed record ProposalValue(NodeId Proposer, IReadOnlyList<StoredCommand>
 
     public byte[] Encode()
     {
-        var w = new WireWriter().Byte(Version2).Int32(Proposer.Value).Int32(Commands.Count);
+        var size = 9 + Commands.Sum(c => 40 + c.Payload.Length + (c.Manifest.Length * 3));
+        var w = new WireWriter(size).Byte(Version2).Int32(Proposer.Value).Int32(Commands.Count);
         foreach (var c in Commands)
         {
             w.Int32(c.Origin.Value).Int64(c.Session).Int64(c.Sequence).Int32(c.StateMachineId).Int32(c.SerializerId).String(c.Manifest).Bytes(c.Payload);
