@@ -24,7 +24,7 @@ internal static class BenchCommand
         var spec = new LoadSpec(options.ValueSize, options.Batch, options.Warmup, options.Duration, options.Operations is { } n ? Math.Max(1, n / options.Clients) : null);
         var (load, peakMb) = options.InProcess ? await InProcessAsync(options, ports, groups, spec) : await ProcessesAsync(options, ports, groups, spec, output);
         var result = new BenchResult(load.Samples.Count / load.Seconds, LatencyMs.Of(load.Samples), peakMb, options.Groups, options.Clients, options.ValueSize,
-            load.Samples.Count, load.Failed, load.Seconds, mode);
+            load.Samples.Count, load.Failed, load.Seconds, mode, load.PerClient.Min, load.PerClient.Max);
         output.WriteLine(result);
         if (options.JsonFile is not null)
         {
@@ -82,7 +82,10 @@ internal static class BenchCommand
             }
 
             var samples = nodes.SelectMany(n => n.Samples()).ToList();
-            return (new LoadResult(samples, done.Sum(d => d.Failed), done.Max(d => d.Seconds)), done.Max(d => d.PeakMb));
+            // Only nodes that ran clients say anything about fairness.
+            var serving = nodes.Zip(done).Where(x => x.Item1.Clients > 0).Select(x => x.Item2).ToList();
+            var perClient = serving.Count == 0 ? (0L, 0L) : (serving.Min(d => d.PerClient.Min), serving.Max(d => d.PerClient.Max));
+            return (new LoadResult(samples, done.Sum(d => d.Failed), done.Max(d => d.Seconds)) { PerClient = perClient }, done.Max(d => d.PeakMb));
         }
         finally
         {

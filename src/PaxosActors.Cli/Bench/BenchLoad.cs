@@ -7,7 +7,11 @@ namespace PaxosActors.Cli.Bench;
 internal sealed record LoadSpec(int ValueSize, bool Batch, TimeSpan Warmup, TimeSpan Duration, long? OperationsPerClient);
 
 /// <summary>Latencies (ms) of the proposals that succeeded while measuring, failures, and the time measured.</summary>
-internal sealed record LoadResult(List<double> Samples, long Failed, double Seconds);
+internal sealed record LoadResult(List<double> Samples, long Failed, double Seconds)
+{
+    /// <summary>The fewest and the most proposals any one client completed: how fair the service was.</summary>
+    public (long Min, long Max) PerClient { get; init; }
+}
 
 /// <summary>
 /// N concurrent clients, each proposing one value at a time to its GroupActor and waiting for
@@ -58,7 +62,10 @@ internal static class BenchLoad
         })));
 
         var seconds = spec.OperationsPerClient is null ? spec.Duration.TotalSeconds : Stopwatch.GetElapsedTime(start, lastDone).TotalSeconds;
-        return new LoadResult(samples.SelectMany(s => s).ToList(), failed, seconds);
+        return new LoadResult(samples.SelectMany(s => s).ToList(), failed, seconds)
+        {
+            PerClient = samples.Length == 0 ? (0, 0) : (samples.Min(s => (long)s.Count), samples.Max(s => (long)s.Count)),
+        };
     }
 
     private static void InterlockedMax(ref long target, long value)

@@ -9,8 +9,8 @@ namespace PaxosActors.Cli.Bench;
 /// <summary>
 /// `paxos bench-node` (internal to `paxos bench`): one node and its share of the clients in
 /// this process. Prints READY, waits for GO, runs the load, writes the latencies (doubles, ms)
-/// to the samples file, prints "DONE ops failed seconds peakMb workingSetMbOverTime", and stops
-/// on STOP.
+/// to the samples file, prints "DONE ops failed seconds peakMb clientMin clientMax
+/// workingSetMbOverTime", and stops on STOP.
 /// </summary>
 internal static class BenchNodeCommand
 {
@@ -56,7 +56,7 @@ internal static class BenchNodeCommand
                 trend = string.Join(',', samples.Select(m => m.ToString("F0", CultureInfo.InvariantCulture)));
             }
 
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE {load.Samples.Count} {load.Failed} {load.Seconds} {peak} {(trend.Length == 0 ? "-" : trend)}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE {load.Samples.Count} {load.Failed} {load.Seconds} {peak} {load.PerClient.Min} {load.PerClient.Max} {(trend.Length == 0 ? "-" : trend)}"));
             output.Flush();
 
             // The other nodes may still be measuring: serve them until told to stop.

@@ -16,14 +16,18 @@ internal sealed class BenchNodeProcess
     private readonly TaskCompletionSource<NodeFigures> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<string> _errors = [];
 
-    private BenchNodeProcess(int id, Process process, string samplesFile)
+    private BenchNodeProcess(int id, int clients, Process process, string samplesFile)
     {
         Id = id;
+        Clients = clients;
         _process = process;
         _samplesFile = samplesFile;
     }
 
     public int Id { get; }
+
+    /// <summary>How many of the bench's clients run in this node's process.</summary>
+    public int Clients { get; }
 
     public static BenchNodeProcess Start(int id, string config, IReadOnlyList<string> clientGroups, LoadSpec spec, string samplesFile)
     {
@@ -58,7 +62,7 @@ internal sealed class BenchNodeProcess
             },
             EnableRaisingEvents = true,
         };
-        var node = new BenchNodeProcess(id, process, samplesFile);
+        var node = new BenchNodeProcess(id, clientGroups.Count, process, samplesFile);
         process.OutputDataReceived += (_, e) => node.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) =>
         {
@@ -124,10 +128,11 @@ internal sealed class BenchNodeProcess
         else if (line?.StartsWith("DONE ", StringComparison.Ordinal) == true)
         {
             var parts = line[5..].Split(' ');
-            var f = parts[..4].Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-            _done.TrySetResult(new NodeFigures((long)f[0], (long)f[1], f[2], f[3], parts.Length > 4 && parts[4] != "-" ? parts[4].Replace(",", " → ", StringComparison.Ordinal) : string.Empty));
+            var f = parts[..6].Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            var trend = parts.Length > 6 && parts[6] != "-" ? parts[6].Replace(",", " → ", StringComparison.Ordinal) : string.Empty;
+            _done.TrySetResult(new NodeFigures((long)f[0], (long)f[1], f[2], f[3], ((long)f[4], (long)f[5]), trend));
         }
     }
 
-    internal sealed record NodeFigures(long Operations, long Failed, double Seconds, double PeakMb, string WorkingSetTrend);
+    internal sealed record NodeFigures(long Operations, long Failed, double Seconds, double PeakMb, (long Min, long Max) PerClient, string WorkingSetTrend);
 }

@@ -14,13 +14,15 @@ internal sealed record BenchResult(
     [property: JsonPropertyName("operations")] long Operations,
     [property: JsonPropertyName("failed")] long Failed,
     [property: JsonPropertyName("seconds")] double Seconds,
-    [property: JsonPropertyName("mode")] string Mode)
+    [property: JsonPropertyName("mode")] string Mode,
+    [property: JsonPropertyName("clientOpsMin")] long ClientOpsMin,
+    [property: JsonPropertyName("clientOpsMax")] long ClientOpsMax)
 {
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
 
     public override string ToString() =>
         $"{Operations:N0} ops in {Seconds:F1} s: {OpsPerSecond:N0} ops/s; latency p50 {LatencyMs.P50:F2} ms, p95 {LatencyMs.P95:F2} ms, p99 {LatencyMs.P99:F2} ms, max {LatencyMs.Max:F2} ms; " +
-        $"failed {Failed}; peak working set {PeakWorkingSetMb:F0} MB ({Groups} groups, {Clients} clients, {ValueSize} B values, {Mode})";
+        $"failed {Failed}; per client {ClientOpsMin:N0}-{ClientOpsMax:N0} ops; peak working set {PeakWorkingSetMb:F0} MB ({Groups} groups, {Clients} clients, {ValueSize} B values, {Mode})";
 }
 
 internal sealed record LatencyMs(
