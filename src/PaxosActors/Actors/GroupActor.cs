@@ -99,16 +99,15 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         }
 
         var self = _settings.NodeId;
-        var protocol = _settings.Protocol;
-        _coordinator = new InstanceCoordinator(self, _members, protocol, r.State.Instance, r.State.PreviousChecksum);
-        var proposer = new Proposer(self, _members, protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
+        _coordinator = new InstanceCoordinator(self, _members, _settings.Protocol, r.State.Instance, r.State.PreviousChecksum);
+        var proposer = new Proposer(self, _members, _settings.Protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
         var machineIds = _machines.Keys.ToHashSet();
         if (IsMember)
         {
             _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings, proposer, _router, machineIds)), "proposer");
         }
 
-        var learner = new Learner(self, protocol, r.Log);
+        var learner = new Learner(self, _settings.Protocol, r.Log);
         _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer, _acceptor, _settings.CatchUpRate)), "learner");
         var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)(_settings.LearnInterval.TotalMilliseconds / 5) + 1));
         Timers.StartPeriodicTimer("learn", LearnTick.Instance, _settings.LearnInterval + jitter);

@@ -57,8 +57,13 @@ internal sealed class SqliteWriter : IDisposable
 
     private Task Enqueue(Job job)
     {
-        if (!_queue.TryAdd(job))
+        try
         {
+            _queue.Add(job);
+        }
+        catch (InvalidOperationException)
+        {
+            // Added after Dispose marked the queue complete: fail the write, do not throw.
             job.Done.SetException(new ObjectDisposedException(nameof(SqliteJournal), "The journal is stopping."));
         }
 
