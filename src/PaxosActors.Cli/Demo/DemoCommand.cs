@@ -44,6 +44,7 @@ internal static class DemoCommand
         Report(outcomes, stream.Elapsed, output);
 
         output.WriteLine("\n3. Stopping node 3; nodes 1 and 2 go on as a majority");
+        nodes.ForEach(n => n.Quiet());
         await nodes[2].StopAsync();
         var whileDown = await Task.WhenAll(Enumerable.Range(0, concurrent / 4).Select(i => nodes[i % 2].ProposeAsync($"down-{i}")));
         Report(whileDown, null, output);
@@ -53,6 +54,7 @@ internal static class DemoCommand
         var back = await nodes[2].StatusAsync();
         output.WriteLine($"   node 3 replayed {back.Executed} instances from its file, then catches up from its peers");
         Expect(await nodes[2].ProposeAsync("after-restart"));
+        nodes.ForEach(n => n.Loud());
 
         output.WriteLine("\n4. Comparing the three logs");
         var statuses = await ConvergeAsync(nodes);

@@ -41,11 +41,13 @@ internal sealed class DemoNode(int id, IReadOnlyDictionary<int, int> ports, stri
     }
 
     /// <summary>
-    /// Silences the node's log for a planned shutdown of the whole cluster: nodes stopping one
-    /// after another see their peers' connections drop mid-write, which Akka.Remote logs as an
-    /// error.
+    /// Silences the node's log while a peer stops on purpose: its connection to the peer drops
+    /// mid-write, which Akka.Remote logs as an error.
     /// </summary>
     public void Quiet() => System?.EventStream.SetLogLevel(Akka.Event.LogLevel.ErrorLevel + 1);
+
+    /// <summary>Errors are logged again.</summary>
+    public void Loud() => System?.EventStream.SetLogLevel(Akka.Event.LogLevel.ErrorLevel);
 
     public async Task StopAsync()
     {
