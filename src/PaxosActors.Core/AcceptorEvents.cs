@@ -14,3 +14,10 @@ public sealed record Accepted(long Instance, Ballot Ballot, byte[] Value) : Acce
 /// harmless (it can be learned again), so it needs no sync of its own.
 /// </summary>
 public sealed record InstanceChosen(long Instance, byte[] Value, ulong Checksum) : AcceptorEvent;
+
+/// <summary>
+/// This node's proposer sessions from now on are numbered from <see cref="Session"/>: written,
+/// and durable, before the node proposes anything after a start, so sessions only ever go up
+/// and the log can close the older ones (see <see cref="DuplicateFilter"/>).
+/// </summary>
+public sealed record SessionStarted(long Session) : AcceptorEvent;

@@ -15,6 +15,26 @@ public sealed record AcceptorState(
 {
     public static readonly AcceptorState Initial = new(0, Ballot.Zero, Ballot.Zero, null, Checksum.Initial);
 
+    /// <summary>The newest proposer session this node started (0: none yet).</summary>
+    public long Session { get; init; }
+
+    /// <summary>Proposer incarnations one start of a node may have.</summary>
+    public const long SessionSpan = 1 << 20;
+
+    /// <summary>
+    /// The proposer session of the <paramref name="incarnation"/>-th proposer (from 1) of the
+    /// node start numbered <paramref name="start"/>: above every session of earlier starts.
+    /// </summary>
+    public static long ProposerSession(long start, long incarnation)
+    {
+        if (start < 1 || incarnation < 1 || incarnation >= SessionSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(incarnation), $"Start {start}, proposer incarnation {incarnation}: restart the node for a new start.");
+        }
+
+        return checked((start * SessionSpan) + incarnation);
+    }
+
     /// <summary>The state after <paramref name="e"/> was applied; recovery folds events with it.</summary>
     public AcceptorState Apply(AcceptorEvent e) => e switch
     {
@@ -26,6 +46,7 @@ public sealed record AcceptorState(
             AcceptedValue = a.Value,
         },
         Accepted a => this with { Promised = Ballot.Max(Promised, a.Ballot) },
+        SessionStarted s => this with { Session = Math.Max(Session, s.Session) },
         InstanceChosen c when c.Instance >= Instance => this with
         {
             Instance = c.Instance + 1,

@@ -39,6 +39,30 @@ public sealed record ProtocolOptions
     /// </summary>
     public long LogWindowBytes { get; init; } = long.MaxValue;
 
+    /// <summary>How long a caller waits for its command to run before it is told Timeout.</summary>
+    public TimeSpan ProposeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Commands of this node's callers waiting at once; beyond it callers get Overloaded.</summary>
+    public int MaxPendingProposals { get; init; } = 10_000;
+
+    /// <summary>Commands packed into one value at most.</summary>
+    public int BatchMaxCount { get; init; } = 512;
+
+    /// <summary>A command's serialized size at most; a value holds one command at least, and others up to this many bytes.</summary>
+    public int MaxValueSize { get; init; } = 64 * 1024;
+
+    /// <summary>BatchPropose: how many to wait for before proposing at once.</summary>
+    public int BatchProposeMaxCount { get; init; } = 64;
+
+    /// <summary>BatchPropose: how long to wait at most for more commands.</summary>
+    public TimeSpan BatchProposeLinger { get; init; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Hand commands to the node whose proposer decided the latest instance.</summary>
+    public bool ForwardToLeader { get; init; } = true;
+
+    /// <summary>A leader that decides nothing, or leaves handed commands unanswered, this long is passed over.</summary>
+    public TimeSpan LeaderTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
     public DeliberateBugs Bugs { get; init; } = DeliberateBugs.None;
 
     public void Validate()
@@ -56,6 +80,16 @@ public sealed record ProtocolOptions
         if (BackoffMin < TimeSpan.Zero || BackoffMax <= BackoffMin)
         {
             throw new ArgumentException("Back-off needs 0 <= min < max.");
+        }
+
+        if (ProposeTimeout <= TimeSpan.Zero || LeaderTimeout <= TimeSpan.Zero || BatchProposeLinger < TimeSpan.Zero)
+        {
+            throw new ArgumentException("The propose and leader timeouts must be positive, the linger not negative.");
+        }
+
+        if (MaxPendingProposals < 1 || BatchMaxCount < 1 || BatchProposeMaxCount < 1 || MaxValueSize < 1)
+        {
+            throw new ArgumentException("Client queue and batch limits must be positive.");
         }
 
         if (MaxConflictRetries < 0 || FutureQueueLimit < 1 || CatchUpBatch < 1 || LogWindow < CatchUpBatch || LogWindowBytes < 1)

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
 using PaxosActors.Actors;
+using PaxosActors.Core;
 using PaxosActors.Storage;
 
 namespace PaxosActors;
@@ -46,9 +47,9 @@ public sealed class PaxosExtension : IExtension
             throw new ArgumentException($"No group '{name}' under {PaxosSettings.Section}.groups.", nameof(name));
         }
 
-        if (machines.Length == 0 || machines.Select(m => m.Id).Distinct().Count() != machines.Length)
+        if (machines.Length == 0 || machines.Select(m => m.Id).Distinct().Count() != machines.Length || machines.Any(m => m.Id == StoredCommand.FenceMachine))
         {
-            throw new ArgumentException("A group needs one or more state machines with distinct ids.", nameof(machines));
+            throw new ArgumentException("A group needs one or more state machines with distinct ids other than 0 (reserved).", nameof(machines));
         }
 
         return await _guardian.Ask<IActorRef>(new StartGroup(group, machines), TimeSpan.FromSeconds(30)).ConfigureAwait(false);

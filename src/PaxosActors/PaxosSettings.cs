@@ -25,11 +25,11 @@ public sealed partial record PaxosSettings
 
     public required IReadOnlyDictionary<string, GroupSettings> Groups { get; init; }
 
-    public required int MaxValueSize { get; init; }
+    public int MaxValueSize => Protocol.MaxValueSize;
 
-    public required TimeSpan ProposeTimeout { get; init; }
+    public TimeSpan ProposeTimeout => Protocol.ProposeTimeout;
 
-    public required int MaxPendingProposals { get; init; }
+    public int MaxPendingProposals => Protocol.MaxPendingProposals;
 
     public required TimeSpan LearnInterval { get; init; }
 
@@ -45,18 +45,18 @@ public sealed partial record PaxosSettings
     public required ProtocolOptions Protocol { get; init; }
 
     /// <summary>Proposals packed into one instance at most (1: automatic batching off).</summary>
-    public required int BatchMaxCount { get; init; }
+    public int BatchMaxCount => Protocol.BatchMaxCount;
 
     /// <summary>BatchPropose: how many to wait for, and how long at most, before proposing.</summary>
-    public required int BatchProposeMaxCount { get; init; }
+    public int BatchProposeMaxCount => Protocol.BatchProposeMaxCount;
 
-    public required TimeSpan BatchProposeLinger { get; init; }
+    public TimeSpan BatchProposeLinger => Protocol.BatchProposeLinger;
 
     /// <summary>Hand proposals to the node whose proposer decided the latest instance.</summary>
-    public required bool ForwardToLeader { get; init; }
+    public bool ForwardToLeader => Protocol.ForwardToLeader;
 
     /// <summary>A leader that decided nothing for this long, or left forwarded commands unanswered this long, is passed over.</summary>
-    public required TimeSpan LeaderTimeout { get; init; }
+    public TimeSpan LeaderTimeout => Protocol.LeaderTimeout;
 
     public static PaxosSettings Create(ActorSystem system) => Create(system.Settings.Config);
 
@@ -101,28 +101,6 @@ public sealed partial record PaxosSettings
             groups[name] = new GroupSettings(name, members, followers);
         }
 
-        var protocol = new ProtocolOptions
-        {
-            PrepareTimeout = Positive(c, "proposer.prepare-timeout"),
-            AcceptTimeout = Positive(c, "proposer.accept-timeout"),
-            MaxRoundTimeout = Positive(c, "proposer.max-round-timeout"),
-            BackoffMin = c.GetTimeSpan("proposer.backoff-min"),
-            BackoffMax = Positive(c, "proposer.backoff-max"),
-            MaxConflictRetries = c.GetInt("proposer.max-conflict-retries"),
-            FutureQueueLimit = c.GetInt("future-queue-limit"),
-            CatchUpBatch = c.GetInt("catch-up-batch"),
-            LogWindow = c.GetInt("log-memory-window"),
-            LogWindowBytes = c.GetByteSize("log-memory-bytes") ?? 0,
-        };
-        try
-        {
-            protocol.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new ConfigurationException($"{Section}.proposer / future-queue-limit / catch-up-batch / log-memory-window / log-memory-bytes: {e.Message}");
-        }
-
         var maxValue = c.GetByteSize("max-value-size") ?? 0;
         Require(maxValue is >= 1 and <= int.MaxValue, "max-value-size", "must be between 1 byte and 2 GiB");
         // A value travels whole in one Akka.Remote frame (an Accept, a ValueChosen, a catch-up
@@ -143,26 +121,48 @@ public sealed partial record PaxosSettings
         var maxBackoff = Positive(c, "acceptor.restart-max-backoff");
         Require(maxBackoff >= minBackoff, "acceptor.restart-max-backoff", "must be >= acceptor.restart-min-backoff");
 
+        var protocol = new ProtocolOptions
+        {
+            PrepareTimeout = Positive(c, "proposer.prepare-timeout"),
+            AcceptTimeout = Positive(c, "proposer.accept-timeout"),
+            MaxRoundTimeout = Positive(c, "proposer.max-round-timeout"),
+            BackoffMin = c.GetTimeSpan("proposer.backoff-min"),
+            BackoffMax = Positive(c, "proposer.backoff-max"),
+            MaxConflictRetries = c.GetInt("proposer.max-conflict-retries"),
+            FutureQueueLimit = c.GetInt("future-queue-limit"),
+            CatchUpBatch = c.GetInt("catch-up-batch"),
+            LogWindow = c.GetInt("log-memory-window"),
+            LogWindowBytes = c.GetByteSize("log-memory-bytes") ?? 0,
+            MaxValueSize = (int)maxValue,
+            ProposeTimeout = Positive(c, "propose-timeout"),
+            MaxPendingProposals = pending,
+            BatchMaxCount = batchMax,
+            BatchProposeMaxCount = explicitMax,
+            BatchProposeLinger = linger,
+            ForwardToLeader = c.GetBoolean("forward-to-leader"),
+            LeaderTimeout = Positive(c, "leader-timeout"),
+        };
+        try
+        {
+            protocol.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException($"{Section}.proposer / future-queue-limit / catch-up-batch / log-memory-window / log-memory-bytes: {e.Message}");
+        }
+
         return new PaxosSettings
         {
             NodeId = new NodeId(nodeId),
             ClusterId = clusterId,
             Nodes = nodes,
             Groups = groups,
-            MaxValueSize = (int)maxValue,
-            ProposeTimeout = Positive(c, "propose-timeout"),
-            MaxPendingProposals = pending,
             LearnInterval = Positive(c, "learn-interval"),
             CatchUpRate = catchUpRate,
             JournalPluginId = c.GetString("acceptor.journal-plugin-id", string.Empty),
             AcceptorRestartMinBackoff = minBackoff,
             AcceptorRestartMaxBackoff = maxBackoff,
             Protocol = protocol,
-            BatchMaxCount = batchMax,
-            BatchProposeMaxCount = explicitMax,
-            BatchProposeLinger = linger,
-            ForwardToLeader = c.GetBoolean("forward-to-leader"),
-            LeaderTimeout = Positive(c, "leader-timeout"),
         };
     }
 

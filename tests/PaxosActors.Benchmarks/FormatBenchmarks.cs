@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using PaxosActors.Actors;
 using PaxosActors.Core;
 using PaxosActors.Messages;
 using PaxosActors.Serialization;
@@ -29,7 +28,7 @@ public class FormatBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var commands = Enumerable.Range(1, 64).Select(i => new StoredCommand(A, 7, i, 1, 4, string.Empty, new byte[100])).ToList();
+        var commands = Enumerable.Range(1, 64).Select(i => new StoredCommand(A, 7, i, i, 1, 4, string.Empty, new byte[100])).ToList();
         _batch = new ProposalValue(A, commands);
         _batchBytes = _batch.Encode();
         _accept = new PaxosEnvelope("g", new Accept(10, A, new Ballot(3, A), _batchBytes, 99)) { ClusterId = "paxos" };
@@ -58,5 +57,9 @@ public class FormatBenchmarks
     public AcceptorEvent DecodeEvent() => EventCodec.Decode(_eventBytes, _eventManifest);
 
     [Benchmark(Description = "learner: duplicate filter, next sequence")]
-    public bool DuplicateFilterNext() => _filter.FirstTime(A, 7, ++_sequence);
+    public bool DuplicateFilterNext()
+    {
+        ++_sequence;
+        return _filter.Admit(new StoredCommand(A, 7, _sequence, _sequence, 1, 4, string.Empty, [])).Runs;
+    }
 }

@@ -66,9 +66,16 @@ internal sealed class AcceptorActor : UntypedPersistentActor
                     }
                 }
 
+                // A new start of the node: its proposer sessions are numbered above every earlier
+                // start's, and the number is durable before any proposer uses it.
+                var started = new SessionStarted(checked(state.Session + 1));
+                state = state.Apply(started);
                 _acceptor = new Acceptor(_self, state);
-                _log.Info("Acceptor {0} recovered: instance {1}, promise {2}, {3} chosen", PersistenceId, state.Instance, state.Promised, log.Count);
-                _group.Tell(new AcceptorRecovered(state, log));
+                Persist(started, _ =>
+                {
+                    _log.Info("Acceptor {0} recovered: instance {1}, promise {2}, {3} chosen, start {4}", PersistenceId, state.Instance, state.Promised, log.Count, state.Session);
+                    _group.Tell(new AcceptorRecovered(state, log));
+                });
                 break;
         }
     }

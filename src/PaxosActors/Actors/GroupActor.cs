@@ -104,7 +104,12 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         var machineIds = _machines.Keys.ToHashSet();
         if (IsMember)
         {
-            _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings, proposer, _router, machineIds)), "proposer");
+            // Each incarnation of the proposer actor gets a session above the one before: the
+            // acceptor made this start's number durable, and incarnations count up within it.
+            var start = r.State.Session;
+            var incarnations = 0L;
+            Func<long> session = () => AcceptorState.ProposerSession(start, Interlocked.Increment(ref incarnations));
+            _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings, _members, proposer, _router, machineIds, session)), "proposer");
         }
 
         var learner = new Learner(self, _settings.Protocol, r.Log);

@@ -12,20 +12,15 @@ internal sealed record StorageRead(ServeFromStorage Request, IReadOnlyList<Insta
 /// <summary>The proposer's round timer fired.</summary>
 internal sealed record RoundTimer(long Generation);
 
-/// <summary>A caller's propose timeout ran out.</summary>
-internal sealed record ProposalDeadline(long Sequence);
 
 /// <summary>A command of this node's proposer ran at <see cref="Instance"/>, the <see cref="Index"/>-th of its value.</summary>
 internal sealed record ProposalExecuted(long Session, long Sequence, long Instance, int Index, object? Result);
 
-/// <summary>Time to see whether the leader answered what was forwarded to it.</summary>
-internal sealed record LeaderCheck
-{
-    public static readonly LeaderCheck Instance = new();
-}
+/// <summary>A floor of this node's proposer session passed in the log (see <see cref="ClientQueue.FloorPassed"/>).</summary>
+internal sealed record FloorPassed(long Session, long Floor);
 
-/// <summary>BatchPropose's linger ran out: propose what is waiting.</summary>
-internal sealed record LingerDone(long Generation);
+/// <summary>The client queue's wake-up came due.</summary>
+internal sealed record Wake(long Generation);
 
 /// <summary>A child found that the group must stop on this node.</summary>
 internal sealed record HaltGroup(string Reason);

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
 using PaxosActors.Core;
-using PaxosActors.Serialization;
 
 namespace PaxosActors.Actors;
 
@@ -93,6 +92,8 @@ internal sealed class LearnerActor : UntypedActor
                 case Halt h:
                     Context.Parent.Tell(new HaltGroup(h.Reason));
                     break;
+                default:
+                    throw new InvalidOperationException($"The learner has no way to carry out {effect.GetType().Name}.");
             }
         }
     }
@@ -113,10 +114,10 @@ internal sealed class LearnerActor : UntypedActor
     private void Execute(Execute x, bool replaying)
     {
         _executed = x.Instance + 1;
-        ProposalValue value;
+        IReadOnlyList<ExecutionStep> steps;
         try
         {
-            value = ProposalValue.Decode(x.Value);
+            steps = ExecutionPlan.For(_ran, _router.Self, x.Value);
         }
         catch (PaxosFormatException e)
         {
@@ -126,20 +127,29 @@ internal sealed class LearnerActor : UntypedActor
             return;
         }
 
-        for (var i = 0; i < value.Commands.Count; i++)
+        foreach (var step in steps)
         {
-            // The caller waits at the command's node of origin, which may not be the proposer's.
-            var command = value.Commands[i];
-            if (!_ran.FirstTime(command.Origin, command.Session, command.Sequence))
+            switch (step)
             {
-                Breakpoints.Count("learner.duplicate_skipped");
-                continue;
-            }
+                case RunStep r:
+                    // The caller waits at the command's node of origin, which may not be the proposer's.
+                    var result = r.Command.IsFence ? null : Run(x.Instance, r.Command);
+                    if (!replaying && r.Command.Origin == _router.Self)
+                    {
+                        _proposer.Tell(new ProposalExecuted(r.Command.Session, r.Command.Sequence, x.Instance, r.Index, result));
+                    }
 
-            var result = Run(x.Instance, command);
-            if (!replaying && command.Origin == _router.Self)
-            {
-                _proposer.Tell(new ProposalExecuted(command.Session, command.Sequence, x.Instance, i, result));
+                    break;
+                case SkipStep:
+                    Breakpoints.Count("learner.duplicate_skipped");
+                    break;
+                case FloorStep f when !replaying:
+                    _proposer.Tell(new FloorPassed(f.Session, f.Floor));
+                    break;
+                case FloorStep:
+                    break;
+                default:
+                    throw new InvalidOperationException($"The learner has no way to carry out {step.GetType().Name}.");
             }
         }
     }

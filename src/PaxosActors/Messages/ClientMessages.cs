@@ -50,6 +50,9 @@ public enum ProposeFailureReason
 
     /// <summary>This node only follows the group: propose through a voting member.</summary>
     Follower,
+
+    /// <summary>The group stopped on this node (shutdown, or its proposer restarted) before the command was decided.</summary>
+    Stopped,
 }
 
 /// <summary>What a state machine threw: the command is in the log and ran, and this is its result.</summary>

@@ -13,10 +13,11 @@ internal sealed record ForwardedCommands(string Group, NodeId From, byte[] Value
 }
 
 /// <summary>
-/// The leader did not propose some forwarded commands and never will: their callers at the
-/// origin get <see cref="Reason"/>.
+/// Node <see cref="From"/> will not propose these handed-over commands. Their origin counts it
+/// only for commands out at that node, and tells their callers "did not run" only once a floor
+/// in the log settles them (see <see cref="ClientQueue"/>).
 /// </summary>
-internal sealed record ForwardRefused(string Group, long Session, IReadOnlyList<long> Sequences, ProposeFailureReason Reason, string Message) : IPaxosWireMessage
+internal sealed record ForwardRefused(string Group, NodeId From, long Session, IReadOnlyList<long> Sequences, ClientFailure Reason, string Message) : IPaxosWireMessage
 {
     public string ClusterId { get; init; } = string.Empty;
 }

@@ -11,7 +11,7 @@ namespace PaxosActors.Serialization;
 internal static class ClientCodec
 {
     public const string ProposeV1 = "PR1", ResultV1 = "RS1", FailedV1 = "PF1", GetStatusV1 = "GS1", StatusV1 = "ST1", ErrorV1 = "SE1";
-    public const string BatchProposeV1 = "BP1", BatchResultV1 = "BR1", ForwardV1 = "FW1", RefusedV1 = "FR1";
+    public const string BatchProposeV1 = "BP1", BatchResultV1 = "BR1", ForwardV1 = "FW1", RefusedV2 = "FR2";
 
     public static string? Manifest(object o) => o switch
     {
@@ -24,7 +24,7 @@ internal static class ClientCodec
         BatchPropose => BatchProposeV1,
         BatchProposeResult => BatchResultV1,
         ForwardedCommands => ForwardV1,
-        ForwardRefused => RefusedV1,
+        ForwardRefused => RefusedV2,
         _ => null,
     };
 
@@ -69,7 +69,7 @@ internal static class ClientCodec
                 w.String(f.ClusterId).String(f.Group).Int32(f.From.Value).Bytes(f.Value);
                 break;
             case ForwardRefused f:
-                w.String(f.ClusterId).String(f.Group).Int64(f.Session).Int32((int)f.Reason).String(f.Message).Int32(f.Sequences.Count);
+                w.String(f.ClusterId).String(f.Group).Int32(f.From.Value).Int64(f.Session).Int32((int)f.Reason).String(f.Message).Int32(f.Sequences.Count);
                 foreach (var s in f.Sequences)
                 {
                     w.Int64(s);
@@ -97,7 +97,7 @@ internal static class ClientCodec
             BatchProposeV1 => new BatchPropose(Nested(ref r, serialization) ?? throw new PaxosFormatException("A proposal needs a command."), r.Int32()),
             BatchResultV1 => new BatchProposeResult(r.Int64(), r.Int32(), Nested(ref r, serialization)),
             ForwardV1 => DecodeForward(ref r),
-            RefusedV1 => DecodeRefused(ref r),
+            RefusedV2 => DecodeRefused(ref r),
             _ => throw new PaxosFormatException($"Unknown manifest '{manifest}'."),
         };
         r.End();
@@ -121,8 +121,14 @@ internal static class ClientCodec
     {
         var cluster = r.String();
         var group = r.String();
+        var from = r.Int32();
         var session = r.Int64();
-        var reason = Reason(r.Int32());
+        var reason = (ClientFailure)r.Int32();
+        if (from <= 0 || session <= 0 || !Enum.IsDefined(reason))
+        {
+            throw new PaxosFormatException($"Invalid refusal: node {from}, session {session}, reason {(int)reason}.");
+        }
+
         var message = r.String();
         var count = r.Int32();
         if (count < 0 || count > r.Remaining / 8)
@@ -133,10 +139,10 @@ internal static class ClientCodec
         var sequences = new long[count];
         for (var i = 0; i < count; i++)
         {
-            sequences[i] = r.Int64();
+            sequences[i] = r.Int64() is > 0 and var sequence ? sequence : throw new PaxosFormatException("Invalid sequence number.");
         }
 
-        return new ForwardRefused(group, session, sequences, reason, message) { ClusterId = cluster };
+        return new ForwardRefused(group, new NodeId(from), session, sequences, reason, message) { ClusterId = cluster };
     }
 
     private static ProposeFailureReason Reason(int value) => Enum.IsDefined((ProposeFailureReason)value)

@@ -8,13 +8,14 @@ namespace PaxosActors.Serialization;
 /// </summary>
 internal static class EventCodec
 {
-    public const string PromisedV1 = "P1", AcceptedV1 = "A1", ChosenV1 = "C1";
+    public const string PromisedV1 = "P1", AcceptedV1 = "A1", ChosenV1 = "C1", SessionV1 = "S1";
 
     public static string Manifest(AcceptorEvent e) => e switch
     {
         Promised => PromisedV1,
         Accepted => AcceptedV1,
         InstanceChosen => ChosenV1,
+        SessionStarted => SessionV1,
         _ => throw new ArgumentException($"No storage format for {e.GetType().Name}.", nameof(e)),
     };
 
@@ -34,6 +35,9 @@ internal static class EventCodec
             case InstanceChosen c:
                 w.Int64(c.Instance).Bytes(c.Value).UInt64(c.Checksum);
                 break;
+            case SessionStarted s:
+                w.Int64(s.Session);
+                break;
             default:
                 throw new ArgumentException($"No storage format for {e.GetType().Name}.", nameof(e));
         }
@@ -49,9 +53,12 @@ internal static class EventCodec
             PromisedV1 => new Promised(MessageCodec.Ballot(ref r)),
             AcceptedV1 => new Accepted(r.Int64(), MessageCodec.Ballot(ref r), r.Bytes()),
             ChosenV1 => new InstanceChosen(r.Int64(), r.Bytes(), r.UInt64()),
+            SessionV1 => new SessionStarted(Positive(r.Int64())),
             _ => throw new PaxosFormatException($"Unknown event manifest '{manifest}'."),
         };
         r.End();
         return e;
     }
+
+    private static long Positive(long n) => n > 0 ? n : throw new PaxosFormatException($"Invalid session {n}.");
 }

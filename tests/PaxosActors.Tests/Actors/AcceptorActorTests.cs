@@ -16,7 +16,7 @@ public sealed class AcceptorActorTests(ITestOutputHelper output) : JournalTestKi
     {
         var (group, peer) = (CreateTestProbe(), CreateTestProbe());
         var acceptor = Start("acc-1", group, peer);
-        group.ExpectMsg<AcceptorRecovered>(r => Assert.Equal(AcceptorState.Initial, r.State));
+        group.ExpectMsg<AcceptorRecovered>(r => Assert.Equal(AcceptorState.Initial with { Session = 1 }, r.State));
 
         acceptor.Tell(new Prepare(0, Peer, new Ballot(5, Peer)));
         Assert.True(Reply<PrepareReply>(peer).Ok);
@@ -29,6 +29,7 @@ public sealed class AcceptorActorTests(ITestOutputHelper output) : JournalTestKi
 
         var again = Start("acc-1", group, peer);
         var recovered = group.ExpectMsg<AcceptorRecovered>().State;
+        Assert.Equal(2, recovered.Session);
         Assert.Equal(new Ballot(5, Peer), recovered.Promised);
         Assert.Equal(new Ballot(5, Peer), recovered.AcceptedBallot);
         Assert.Equal([42], recovered.AcceptedValue!);

@@ -58,6 +58,9 @@ public sealed class GroupFailureTests(ITestOutputHelper output) : JournalTestKit
     {
         var group = await PaxosExtension.Get(Sys).StartGroupAsync("g", _machine);
 
+        // Started: the acceptor has recovered and made the node's new session durable.
+        await group.Ask<GroupStatus>(GetGroupStatus.Instance, TimeSpan.FromSeconds(10));
+
         // Writes that take longer than the test keep every proposal waiting, so the queue of
         // 100 fills and stays full whatever the machine's speed.
         await Journal.OnWrite.PassWithDelay(TimeSpan.FromSeconds(30));

@@ -101,10 +101,10 @@ public sealed class WireFuzzTests(ITestOutputHelper output)
     public void Random_and_mutated_values_and_hand_overs_decode_exactly_or_are_refused_with_a_typed_error()
     {
         // What a learner runs and what a leader takes from another node: untrusted bytes too.
-        var value = new ProposalValue(new NodeId(2), [new StoredCommand(new NodeId(2), 7, 1, 1, 4, "m", [1, 2, 3]), new StoredCommand(new NodeId(3), -1, 9, 2, 9, "", [])]).Encode();
+        var value = new ProposalValue(new NodeId(2), [new StoredCommand(new NodeId(2), 7, 1, 1, 1, 4, "m", [1, 2, 3]), new StoredCommand(new NodeId(3), 1, 9, 3, 2, 9, "", [])]).Encode();
         // Hand-overs nest no user objects, so no Akka serialization is needed to code them.
         object forward = new ForwardedCommands("kv", new NodeId(2), value) { ClusterId = "paxos" };
-        object refusal = new ForwardRefused("kv", 7, [1, 2], ProposeFailureReason.Overloaded, "full") { ClusterId = "paxos" };
+        object refusal = new ForwardRefused("kv", new NodeId(2), 7, [1, 2], ClientFailure.Overloaded, "full") { ClusterId = "paxos" };
         byte[][] valid = [value, ClientCodec.Encode(forward, null!), ClientCodec.Encode(refusal, null!)];
         string?[] manifests = [null, ClientCodec.Manifest(forward), ClientCodec.Manifest(refusal)];
         long decoded = 0, rejected = 0;

@@ -102,7 +102,7 @@ public sealed class FormatTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Proposal_values_round_trip_and_reject_garbage()
     {
-        var value = new ProposalValue(N, [new StoredCommand(N, 42, 1, 1, 9, "m", [1]), new StoredCommand(new NodeId(3), -7, 2, 2, 9, "", [])]);
+        var value = new ProposalValue(N, [new StoredCommand(N, 42, 1, 1, 1, 9, "m", [1]), new StoredCommand(new NodeId(3), 7, 2, 1, 2, 9, "", [])]);
         var bytes = value.Encode();
         var back = ProposalValue.Decode(bytes);
         Assert.Equal(N, back.Proposer);
@@ -139,9 +139,9 @@ public sealed class FormatTests : Akka.TestKit.Xunit2.TestKit
             Assert.Equal(m.ToString(), back.ToString());
         }
 
-        var refused = new ForwardRefused("g", 77, [1, 2, 3], ProposeFailureReason.Overloaded, "full") { ClusterId = "c" };
+        var refused = new ForwardRefused("g", N, 77, [1, 2, 3], ClientFailure.Overloaded, "full") { ClusterId = "c" };
         var r = (ForwardRefused)serializer.FromBinary(serializer.ToBinary(refused), serializer.Manifest(refused));
-        Assert.Equal(("g", 77L, ProposeFailureReason.Overloaded, "full", "c"), (r.Group, r.Session, r.Reason, r.Message, r.ClusterId));
+        Assert.Equal(("g", N, 77L, ClientFailure.Overloaded, "full", "c"), (r.Group, r.From, r.Session, r.Reason, r.Message, r.ClusterId));
         Assert.Equal([1L, 2L, 3L], r.Sequences);
 
         var forward = new ForwardedCommands("g", N, [1, 2, 3]) { ClusterId = "c" };

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace PaxosActors.Serialization;
+namespace PaxosActors.Core;
 
 /// <summary>
 /// A bounds-checked reader over untrusted bytes: any short, oversized or malformed field throws

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace PaxosActors.Serialization;
+namespace PaxosActors.Core;
 
 /// <summary>Little-endian, length-prefixed writer for the compact formats.</summary>
 internal sealed class WireWriter(int capacity = 64)

@@ -1,4 +1,4 @@
-namespace PaxosActors.Serialization;
+namespace PaxosActors.Core;
 
 /// <summary>Bytes that are not a valid PaxosActors message, event or value.</summary>
 public sealed class PaxosFormatException(string message) : Exception(message);

@@ -1,0 +1,117 @@
+namespace PaxosActors.Core;
+
+/// <summary>
+/// Decides, as a function of the log alone, which commands run: every node, and every replay,
+/// runs the same ones, and none twice (DESIGN.md invariant 10). It is exact, not a window.
+/// <list type="bullet">
+/// <item>Sessions: a node's proposer sessions are numbered upwards (each new one is durable
+/// before it is used), so the first command of a newer session closes every older one of that
+/// node: a late copy from a closed session is skipped.</item>
+/// <item>Within the open session a command runs if its sequence number is above the session's
+/// low mark and not among those run above it. Each command's floor raises the low mark (the
+/// origin has answered everything below it), so the set above stays as small as the origin's
+/// unanswered commands.</item>
+/// </list>
+/// Invariant per origin: every sequence at or below Low has run or never will; Above holds the
+/// sequences above Low that ran, and never Low + 1.
+/// </summary>
+public sealed class DuplicateFilter
+{
+    private readonly Dictionary<NodeId, SessionState> _open = [];
+
+    // Commands from logs written before floors and ordered sessions: remembered one by one.
+    private readonly Dictionary<(NodeId, long), HashSet<long>> _legacy = [];
+
+    /// <summary>Whether <paramref name="c"/> runs, and the floor it raised (0 if none).</summary>
+    public Admission Admit(StoredCommand c)
+    {
+        if (c.Floor == StoredCommand.LegacyFloor)
+        {
+            if (!_legacy.TryGetValue((c.Origin, c.Session), out var ran))
+            {
+                _legacy[(c.Origin, c.Session)] = ran = [];
+            }
+
+            return new Admission(ran.Add(c.Sequence) ? AdmitVerdict.Run : AdmitVerdict.Duplicate, 0);
+        }
+
+        if (_open.TryGetValue(c.Origin, out var s) && c.Session < s.Session)
+        {
+            return new Admission(AdmitVerdict.SessionClosed, 0);
+        }
+
+        if (s is null || c.Session > s.Session)
+        {
+            _open[c.Origin] = s = new SessionState(c.Session);
+        }
+
+        var raised = s.Raise(c.Floor) ? c.Floor : 0;
+        if (c.Sequence <= s.Low || !s.Above.Add(c.Sequence))
+        {
+            return new Admission(AdmitVerdict.Duplicate, raised);
+        }
+
+        s.Compact();
+        return new Admission(AdmitVerdict.Run, raised);
+    }
+
+    private sealed class SessionState(long session)
+    {
+        public long Session { get; } = session;
+
+        public long Low { get; private set; }
+
+        public SortedSet<long> Above { get; } = [];
+
+        /// <summary>Every sequence below <paramref name="floor"/> is settled; true if that is news.</summary>
+        public bool Raise(long floor)
+        {
+            // floor >= 1 (checked when the value was decoded), so floor - 1 cannot wrap.
+            if (floor - 1 <= Low)
+            {
+                return false;
+            }
+
+            Low = floor - 1;
+            while (Above.Count > 0 && Above.Min <= Low)
+            {
+                Above.Remove(Above.Min);
+            }
+
+            Compact();
+            return true;
+        }
+
+        public void Compact()
+        {
+            while (Above.Count > 0 && Above.Min == Low + 1)
+            {
+                Above.Remove(Above.Min);
+                Low++;
+            }
+        }
+    }
+}
+
+/// <summary>What the filter decided for one command.</summary>
+public enum AdmitVerdict
+{
+    /// <summary>First time: run it.</summary>
+    Run,
+
+    /// <summary>It ran before, or its origin settled it as never to run.</summary>
+    Duplicate,
+
+    /// <summary>Its session was closed by a newer session of the same node.</summary>
+    SessionClosed,
+}
+
+/// <summary>
+/// The filter's decision, and <see cref="FloorRaised"/>: the floor of the command's session
+/// that this command raised (0 if it raised none); the origin learns from it which of its
+/// refused commands are now settled as never run.
+/// </summary>
+public readonly record struct Admission(AdmitVerdict Verdict, long FloorRaised)
+{
+    public bool Runs => Verdict == AdmitVerdict.Run;
+}

@@ -1,0 +1,81 @@
+namespace PaxosActors.Core.Tests;
+
+/// <summary>The learners' filter: each command runs once, and a floor settles what never ran.</summary>
+public sealed class DuplicateFilterTests
+{
+    private static readonly NodeId A = new(1), B = new(2);
+
+    [Fact]
+    public void A_command_runs_once_in_any_order_and_each_origin_counts_apart()
+    {
+        var filter = new DuplicateFilter();
+        foreach (var s in new long[] { 1, 3, 2, 5 })
+        {
+            Assert.True(filter.Admit(Command(A, 7, s)).Runs);
+        }
+
+        foreach (var s in new long[] { 1, 2, 3, 5 })
+        {
+            Assert.Equal(AdmitVerdict.Duplicate, filter.Admit(Command(A, 7, s)).Verdict);
+        }
+
+        Assert.True(filter.Admit(Command(A, 7, 4)).Runs);
+        Assert.True(filter.Admit(Command(B, 7, 1)).Runs);
+    }
+
+    [Fact]
+    public void A_newer_session_closes_the_older_ones_for_good()
+    {
+        var filter = new DuplicateFilter();
+        Assert.True(filter.Admit(Command(A, 1, 1)).Runs);
+        Assert.True(filter.Admit(Command(A, 2, 1)).Runs);
+
+        // A late copy from session 1, even of a command that never ran there, never runs.
+        Assert.Equal(AdmitVerdict.SessionClosed, filter.Admit(Command(A, 1, 2)).Verdict);
+        Assert.Equal(AdmitVerdict.Duplicate, filter.Admit(Command(A, 2, 1)).Verdict);
+        Assert.True(filter.Admit(Command(A, 3, 1)).Runs);
+        Assert.Equal(AdmitVerdict.SessionClosed, filter.Admit(Command(A, 2, 2)).Verdict);
+    }
+
+    [Fact]
+    public void A_floor_settles_every_command_below_it_that_has_not_run()
+    {
+        var filter = new DuplicateFilter();
+        Assert.True(filter.Admit(Command(A, 1, 2)).Runs);
+        var admission = filter.Admit(Command(A, 1, 6, floor: 5));
+        Assert.True(admission.Runs);
+        Assert.Equal(5, admission.FloorRaised);
+
+        // 1, 3 and 4 never ran: now they never will; 5 is above the floor and still may.
+        Assert.Equal(AdmitVerdict.Duplicate, filter.Admit(Command(A, 1, 1)).Verdict);
+        Assert.Equal(AdmitVerdict.Duplicate, filter.Admit(Command(A, 1, 4)).Verdict);
+        Assert.True(filter.Admit(Command(A, 1, 5)).Runs);
+        Assert.Equal(0, filter.Admit(Command(A, 1, 7, floor: 3)).FloorRaised);
+    }
+
+    [Fact]
+    public void Sequence_numbers_far_apart_cost_no_work_proportional_to_the_gap()
+    {
+        // A hostile or corrupt value once made the windowed filter loop 2^64 times.
+        var filter = new DuplicateFilter();
+        Assert.True(filter.Admit(Command(A, 1, 1)).Runs);
+        Assert.True(filter.Admit(Command(A, 1, long.MaxValue)).Runs);
+        Assert.True(filter.Admit(Command(A, 1, 2)).Runs);
+        Assert.True(filter.Admit(Command(A, 1, long.MaxValue - 1, floor: long.MaxValue - 1)).Runs);
+        Assert.Equal(AdmitVerdict.Duplicate, filter.Admit(Command(A, 1, 3)).Verdict);
+        Assert.Equal(AdmitVerdict.Duplicate, filter.Admit(Command(A, 1, long.MaxValue)).Verdict);
+    }
+
+    [Fact]
+    public void Commands_from_logs_before_floors_are_deduplicated_one_by_one()
+    {
+        var filter = new DuplicateFilter();
+        var legacy = new StoredCommand(A, -5, 9, StoredCommand.LegacyFloor, 1, 1, string.Empty, []);
+        Assert.True(filter.Admit(legacy).Runs);
+        Assert.False(filter.Admit(legacy).Runs);
+        Assert.True(filter.Admit(legacy with { Sequence = 3 }).Runs);
+    }
+
+    internal static StoredCommand Command(NodeId origin, long session, long sequence, long floor = 1) =>
+        new(origin, session, sequence, floor, 1, 1, string.Empty, []);
+}
