@@ -10,7 +10,12 @@ public sealed class Acceptor
     private readonly NodeId _self;
     private readonly DeliberateBugs _bugs;
 
-    public Acceptor(NodeId self, AcceptorState state, DeliberateBugs bugs = DeliberateBugs.None)
+    public Acceptor(NodeId self, AcceptorState state)
+        : this(self, state, DeliberateBugs.None)
+    {
+    }
+
+    internal Acceptor(NodeId self, AcceptorState state, DeliberateBugs bugs)
     {
         _self = self;
         _bugs = bugs;
@@ -20,7 +25,9 @@ public sealed class Acceptor
     public AcceptorState State { get; private set; }
 
     /// <summary>Rebuilds the state from the events written before a restart, in write order.</summary>
-    public static AcceptorState Recover(IEnumerable<AcceptorEvent> events, DeliberateBugs bugs = DeliberateBugs.None)
+    public static AcceptorState Recover(IEnumerable<AcceptorEvent> events) => Recover(events, DeliberateBugs.None);
+
+    internal static AcceptorState Recover(IEnumerable<AcceptorEvent> events, DeliberateBugs bugs)
     {
         var state = events.Aggregate(AcceptorState.Initial, (s, e) => s.Apply(e));
         return bugs.HasFlag(DeliberateBugs.ForgetPromiseOnRestart) ? state with { Promised = state.AcceptedBallot } : state;

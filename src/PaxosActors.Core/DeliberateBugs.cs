@@ -5,7 +5,7 @@ namespace PaxosActors.Core;
 /// can fail. Never set outside tests.
 /// </summary>
 [Flags]
-public enum DeliberateBugs
+internal enum DeliberateBugs
 {
     None = 0,
 
@@ -30,4 +30,19 @@ public enum DeliberateBugs
     /// restarted node can reuse a ballot it already sent with another value.
     /// </summary>
     ProposerSkipsOwnPromise = 16,
+
+    /// <summary>
+    /// A proposer that gives up its value keeps skipping prepare with the same ballot, so it can
+    /// send a second value under a ballot that already carries one for the instance (invariant 1).
+    /// </summary>
+    AbandonKeepsBallot = 32,
+
+    /// <summary>The learners run every command they find in the log, repeats included (invariant 10).</summary>
+    DuplicateFilterOff = 64,
+
+    /// <summary>
+    /// A refusal from the node that held a command is taken as final at once, without waiting
+    /// for a floor to settle it in the log, although a second copy may still run (invariant 9).
+    /// </summary>
+    RefusalIsFinal = 128,
 }

@@ -6,7 +6,12 @@ namespace PaxosActors.Core;
 /// </summary>
 public sealed class Membership
 {
-    public Membership(IEnumerable<NodeId> members, DeliberateBugs bugs = DeliberateBugs.None, IReadOnlyDictionary<NodeId, NodeId>? followers = null)
+    public Membership(IEnumerable<NodeId> members, IReadOnlyDictionary<NodeId, NodeId>? followers = null)
+        : this(members, DeliberateBugs.None, followers)
+    {
+    }
+
+    internal Membership(IEnumerable<NodeId> members, DeliberateBugs bugs, IReadOnlyDictionary<NodeId, NodeId>? followers = null)
     {
         Members = members.Distinct().OrderBy(m => m).ToArray();
         if (Members.Count == 0)

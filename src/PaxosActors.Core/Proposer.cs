@@ -104,7 +104,7 @@ public sealed class Proposer
 
         // A value may already be out at this ballot for this instance: a ballot carries one
         // value per instance, so the next proposal here must prepare a fresh ballot.
-        _canSkipPrepare = false;
+        _canSkipPrepare = _options.Bugs.HasFlag(DeliberateBugs.AbandonKeepsBallot) && _canSkipPrepare;
         if (_phase != Phase.AwaitingLearn)
         {
             _phase = Phase.Idle;

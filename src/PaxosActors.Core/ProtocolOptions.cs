@@ -63,7 +63,7 @@ public sealed record ProtocolOptions
     /// <summary>A leader that decides nothing, or leaves handed commands unanswered, this long is passed over.</summary>
     public TimeSpan LeaderTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
-    public DeliberateBugs Bugs { get; init; } = DeliberateBugs.None;
+    internal DeliberateBugs Bugs { get; init; } = DeliberateBugs.None;
 
     public void Validate()
     {

@@ -58,7 +58,7 @@ public sealed partial class ClientQueue
         }
 
         TryStart(effects, now);
-        return Finish(effects);
+        return Finish(effects, now);
     }
 
     private static (NodeId, long, long) Key(StoredCommand c) => (c.Origin, c.Session, c.Sequence);

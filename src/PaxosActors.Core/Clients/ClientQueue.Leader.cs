@@ -37,7 +37,7 @@ public sealed partial class ClientQueue
             PassOver(effects, now);
         }
 
-        return Finish(effects);
+        return Finish(effects, now);
     }
 
     /// <summary>
@@ -69,11 +69,15 @@ public sealed partial class ClientQueue
             else
             {
                 MarkRefused(command, reason, message);
+                if (_options.Bugs.HasFlag(DeliberateBugs.RefusalIsFinal))
+                {
+                    Settle(command, new Failed(reason, message, false), effects);
+                }
             }
         }
 
         TryStart(effects, now);
-        return Finish(effects);
+        return Finish(effects, now);
     }
 
     private void SeeLeader(InstanceLearned learned, long now)

@@ -119,7 +119,7 @@ public sealed partial class ClientQueue
         }
 
         TryStart(effects, now);
-        return (sequence, Finish(effects));
+        return (sequence, Finish(effects, now));
     }
 
     /// <summary>A prepare or accept reply for the proposer.</summary>
@@ -127,7 +127,7 @@ public sealed partial class ClientQueue
     {
         var effects = new List<Effect>();
         Absorb(Proposer.Handle(reply), effects, now);
-        return Finish(effects);
+        return Finish(effects, now);
     }
 
     /// <summary>The proposer's round timer fired with <paramref name="generation"/>.</summary>
@@ -135,7 +135,7 @@ public sealed partial class ClientQueue
     {
         var effects = new List<Effect>();
         Absorb(Proposer.OnTimer(generation), effects, now);
-        return Finish(effects);
+        return Finish(effects, now);
     }
 
     /// <summary>An instance was chosen: the proposer moves on, and its proposer is the leader now.</summary>
@@ -145,14 +145,14 @@ public sealed partial class ClientQueue
         var effects = new List<Effect>();
         Absorb(Proposer.Handle(learned), effects, now);
         HandOver(effects, now);
-        return Finish(effects);
+        return Finish(effects, now);
     }
 
     /// <summary>
     /// The learner ran (or, for a fence, passed) this node's command <paramref name="sequence"/>
     /// of <paramref name="session"/> at <paramref name="instance"/>.
     /// </summary>
-    public IReadOnlyList<Effect> Executed(long session, long sequence, long instance, int index, object? result)
+    public IReadOnlyList<Effect> Executed(long session, long sequence, long instance, int index, object? result, long now)
     {
         var effects = new List<Effect>();
         if (session == Session && _local.TryGetValue(sequence, out var command))
@@ -160,14 +160,14 @@ public sealed partial class ClientQueue
             Settle(command, command.IsFence ? null : new Ran(instance, index, result), effects);
         }
 
-        return Finish(effects);
+        return Finish(effects, now);
     }
 
     /// <summary>
     /// The learner applied a floor of this node's <paramref name="session"/>: every command
     /// numbered below <paramref name="floor"/> that has not run never will.
     /// </summary>
-    public IReadOnlyList<Effect> FloorPassed(long session, long floor)
+    public IReadOnlyList<Effect> FloorPassed(long session, long floor, long now)
     {
         var effects = new List<Effect>();
         if (session == Session)
@@ -179,7 +179,7 @@ public sealed partial class ClientQueue
             }
         }
 
-        return Finish(effects);
+        return Finish(effects, now);
     }
 
     /// <summary>Deadlines, BatchPropose's linger and the leader check, as of <paramref name="now"/>.</summary>
@@ -203,7 +203,7 @@ public sealed partial class ClientQueue
         }
 
         CheckLeader(effects, now);
-        return Finish(effects);
+        return Finish(effects, now);
     }
 
     /// <summary>The group stopped on this node: every caller is answered, handed commands refused.</summary>
@@ -317,9 +317,13 @@ public sealed partial class ClientQueue
     }
 
     /// <summary>Asks for a wake-up when the next deadline, linger or leader check comes due sooner than asked.</summary>
-    private List<Effect> Finish(List<Effect> effects)
+    private List<Effect> Finish(List<Effect> effects, long now)
     {
-        EnsureFence();
+        if (EnsureFence())
+        {
+            TryStart(effects, now);
+        }
+
         var next = long.MaxValue;
         if (_deadlines.TryPeek(out var d))
         {
@@ -349,16 +353,17 @@ public sealed partial class ClientQueue
     /// Refused commands are settled by a floor above them; when nothing older holds the floor
     /// down, a fence carries one into the log without waiting for other traffic.
     /// </summary>
-    private void EnsureFence()
+    private bool EnsureFence()
     {
         if (_refused.Count == 0 || _fences > 0 || _halted is not null || (_open.Count > 0 && _open.Min < _refused.Max))
         {
-            return;
+            return false;
         }
 
         var sequence = ++_nextSequence;
         _fences++;
         Add(new Command(new StoredCommand(_self, Session, sequence, sequence, StoredCommand.FenceMachine, 0, string.Empty, [])));
+        return true;
     }
 
     /// <summary>What a value or hand-over carries for this node's command: its floor as of now.</summary>

@@ -18,13 +18,26 @@ namespace PaxosActors.Core;
 public sealed class DuplicateFilter
 {
     private readonly Dictionary<NodeId, SessionState> _open = [];
+    private readonly DeliberateBugs _bugs;
 
     // Commands from logs written before floors and ordered sessions: remembered one by one.
     private readonly Dictionary<(NodeId, long), HashSet<long>> _legacy = [];
 
+    public DuplicateFilter()
+        : this(DeliberateBugs.None)
+    {
+    }
+
+    internal DuplicateFilter(DeliberateBugs bugs) => _bugs = bugs;
+
     /// <summary>Whether <paramref name="c"/> runs, and the floor it raised (0 if none).</summary>
     public Admission Admit(StoredCommand c)
     {
+        if (_bugs.HasFlag(DeliberateBugs.DuplicateFilterOff))
+        {
+            return new Admission(AdmitVerdict.Run, 0);
+        }
+
         if (c.Floor == StoredCommand.LegacyFloor)
         {
             if (!_legacy.TryGetValue((c.Origin, c.Session), out var ran))

@@ -70,10 +70,10 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
                 Run(_queue.OnRoundTimer(t.Generation, Now));
                 break;
             case ProposalExecuted e:
-                Run(_queue.Executed(e.Session, e.Sequence, e.Instance, e.Index, e.Result));
+                Run(_queue.Executed(e.Session, e.Sequence, e.Instance, e.Index, e.Result, Now));
                 break;
             case FloorPassed f:
-                Run(_queue.FloorPassed(f.Session, f.Floor));
+                Run(_queue.FloorPassed(f.Session, f.Floor, Now));
                 break;
             case Wake w when w.Generation == _wakeGeneration:
                 Run(_queue.Tick(Now));

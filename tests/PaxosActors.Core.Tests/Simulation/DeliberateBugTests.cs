@@ -9,12 +9,16 @@ namespace PaxosActors.Core.Tests.Simulation;
 public sealed class DeliberateBugTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData(DeliberateBugs.ForgetPromiseOnRestart, "invariant 4")]
-    [InlineData(DeliberateBugs.ReplyBeforePersist, "invariant 2")]
-    [InlineData(DeliberateBugs.QuorumOneShort, "invariant 1")]
-    public void The_simulator_catches_the_bug(DeliberateBugs bug, string expected)
+    [InlineData("ForgetPromiseOnRestart", "invariant 4")]
+    [InlineData("ReplyBeforePersist", "invariant 2")]
+    [InlineData("QuorumOneShort", "invariant 1")]
+    [InlineData("AbandonKeepsBallot", "invariant 1")]
+    [InlineData("DuplicateFilterOff", "invariant 10")]
+    [InlineData("RefusalIsFinal", "invariant 9")]
+    public void The_simulator_catches_the_bug(string name, string expected)
     {
-        var failures = SeedSweep.Run(1, 500, bug, stopAtFirst: true);
+        var bug = Enum.Parse<DeliberateBugs>(name);
+        var failures = SeedSweep.Run(1, 2000, bug, stopAtFirst: true);
         Assert.NotEmpty(failures);
         var (seed, message) = failures[0];
         output.WriteLine($"{bug}: seed {seed}: {message}");

@@ -20,6 +20,14 @@ internal static class SeedSweep
             // A third of the seeds keep only a few instances in memory, so catch-up is served from disk.
             CatchUpBatch = seed % 3 == 0 ? 4 : 256,
             LogWindow = seed % 3 == 0 ? 8 : int.MaxValue,
+
+            // Callers give up and leaders are passed over within the fault window; some seeds keep
+            // queues tiny, so that hand-overs are refused, and values small.
+            ProposeTimeout = TimeSpan.FromMilliseconds(40 + (seed % 7 * 200)),
+            LeaderTimeout = TimeSpan.FromMilliseconds(80 + (seed % 5 * 60)),
+            MaxPendingProposals = seed % 4 == 1 ? 2 : 10_000,
+            BatchMaxCount = 1 + (seed % 6),
+            BatchProposeMaxCount = 1 + (seed % 4),
         };
         var sim = new Simulation(NodesFor(seed), seed, options);
         sim.RunRandom();

@@ -4,13 +4,19 @@ internal abstract record SimEvent;
 
 internal sealed record Arrival(NodeId From, NodeId To, PaxosMessage Message) : SimEvent;
 
-internal sealed record TimerFired(NodeId Node, int Incarnation, long Generation) : SimEvent;
+/// <summary>A hand-over (<see cref="ForwardCommands"/>) or a refusal (<see cref="RefuseCommands"/>) arrives.</summary>
+internal sealed record ClientArrival(NodeId From, NodeId To, Effect Message) : SimEvent;
+
+internal sealed record TimerFired(NodeId Node, int Incarnation, int Proposer, long Generation) : SimEvent;
+
+/// <summary>The client queue asked to be woken now.</summary>
+internal sealed record QueueWake(NodeId Node, int Incarnation, int Proposer) : SimEvent;
 
 internal sealed record LearnTick(NodeId Node, int Incarnation) : SimEvent;
 
 internal sealed record DiskFlush(NodeId Node, int Incarnation) : SimEvent;
 
-internal sealed record ClientRequest(NodeId Node, byte[] Value) : SimEvent;
+internal sealed record ClientRequest(NodeId Node, string Command, bool Batch) : SimEvent;
 
 internal sealed record NemesisStep : SimEvent;
 

@@ -1,8 +1,10 @@
 namespace PaxosActors.Core.Tests.Simulation;
 
 /// <summary>
-/// One simulated node of one group: the same core classes GroupActor composes, plus what a
-/// crash keeps (<see cref="Durable"/>) and what it loses (everything else).
+/// One simulated node of one group: the same core classes GroupActor, ProposerActor and
+/// LearnerActor compose (coordinator, client queue with its proposer, acceptor, learner and the
+/// learner's duplicate filter), plus what a crash keeps (<see cref="Durable"/>) and what it loses
+/// (everything else).
 /// </summary>
 internal sealed class SimNode
 {
@@ -28,6 +30,9 @@ internal sealed class SimNode
     /// <summary>Bumped at each restart: timers and deliveries of an older life are ignored.</summary>
     public int Incarnation { get; private set; }
 
+    /// <summary>Bumped at each restart of the proposer alone (a new session): its wake-ups are ignored after.</summary>
+    public int ProposerIncarnation { get; private set; }
+
     /// <summary>What survives a crash: the acceptor's durable writes, in order.</summary>
     public List<AcceptorEvent> Durable { get; } = [];
 
@@ -42,24 +47,31 @@ internal sealed class SimNode
 
     public InstanceCoordinator Coordinator { get; private set; } = null!;
 
-    public Proposer Proposer { get; private set; } = null!;
+    public ClientQueue Queue { get; private set; } = null!;
+
+    public Proposer Proposer => Queue.Proposer;
 
     public Acceptor Acceptor { get; private set; } = null!;
 
     public Learner Learner { get; private set; } = null!;
 
-    /// <summary>What the state machine executed in this life, in order.</summary>
-    public List<byte[]> Executed { get; } = [];
+    public DuplicateFilter Filter { get; private set; } = null!;
 
-    /// <summary>Client values waiting for the proposer.</summary>
-    public Queue<byte[]> Waiting { get; } = new();
+    /// <summary>What the learner executed in this life, instance by instance (each value described).</summary>
+    public List<string> Executed { get; } = [];
 
-    /// <summary>The client value the proposer works on.</summary>
-    public byte[]? Proposing { get; set; }
+    /// <summary>The client commands the state machine ran in this life: each at most once (invariant 10).</summary>
+    public HashSet<string> Ran { get; } = [];
+
+    /// <summary>The callers waiting at this node in this life: the command each sequence number belongs to.</summary>
+    public Dictionary<long, string> Callers { get; } = [];
 
     public bool FlushScheduled { get; set; }
 
     public AcceptorState Recovered { get; private set; } = AcceptorState.Initial;
+
+    private long _start;
+    private long _proposers;
 
     public void Crash(Random random)
     {
@@ -71,8 +83,7 @@ internal sealed class SimNode
         }
 
         PendingWrites.Clear();
-        Waiting.Clear();
-        Proposing = null;
+        Callers.Clear();
         Up = false;
         FlushScheduled = false;
     }
@@ -82,12 +93,42 @@ internal sealed class SimNode
         Incarnation++;
         Up = true;
         Recovered = Core.Acceptor.Recover(Durable, Options.Bugs);
+
+        // Like AcceptorActor: a new start of the node is durable before anything is proposed.
+        var started = new SessionStarted(Recovered.Session + 1);
+        Durable.Add(started);
+        Recovered = Recovered.Apply(started);
+        _start = started.Session;
+        _proposers = 0;
         Acceptor = new Acceptor(Id, Recovered, Options.Bugs);
         Learner = new Learner(Id, Options, Durable.OfType<InstanceChosen>());
         Coordinator = new InstanceCoordinator(Id, Members, Options, Recovered.Instance, Recovered.PreviousChecksum);
-        Proposer = new Proposer(Id, Members, Options, new SeededRandom(unchecked((Seed * 1_000_003) + (Id.Value * 7919) + Incarnation)),
+        var proposer = new Proposer(Id, Members, Options, new SeededRandom(unchecked((Seed * 1_000_003) + (Id.Value * 7919) + Incarnation)),
             Recovered.Instance, Recovered.PreviousChecksum, Recovered.Promised.ProposalId);
+        NewQueue(proposer);
+        Filter = new DuplicateFilter(Options.Bugs);
         Executed.Clear();
+        Ran.Clear();
+    }
+
+    /// <summary>
+    /// The proposer actor restarts while the node runs: like ProposerActor, the new incarnation
+    /// takes over the proposer with a new session. Returns what the old queue said to its callers.
+    /// </summary>
+    public IReadOnlyList<Effect> RestartProposer()
+    {
+        var goodbye = Queue.Stop("The proposer restarted.");
+        Queue.Proposer.Abandon();
+        NewQueue(Queue.Proposer);
+        return goodbye;
+    }
+
+    /// <summary>The acceptor restarts from its durable state (a storage outage), the node keeps running.</summary>
+    public void RestartAcceptor()
+    {
+        PendingWrites.Clear();
+        FlushScheduled = false;
+        Acceptor = new Acceptor(Id, Core.Acceptor.Recover(Durable, Options.Bugs), Options.Bugs);
     }
 
     public void MakeDurable(PersistThenSend write)
@@ -106,5 +147,11 @@ internal sealed class SimNode
         }
 
         Durable.Add(write.Event);
+    }
+
+    private void NewQueue(Proposer proposer)
+    {
+        ProposerIncarnation++;
+        Queue = new ClientQueue(Id, Members, Options, proposer, AcceptorState.ProposerSession(_start, ++_proposers), new HashSet<int> { 1 });
     }
 }

@@ -30,5 +30,5 @@ internal sealed partial class Simulation
     public int DropWhere(Func<InFlight, bool> match) => InFlight.RemoveAll(m => match(m));
 
     /// <summary>Fires the proposer timer the node armed last (a back-off or round timeout).</summary>
-    public void FireTimer(NodeId node) => Run(Nodes[node], Nodes[node].Proposer.OnTimer(ArmedTimers[node]));
+    public void FireTimer(NodeId node) => Run(Nodes[node], Nodes[node].Queue.OnRoundTimer(ArmedTimers[node], Now));
 }

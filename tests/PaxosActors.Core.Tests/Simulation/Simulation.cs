@@ -1,19 +1,16 @@
-using System.Text;
-
 namespace PaxosActors.Core.Tests.Simulation;
 
 /// <summary>
 /// A deterministic simulation of one group: virtual time, a seeded network that drops,
-/// duplicates, delays and partitions, disks that make writes durable later (and lose them on
-/// a crash), and the invariants of DESIGN.md checked after every step. The same seed gives the
-/// same run. In manual mode the test is the network: it delivers or drops each message.
+/// duplicates, delays and partitions (Paxos messages, hand-overs and refusals alike), disks that
+/// make writes durable later (and lose them on a crash), clients with deadlines on every node,
+/// and the invariants of DESIGN.md checked after every step. The same seed gives the same run.
+/// In manual mode the test is the network: it delivers or drops each Paxos message.
 /// </summary>
 internal sealed partial class Simulation
 {
     private readonly PriorityQueue<SimEvent, (long Time, long Seq)> _events = new();
     private readonly Dictionary<long, (string Value, ulong Checksum)> _chosen = [];
-    private readonly HashSet<string> _proposed = [];
-    private readonly HashSet<string> _acknowledged = [];
     private readonly Dictionary<NodeId, Ballot> _livePromise = [];
     private long _seq;
 
@@ -23,6 +20,12 @@ internal sealed partial class Simulation
         Random = new Random(seed);
         Manual = manual;
         Options = options ?? new ProtocolOptions { PrepareTimeout = TimeSpan.FromMilliseconds(50), AcceptTimeout = TimeSpan.FromMilliseconds(50), MaxRoundTimeout = TimeSpan.FromMilliseconds(400) };
+        if (manual)
+        {
+            // The scripts decide who proposes: no hand-overs, and no caller gives up.
+            Options = Options with { ForwardToLeader = false, ProposeTimeout = TimeSpan.FromDays(1) };
+        }
+
         var ids = Enumerable.Range(1, nodes).Select(i => new NodeId(i)).ToArray();
         var members = new Membership(ids, Options.Bugs);
         Nodes = ids.ToDictionary(id => id, id => new SimNode(id, members, Options, seed));
@@ -54,25 +57,12 @@ internal sealed partial class Simulation
     /// <summary>Manual mode: each node's latest armed proposer timer, fired by <see cref="FireTimer"/>.</summary>
     public Dictionary<NodeId, long> ArmedTimers { get; } = [];
 
+    /// <summary>Each chosen instance: its value described (the commands in it) and its checksum.</summary>
     public IReadOnlyDictionary<long, (string Value, ulong Checksum)> Chosen => _chosen;
 
     public Dictionary<string, long> Counters { get; } = [];
 
     public void Schedule(long at, SimEvent e) => _events.Enqueue(e, (at, _seq++));
-
-    /// <summary>A client hands <paramref name="value"/> to <paramref name="node"/> now.</summary>
-    public void Propose(NodeId node, string value)
-    {
-        var n = Nodes[node];
-        if (!n.Up)
-        {
-            return;
-        }
-
-        _proposed.Add(value);
-        n.Waiting.Enqueue(Encoding.UTF8.GetBytes(value));
-        ProposeNext(n);
-    }
 
     /// <summary>Runs events until virtual time <paramref name="until"/>.</summary>
     public void RunUntil(long until)
@@ -96,6 +86,7 @@ internal sealed partial class Simulation
         }
 
         Count("fault.crash");
+        CallersDied(n);
         n.Crash(Random);
         _livePromise.Remove(id);
     }
@@ -123,6 +114,45 @@ internal sealed partial class Simulation
         }
     }
 
+    /// <summary>The proposer actor alone restarts: its callers are answered, a new session begins.</summary>
+    public void RestartProposer(NodeId id)
+    {
+        var n = Nodes[id];
+        if (n.Up)
+        {
+            Count("fault.proposer_restart");
+            Run(n, n.RestartProposer());
+        }
+    }
+
+    /// <summary>
+    /// The acceptor alone restarts from its durable state (a storage outage), then is brought up
+    /// to what the learner knows, from the learner's memory or the node's own durable log.
+    /// </summary>
+    public void RestartAcceptor(NodeId id)
+    {
+        var n = Nodes[id];
+        if (!n.Up)
+        {
+            return;
+        }
+
+        Count("fault.acceptor_restart");
+        n.RestartAcceptor();
+        _livePromise[id] = n.Acceptor.State.Promised;
+        var durable = n.Durable.OfType<InstanceChosen>().GroupBy(c => c.Instance).ToDictionary(g => g.Key, g => g.First());
+        for (var i = n.Acceptor.State.Instance; i < n.Learner.NextInstance; i++)
+        {
+            var entry = i >= n.Learner.FirstInMemory ? n.Learner.InMemory[(int)(i - n.Learner.FirstInMemory)] : durable.TryGetValue(i, out var c) ? new LogEntry(c.Value, c.Checksum) : default;
+            if (entry.Value is null)
+            {
+                Fail($"storage: node {id}'s acceptor restarted at {n.Acceptor.State.Instance} and instance {i} is neither in memory nor durable");
+            }
+
+            Run(n, n.Acceptor.Handle(new InstanceLearned(i, entry.Value!, entry.Checksum)));
+        }
+    }
+
     private void Step(SimEvent e)
     {
         switch (e)
@@ -130,8 +160,14 @@ internal sealed partial class Simulation
             case Arrival a when Nodes[a.To].Up:
                 Run(Nodes[a.To], Nodes[a.To].Coordinator.Handle(a.Message));
                 break;
-            case TimerFired t when Live(t.Node, t.Incarnation):
-                Run(Nodes[t.Node], Nodes[t.Node].Proposer.OnTimer(t.Generation));
+            case ClientArrival c when Nodes[c.To].Up:
+                Deliver(Nodes[c.To], c);
+                break;
+            case TimerFired t when Live(t.Node, t.Incarnation) && Nodes[t.Node].ProposerIncarnation == t.Proposer:
+                Run(Nodes[t.Node], Nodes[t.Node].Queue.OnRoundTimer(t.Generation, Now));
+                break;
+            case QueueWake w when Live(w.Node, w.Incarnation) && Nodes[w.Node].ProposerIncarnation == w.Proposer:
+                Run(Nodes[w.Node], Nodes[w.Node].Queue.Tick(Now));
                 break;
             case LearnTick l when Live(l.Node, l.Incarnation):
                 Run(Nodes[l.Node], Nodes[l.Node].Coordinator.OnLearnTick());
@@ -141,7 +177,7 @@ internal sealed partial class Simulation
                 Flush(Nodes[f.Node], Random.Next(1, Nodes[f.Node].PendingWrites.Count + 1));
                 break;
             case ClientRequest c:
-                Propose(c.Node, Encoding.UTF8.GetString(c.Value));
+                Submit(c.Node, c.Command, c.Batch);
                 break;
             case NemesisStep:
                 Nemesis();
@@ -153,15 +189,6 @@ internal sealed partial class Simulation
 
     private void ScheduleLearnTick(SimNode n) =>
         Schedule(Now + 1000 + Random.Next(0, 500), new LearnTick(n.Id, n.Incarnation));
-
-    private void ProposeNext(SimNode n)
-    {
-        if (n.Up && !n.Proposer.IsBusy && n.Waiting.Count > 0 && !n.Coordinator.IsHalted)
-        {
-            n.Proposing = n.Waiting.Dequeue();
-            Run(n, n.Proposer.Propose(n.Proposing));
-        }
-    }
 
     private void Run(SimNode n, IReadOnlyList<Effect> effects)
     {
@@ -176,16 +203,16 @@ internal sealed partial class Simulation
                     n.PendingWrites.Add(p);
                     ScheduleFlush(n);
                     break;
+                case StartTimer t when Manual:
+                    ArmedTimers[n.Id] = t.Generation;
+                    break;
                 case StartTimer t:
-                    if (Manual)
-                    {
-                        ArmedTimers[n.Id] = t.Generation;
-                    }
-                    else
-                    {
-                        Schedule(Now + (long)t.Delay.TotalMilliseconds, new TimerFired(n.Id, n.Incarnation, t.Generation));
-                    }
-
+                    Schedule(Now + (long)t.Delay.TotalMilliseconds, new TimerFired(n.Id, n.Incarnation, n.ProposerIncarnation, t.Generation));
+                    break;
+                case WakeAt w when !Manual:
+                    Schedule(Math.Max(Now, w.At), new QueueWake(n.Id, n.Incarnation, n.ProposerIncarnation));
+                    break;
+                case WakeAt:
                     break;
                 case Deliver d:
                     Dispatch(n, d);
@@ -194,28 +221,16 @@ internal sealed partial class Simulation
                     ServeFromDisk(n, read);
                     break;
                 case Execute x:
-                    if (x.Instance != n.Executed.Count)
-                    {
-                        Fail($"invariant 3: node {n.Id} executed instance {x.Instance} after {n.Executed.Count} others");
-                    }
-
-                    n.Executed.Add(x.Value);
+                    Execute(n, x);
                     break;
-                case ProposalChosen or ProposalFailed:
-                    Count(effect is ProposalChosen ? "proposal.chosen" : "proposal.failed");
-                    if (effect is ProposalChosen && n.Proposing is not null)
-                    {
-                        _acknowledged.Add(Encoding.UTF8.GetString(n.Proposing));
-                    }
-
-                    if (effect is ProposalFailed && !_faults && n.Proposing is not null)
-                    {
-                        // Once faults stop, a client whose value lost to others' tries again.
-                        n.Waiting.Enqueue(n.Proposing);
-                    }
-
-                    n.Proposing = null;
-                    ProposeNext(n);
+                case Answer a:
+                    Answered(n, a);
+                    break;
+                case ForwardCommands or RefuseCommands:
+                    TransmitClient(n, effect);
+                    break;
+                case Rejected r:
+                    Count("rejected." + r.Reason);
                     break;
                 case Halt h:
                     n.Coordinator.Halt(h.Reason);
@@ -225,6 +240,8 @@ internal sealed partial class Simulation
                 case Dropped dr:
                     Count("dropped." + dr.Reason);
                     break;
+                default:
+                    throw new InvalidOperationException($"The simulator has no way to carry out {effect.GetType().Name}.");
             }
         }
     }
@@ -234,6 +251,11 @@ internal sealed partial class Simulation
         switch (d.To)
         {
             case Role.Acceptor:
+                if (d.Input is Accept a)
+                {
+                    CheckOneValuePerBallot(n, a);
+                }
+
                 Run(n, n.Acceptor.Handle(d.Input));
                 CheckPromise(n);
                 break;
@@ -245,8 +267,24 @@ internal sealed partial class Simulation
 
                 Run(n, n.Learner.Handle(d.Input));
                 break;
+            case Role.Proposer when d.Input is InstanceLearned learned:
+                Run(n, n.Queue.Learned(learned, Now));
+                break;
             case Role.Proposer:
-                Run(n, n.Proposer.Handle(d.Input));
+                Run(n, n.Queue.Handle((PaxosMessage)d.Input, Now));
+                break;
+        }
+    }
+
+    private void Deliver(SimNode n, ClientArrival c)
+    {
+        switch (c.Message)
+        {
+            case ForwardCommands f:
+                Run(n, n.Queue.Forwarded(c.From, f.Value, Now));
+                break;
+            case RefuseCommands r:
+                Run(n, n.Queue.Refused(c.From, r.Session, r.Sequences, r.Reason, r.Message, Now));
                 break;
         }
     }
@@ -319,24 +357,45 @@ internal sealed partial class Simulation
             return;
         }
 
-        if (s.To == from.Id)
+        foreach (var delay in Delays(from.Id, s.To))
         {
-            Schedule(Now, new Arrival(from.Id, s.To, s.Message));
-            return;
+            Schedule(Now + delay, new Arrival(from.Id, s.To, s.Message));
+        }
+    }
+
+    /// <summary>Hand-overs and refusals cross the same faulty network as Paxos messages.</summary>
+    private void TransmitClient(SimNode from, Effect message)
+    {
+        Count(message is ForwardCommands ? "forwarded" : "refused");
+        var to = message is ForwardCommands f ? f.To : ((RefuseCommands)message).To;
+        foreach (var delay in Manual ? [0L] : Delays(from.Id, to))
+        {
+            Schedule(Now + delay, new ClientArrival(from.Id, to, message));
+        }
+    }
+
+    /// <summary>When a message sent now arrives: never (lost), once, or twice (duplicated).</summary>
+    private List<long> Delays(NodeId from, NodeId to)
+    {
+        if (to == from)
+        {
+            return [0];
         }
 
-        if (Network.IsCut(from.Id, s.To) || Random.NextDouble() < Network.DropRate)
+        if (Network.IsCut(from, to) || Random.NextDouble() < Network.DropRate)
         {
             Count("net.lost");
-            return;
+            return [];
         }
 
-        Schedule(Now + Random.Next(1, Network.MaxDelayMs + 1), new Arrival(from.Id, s.To, s.Message));
+        var delays = new List<long> { Random.Next(1, Network.MaxDelayMs + 1) };
         if (Random.NextDouble() < Network.DuplicateRate)
         {
             Count("net.duplicated");
-            Schedule(Now + Random.Next(1, Network.MaxDelayMs + 1), new Arrival(from.Id, s.To, s.Message));
+            delays.Add(Random.Next(1, Network.MaxDelayMs + 1));
         }
+
+        return delays;
     }
 
     private void Count(string name) => Counters[name] = Counters.GetValueOrDefault(name) + 1;
