@@ -18,10 +18,33 @@ root.Subcommands.Add(demo);
 
 var historyFile = new Argument<string>("file") { Description = "A history in the JSON format of docs/linearizability.md" };
 var timeLimit = new Option<double>("--timeout") { Description = "Seconds to search before answering 'undecided' (exit code 2)", DefaultValueFactory = _ => 60 };
+var generate = new Option<int?>("--generate") { Description = "First write a generated history of this many operations on append-only keys to FILE (linearizable by construction)" };
+var generateClients = new Option<int>("--clients") { Description = "With --generate: concurrent clients", DefaultValueFactory = _ => 16 };
+var generateKeys = new Option<int>("--keys") { Description = "With --generate: keys, all append-only", DefaultValueFactory = _ => 4 };
+var generateSeed = new Option<int>("--seed") { Description = "With --generate: the random seed", DefaultValueFactory = _ => 1 };
+var corrupt = new Option<bool>("--corrupt") { Description = "With --generate: make one read stale (it misses an append that returned before it was called), so the history is not linearizable" };
+var searchOnly = new Option<bool>("--search-only") { Description = "Search every key, even append-only ones (slow; to compare the two methods)" };
 var lincheck = new Command("lincheck", "Check a key-value history for linearizability: exit 0 yes, 1 no, 2 undecided, 3 bad input");
 lincheck.Arguments.Add(historyFile);
-lincheck.Options.Add(timeLimit);
-lincheck.SetAction(result => LincheckCommand.Run(result.GetValue(historyFile)!, TimeSpan.FromSeconds(result.GetValue(timeLimit)), Console.Out, Console.Error));
+foreach (var o in new Option[] { timeLimit, searchOnly, generate, generateClients, generateKeys, generateSeed, corrupt })
+{
+    lincheck.Options.Add(o);
+}
+
+lincheck.SetAction(result =>
+{
+    var file = result.GetValue(historyFile)!;
+    if (result.GetValue(generate) is { } operations)
+    {
+        var generated = LincheckCommand.Generate(file, operations, result.GetValue(generateClients), result.GetValue(generateKeys), result.GetValue(generateSeed), result.GetValue(corrupt), Console.Out, Console.Error);
+        if (generated != 0)
+        {
+            return generated;
+        }
+    }
+
+    return LincheckCommand.Run(file, TimeSpan.FromSeconds(result.GetValue(timeLimit)), Console.Out, Console.Error, inferAppendOrder: !result.GetValue(searchOnly));
+});
 root.Subcommands.Add(lincheck);
 
 var configFile = new Option<string>("--config") { Description = "The node's HOCON file (see hocon/node1.conf)", Required = true };

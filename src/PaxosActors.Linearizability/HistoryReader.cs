@@ -6,7 +6,7 @@ namespace PaxosActors.Linearizability;
 public sealed class HistoryFormatException(string message) : Exception(message);
 
 /// <summary>
-/// Reads the history format of shared/linearizability/README.md: <c>{"ops": [...]}</c>, one
+/// Reads the history format of docs/linearizability.md: <c>{"ops": [...]}</c>, one
 /// object per operation. Ops with <c>"status": "fail"</c> are left out (they did not happen);
 /// <c>"status": "info"</c> or a missing return means the outcome is unknown.
 /// </summary>

@@ -4,12 +4,13 @@ using Xunit.Abstractions;
 namespace PaxosActors.Linearizability.Tests;
 
 /// <summary>
-/// Every history in shared/linearizability gets the verdict expected.txt gives it: Jepsen's
-/// etcd register histories and Porcupine's key-value histories.
+/// Every history in histories/ gets the verdict histories/expected.txt gives it: Jepsen's etcd
+/// register histories and Porcupine's key-value histories.
 /// </summary>
 public sealed class ReferenceHistoryTests(ITestOutputHelper output)
 {
-    private static readonly string Folder = FindFolder();
+    // The build copies histories/ next to the test assembly.
+    private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "histories");
 
     public static TheoryData<string, bool> Expected()
     {
@@ -32,24 +33,5 @@ public sealed class ReferenceHistoryTests(ITestOutputHelper output)
         var result = Checker.Check(history, TimeSpan.FromSeconds(30));
         output.WriteLine($"{file}: {result.Verdict} ({history.Count} ops, {result.Keys} keys) in {clock.Elapsed.TotalMilliseconds:F1} ms");
         Assert.Equal(linearizable ? Verdict.Linearizable : Verdict.NotLinearizable, result.Verdict);
-    }
-
-    private static string FindFolder()
-    {
-        if (Environment.GetEnvironmentVariable("PAXOS_LINEARIZABILITY_DIR") is { Length: > 0 } configured)
-        {
-            return configured;
-        }
-
-        for (var dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            var candidate = Path.Combine(dir, "shared", "linearizability");
-            if (File.Exists(Path.Combine(candidate, "expected.txt")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("shared/linearizability not found above " + AppContext.BaseDirectory + "; set PAXOS_LINEARIZABILITY_DIR.");
     }
 }

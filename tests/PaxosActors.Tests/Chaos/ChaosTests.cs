@@ -9,12 +9,14 @@ namespace PaxosActors.Tests.Chaos;
 /// <summary>
 /// The KV store on 3 and 5 nodes over Akka.Remote with SQLite files, under a nemesis, with
 /// every client operation recorded and the history checked for linearizability; every
-/// acknowledged append must be in the final value on every node. PAXOS_CHAOS_OPS sets the
-/// operations per run (default 12,000).
+/// acknowledged append must be in the final value on every node. Half the operations go to 4 hot
+/// append-only keys, half to 100 cold keys. PAXOS_CHAOS_OPS sets the operations per run (default
+/// 12,000).
 /// </summary>
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     private const int Keys = 100;
+    private const int HotKeys = 4;
 
     [Theory]
     [InlineData(3, 11)]
@@ -37,7 +39,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 """,
         });
 
-        var workload = new KvWorkload(cluster, Keys, seed);
+        var workload = new KvWorkload(cluster, Keys, HotKeys, seed);
         var nemesis = new Nemesis(cluster, seed);
         var clock = Stopwatch.StartNew();
         using var stop = new CancellationTokenSource();
@@ -55,11 +57,14 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var result = Checker.Check(history, TimeSpan.FromSeconds(120));
         output.WriteLine($"{nodes} nodes: {history.Count} operations ({history.Count(o => o.Return is null)} of unknown outcome) in {clock.Elapsed.TotalSeconds:F1} s, " +
             $"{statuses[0].Executed} instances; faults: {string.Join(", ", nemesis.Injected.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}"))}; " +
-            $"messages dropped {cluster.Faults.Dropped}; failed for sure: {string.Join(", ", workload.Failures.Select(f => $"{f.Key} {f.Value}"))}; check: {result.Verdict} in {result.Elapsed.TotalMilliseconds:F0} ms");
+            $"messages dropped {cluster.Faults.Dropped}; failed for sure: {string.Join(", ", workload.Failures.Select(f => $"{f.Key} {f.Value}"))}; check: {result.Verdict} in {result.Elapsed.TotalMilliseconds:F0} ms " +
+            $"({string.Join(", ", result.PerKey.GroupBy(k => k.Method).Select(g => $"{g.Count()} keys by {g.Key} in {g.Sum(k => k.Elapsed.TotalMilliseconds):F0} ms"))}; " +
+            $"hot keys: {string.Join(", ", result.PerKey.Where(k => k.Key.StartsWith('h')).Select(k => $"{k.Key} {k.Operations} ops"))})");
         if (result.Verdict != Verdict.Linearizable)
         {
             var file = Path.Combine(Path.GetTempPath(), $"paxos-chaos-{nodes}-{seed}.json");
             HistoryWriter.Write(file, history.Where(o => o.Key == result.Key));
+            output.WriteLine($"key '{result.Key}': {result.Reason}");
             output.WriteLine($"history of key '{result.Key}' written to {file}; check it with: paxos lincheck {file}");
             foreach (var f in workload.FailedOps.Where(o => o.Key == result.Key))
             {

@@ -43,6 +43,29 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Lincheck_generates_a_hot_key_history_and_says_how_each_key_was_decided()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var output = new StringWriter();
+            Assert.Equal(0, LincheckCommand.Generate(file, operations: 2_000, clients: 16, keys: 4, seed: 1, corrupt: false, output, TextWriter.Null));
+            Assert.Equal(0, LincheckCommand.Run(file, TimeSpan.FromSeconds(60), output, TextWriter.Null));
+            Assert.Contains("4 keys by append order", output.ToString());
+            Assert.Contains("key 'k0': append order, linearizable", output.ToString());
+
+            output = new StringWriter();
+            Assert.Equal(0, LincheckCommand.Generate(file, operations: 2_000, clients: 16, keys: 4, seed: 1, corrupt: true, output, TextWriter.Null));
+            Assert.Equal(1, LincheckCommand.Run(file, TimeSpan.FromSeconds(60), output, TextWriter.Null));
+            Assert.Contains("why: ", output.ToString());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Lincheck_on_a_missing_file_is_bad_input()
     {
         Assert.Equal(3, LincheckCommand.Run("/no/such/history.json", TimeSpan.FromSeconds(1), TextWriter.Null, TextWriter.Null));
