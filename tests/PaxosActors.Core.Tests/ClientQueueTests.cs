@@ -447,4 +447,117 @@ public sealed class ClientQueueEdgeTests
         Assert.Equal((A, B, 1L), (next.Proposer, next.Commands.Single().Origin, next.Commands.Single().Sequence));
         Assert.Equal(1, leader.ForeignPending);
     }
+
+    [Fact]
+    public void Each_handed_command_carries_the_lowest_open_sequence_as_its_floor()
+    {
+        var q = Queue(B, Options with { BatchProposeLinger = TimeSpan.FromMilliseconds(5), BatchProposeMaxCount = 2 });
+        q.Learned(new InstanceLearned(0, new ProposalValue(A, []).Encode(), 1), 0);
+        Submit(q, 1, batch: true);
+        var forward = Assert.Single(q.Submit(1, 0, string.Empty, [2], batch: true, now: 1).Effects.OfType<ForwardCommands>());
+        Assert.Equal([(1L, 1L), (2L, 1L)], ProposalValue.Decode(forward.Value).Commands.Select(c => (c.Sequence, c.Floor)));
+
+        // Once those have run, the floor is the next open one.
+        q.Executed(Session, 1, 1, 0, null, 2);
+        q.Executed(Session, 2, 1, 1, null, 2);
+        Submit(q, 3, batch: true);
+        var next = Assert.Single(q.Submit(1, 0, string.Empty, [4], batch: true, now: 3).Effects.OfType<ForwardCommands>());
+        Assert.Equal([(3L, 3L), (4L, 3L)], ProposalValue.Decode(next.Value).Commands.Select(c => (c.Sequence, c.Floor)));
+    }
+
+    [Fact]
+    public void A_deadline_in_a_value_that_other_commands_still_wait_for_leaves_the_outcome_open()
+    {
+        var options = Options with { ProposeTimeout = TimeSpan.FromMilliseconds(100), BatchProposeLinger = TimeSpan.FromMilliseconds(5), BatchProposeMaxCount = 2 };
+        var q = Queue(B, options);
+        var first = Submit(q, 0, batch: true);
+        q.Submit(1, 0, string.Empty, [2], batch: true, now: 50);
+        var failed = (Failed)Assert.Single(q.Tick(100).OfType<Answer>()).Outcome;
+        Assert.Equal((ClientFailure.Timeout, true), (failed.Reason, failed.OutcomeUnknown));
+        Assert.True(q.Proposer.IsBusy);
+        Assert.Equal(1, q.Pending);
+
+        // The last one gives the value up: never out in an accept, so it did not run.
+        var last = (Failed)Assert.Single(q.Tick(150).OfType<Answer>()).Outcome;
+        Assert.Equal((ClientFailure.Timeout, false), (last.Reason, last.OutcomeUnknown));
+        Assert.False(q.Proposer.IsBusy);
+        Assert.Equal(1, first);
+    }
+
+    [Fact]
+    public void A_deadline_for_a_value_out_in_an_accept_leaves_the_outcome_open_and_frees_the_proposer()
+    {
+        var q = Queue(B, Options with { ProposeTimeout = TimeSpan.FromMilliseconds(100) });
+        Submit(q, 0);
+        Promise(q, B, A, 0);
+        var waiting = Submit(q, 10);
+        var effects = q.Tick(100);
+        var failed = (Failed)Assert.Single(effects.OfType<Answer>()).Outcome;
+        Assert.Equal((ClientFailure.Timeout, true), (failed.Reason, failed.OutcomeUnknown));
+
+        // The proposer took the next command at once, with a fresh ballot.
+        Assert.True(q.Proposer.IsBusy);
+        Assert.Equal(3, Sent<Prepare>(effects).Count());
+        Assert.Equal(1, q.Pending);
+        Assert.Equal(2, waiting);
+    }
+
+    [Fact]
+    public void A_chosen_command_is_not_expired_its_result_is_on_its_way()
+    {
+        var q = Queue(B, Options with { ProposeTimeout = TimeSpan.FromMilliseconds(100) });
+        var sequence = Submit(q, 0);
+        var value = ValueIn(Promise(q, B, A, 0));
+        q.Learned(new InstanceLearned(0, value.Encode(), 1), 1);
+        Assert.Empty(q.Tick(100).OfType<Answer>());
+        Assert.Equal(new Ran(0, 0, null), Assert.Single(q.Executed(Session, sequence, 0, 0, null, 101).OfType<Answer>()).Outcome);
+    }
+
+    [Fact]
+    public void A_refused_fence_goes_again_and_a_floor_settles_only_refusals_below_it()
+    {
+        var (q, first) = HandedAt(A);
+        var second = Submit(q, 2);
+        var refused = q.Refused(A, Session, [first, second], ClientFailure.Overloaded, "full", 3);
+        var fence = ProposalValue.Decode(Assert.Single(refused.OfType<ForwardCommands>()).Value).Commands.Single();
+        Assert.True(fence.IsFence);
+        Assert.Equal(fence.Sequence, fence.Floor);
+
+        // The leader refuses the fence too: it is handed again, not answered.
+        var again = q.Refused(A, Session, [fence.Sequence], ClientFailure.Overloaded, "full", 4);
+        Assert.Equal(fence.Sequence, ProposalValue.Decode(Assert.Single(again.OfType<ForwardCommands>()).Value).Commands.Single().Sequence);
+        Assert.Empty(again.OfType<Answer>());
+
+        Assert.Empty(q.FloorPassed(Session, first, 5).OfType<Answer>());
+        Assert.Empty(q.FloorPassed(Session + 1, fence.Floor, 5).OfType<Answer>());
+        Assert.Equal([first], q.FloorPassed(Session, second, 5).OfType<Answer>().Select(a => a.Sequence));
+        Assert.Equal([second], q.FloorPassed(Session, fence.Floor, 5).OfType<Answer>().Select(a => a.Sequence));
+        Assert.Equal(0, q.Pending);
+    }
+
+    [Fact]
+    public void No_fence_while_an_older_command_still_holds_the_floor_down()
+    {
+        var options = Options with { BatchProposeLinger = TimeSpan.FromMilliseconds(5), BatchProposeMaxCount = 2 };
+        var q = Queue(B, options);
+        q.Learned(new InstanceLearned(0, new ProposalValue(A, []).Encode(), 1), 0);
+        Submit(q, 1, batch: true);
+        Submit(q, 1, batch: true);
+
+        // Only the second is refused: the first is still open below it, so no fence is needed yet.
+        var refused = q.Refused(A, Session, [2], ClientFailure.Overloaded, "full", 2);
+        Assert.Empty(refused.OfType<ForwardCommands>());
+        var fence = ProposalValue.Decode(Assert.Single(q.Refused(A, Session, [1], ClientFailure.Overloaded, "full", 3).OfType<ForwardCommands>()).Value).Commands.Single();
+        Assert.Equal(3, fence.Sequence);
+        Assert.Empty(q.Refused(A, Session, [1], ClientFailure.Overloaded, "full", 3).OfType<ForwardCommands>());
+    }
+
+    private static (ClientQueue Queue, long Sequence) HandedAt(NodeId leader)
+    {
+        var q = Queue(B);
+        q.Learned(new InstanceLearned(0, new ProposalValue(leader, []).Encode(), 1), 0);
+        var (sequence, effects) = q.Submit(1, 0, string.Empty, [1], batch: false, now: 1);
+        Assert.Equal(leader, Assert.Single(effects.OfType<ForwardCommands>()).To);
+        return (q, sequence);
+    }
 }
