@@ -632,8 +632,10 @@ public sealed class ClientQueueEdgeTests
         Assert.Equal(0, leader.ForeignPending);
         Assert.False(leader.Proposer.IsBusy);
 
-        // Not held any more: handed again, it is refused for the halt, not dropped as a copy.
+        // Not held any more, whether it was in the value or still queued: handed again, each is
+        // refused for the halt, not dropped as a copy.
         Assert.Single(leader.Forwarded(B, new ProposalValue(B, [first]).Encode(), 1).OfType<RefuseCommands>());
+        Assert.Single(leader.Forwarded(B, new ProposalValue(B, [second]).Encode(), 1).OfType<RefuseCommands>());
     }
 
     [Fact]
