@@ -825,6 +825,21 @@ public sealed class ClientQueueEdgeTests
         }
     }
 
+    [Fact]
+    public void A_command_taken_back_and_handed_to_a_new_leader_is_timed_from_the_new_hand_over()
+    {
+        var q = Queue(B);
+        q.Learned(new InstanceLearned(0, new ProposalValue(A, []).Encode(), 1), 0);
+        Submit(q, 1);
+        Assert.Contains(q.PeerDown(A, 2), e => e is Send { Message: Prepare });
+
+        // C decides instance 1 before the command went out in an accept: it is handed to C.
+        Assert.Single(q.Learned(new InstanceLearned(1, new ProposalValue(C, []).Encode(), 2), 50).OfType<ForwardCommands>());
+        Assert.DoesNotContain(q.Tick(101), e => e is Send { Message: Prepare });
+        Assert.Equal(C, q.Leader(101));
+        Assert.Contains(q.Tick(150), e => e is Send { Message: Prepare });
+    }
+
     private static Failed Refusal((long Sequence, IReadOnlyList<Effect> Effects) submitted) =>
         (Failed)Assert.Single(submitted.Effects.OfType<Answer>(), a => a.Sequence == submitted.Sequence).Outcome;
 
