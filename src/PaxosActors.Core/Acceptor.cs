@@ -76,10 +76,13 @@ public sealed class Acceptor
             return [new Dropped(a, "acceptor_elsewhere")];
         }
 
+        // A proposer whose log differs from ours gets no vote. That is not yet proof of
+        // divergence (the message is no chosen value, and may be corrupt or forged): a group
+        // halts only on a chosen value's checksum, where the learners compare them.
         if (a.PreviousChecksum != State.PreviousChecksum)
         {
             Breakpoints.Count("acceptor.accept.checksum_mismatch");
-            return [new Halt($"Instance {a.Instance - 1} diverged: node {a.From} has checksum {a.PreviousChecksum:x16}, this node {State.PreviousChecksum:x16}.")];
+            return [new Dropped(a, "previous_checksum_mismatch")];
         }
 
         if (a.Ballot < State.Promised)

@@ -49,11 +49,13 @@ public sealed class AcceptorTests
     }
 
     [Fact]
-    public void An_accept_whose_previous_checksum_differs_halts()
+    public void An_accept_whose_previous_checksum_differs_gets_no_vote_and_halts_nothing()
     {
         var acceptor = new Acceptor(Self, AcceptorState.Initial);
         acceptor.Handle(new InstanceLearned(0, [1], Checksum.Next(0, [1])));
-        Assert.IsType<Halt>(Assert.Single(acceptor.Handle(new Accept(1, P, new Ballot(1, P), [2], 12345))));
+        var dropped = Assert.IsType<Dropped>(Assert.Single(acceptor.Handle(new Accept(1, P, new Ballot(1, P), [2], 12345))));
+        Assert.Equal("previous_checksum_mismatch", dropped.Reason);
+        Assert.Null(acceptor.State.AcceptedValue);
     }
 
     [Fact]
