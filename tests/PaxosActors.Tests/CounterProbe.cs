@@ -8,6 +8,7 @@ public sealed class CounterProbe : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly Dictionary<string, long> _counts;
+    private readonly List<(Func<Dictionary<string, long>, bool> Done, TaskCompletionSource Reached)> _waiting = [];
 
     public CounterProbe(params string[] names)
     {
@@ -24,6 +25,7 @@ public sealed class CounterProbe : IDisposable
             lock (_counts)
             {
                 _counts[instrument.Name] += value;
+                Notify();
             }
         });
         _listener.Start();
@@ -37,17 +39,32 @@ public sealed class CounterProbe : IDisposable
         }
     }
 
+    /// <summary>Completes when the counts satisfy <paramref name="done"/>; each new measurement re-checks it.</summary>
     public async Task WaitAsync(Func<Dictionary<string, long>, bool> done, TimeSpan ceiling)
     {
-        var deadline = DateTime.UtcNow + ceiling;
-        while (!done(Snapshot()))
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_counts)
         {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("Counters did not reach the expected values: " + string.Join(", ", Snapshot().Select(c => $"{c.Key}={c.Value}")));
-            }
+            _waiting.Add((done, reached));
+            Notify();
+        }
 
-            await Task.Delay(50);
+        try
+        {
+            await reached.Task.WaitAsync(ceiling);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException("Counters did not reach the expected values: " + string.Join(", ", Snapshot().Select(c => $"{c.Key}={c.Value}")));
+        }
+    }
+
+    private void Notify()
+    {
+        foreach (var w in _waiting.Where(w => w.Done(new Dictionary<string, long>(_counts))).ToList())
+        {
+            _waiting.Remove(w);
+            w.Reached.TrySetResult();
         }
     }
 
