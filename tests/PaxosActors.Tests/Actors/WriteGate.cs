@@ -5,13 +5,15 @@ namespace PaxosActors.Tests.Actors;
 
 /// <summary>
 /// A TestJournal write interceptor that holds every write at the journal until the test opens
-/// the gate, and then lets them all through, fails them, or rejects them. While it is shut a
-/// write has reached the journal but is not durable: nothing that depends on it may leave.
+/// the gate. While it is shut a write has reached the journal but is not durable: nothing that
+/// depends on it may leave. Opening it decides the first write's fate (stored, failed, or
+/// rejected); every other write is stored.
 /// </summary>
 internal sealed class WriteGate : IJournalInterceptor
 {
     private readonly TaskCompletionSource<Outcome> _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _writes;
 
     private enum Outcome
     {
@@ -25,16 +27,23 @@ internal sealed class WriteGate : IJournalInterceptor
 
     public void Pass() => _open.TrySetResult(Outcome.Pass);
 
-    /// <summary>The journal fails the writes (a storage outage): OnPersistFailure.</summary>
-    public void Fail() => _open.TrySetResult(Outcome.Fail);
+    /// <summary>The journal fails the first write (a storage outage): OnPersistFailure.</summary>
+    public void FailFirst() => _open.TrySetResult(Outcome.Fail);
 
-    /// <summary>The journal rejects the writes (it could not store the event): OnPersistRejected.</summary>
-    public void Reject() => _open.TrySetResult(Outcome.Reject);
+    /// <summary>The journal rejects the first write (it could not store that event): OnPersistRejected.</summary>
+    public void RejectFirst() => _open.TrySetResult(Outcome.Reject);
 
     public async Task InterceptAsync(IPersistentRepresentation message)
     {
+        var first = Interlocked.Increment(ref _writes) == 1;
         _reached.TrySetResult();
-        switch (await _open.Task)
+        var outcome = await _open.Task;
+        if (!first)
+        {
+            return;
+        }
+
+        switch (outcome)
         {
             case Outcome.Fail:
                 throw new TestJournalFailureException("The write gate failed this write.");
