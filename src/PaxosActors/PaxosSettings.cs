@@ -110,6 +110,7 @@ public sealed partial record PaxosSettings
             BackoffMax = Positive(c, "proposer.backoff-max"),
             MaxConflictRetries = c.GetInt("proposer.max-conflict-retries"),
             FutureQueueLimit = c.GetInt("future-queue-limit"),
+            FutureQueueBytes = c.GetByteSize("future-queue-bytes") ?? 0,
             CatchUpBatch = c.GetInt("catch-up-batch"),
             LogWindow = c.GetInt("log-memory-window"),
             LogWindowBytes = c.GetByteSize("log-memory-bytes") ?? 0,
@@ -120,7 +121,7 @@ public sealed partial record PaxosSettings
         }
         catch (ArgumentException e)
         {
-            throw new ConfigurationException($"{Section}.proposer / future-queue-limit / catch-up-batch / log-memory-window / log-memory-bytes: {e.Message}");
+            throw new ConfigurationException($"{Section}.proposer / future-queue-limit / future-queue-bytes / catch-up-batch / log-memory-window / log-memory-bytes: {e.Message}");
         }
 
         var maxValue = c.GetByteSize("max-value-size") ?? 0;
@@ -129,6 +130,7 @@ public sealed partial record PaxosSettings
         // answer): refuse a limit that would not fit, rather than have remoting drop the frames.
         var frame = root.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128_000;
         Require(maxValue + FrameOverhead <= frame, "max-value-size", $"must leave {FrameOverhead} bytes under akka.remote.dot-netty.tcp.maximum-frame-size ({frame}) for the message around the value");
+        Require(protocol.FutureQueueBytes >= maxValue, "future-queue-bytes", "must hold at least one value of max-value-size");
         var pending = c.GetInt("max-pending-proposals");
         Require(pending >= 1, "max-pending-proposals", "must be >= 1");
         var catchUpRate = c.GetInt("catch-up-rate");
