@@ -94,6 +94,14 @@ public sealed class InstanceCoordinator
             return;
         }
 
+        // A ballot names its proposer. A Prepare or Accept in another node's ballot is forged or
+        // corrupt: answering it would spend that node's ballot on a value it never proposed.
+        if (m is Prepare { Ballot.Node: var preparer } && preparer != m.From || m is Accept { Ballot.Node: var proposer } && proposer != m.From)
+        {
+            effects.Add(new Dropped(m, "ballot_mismatch"));
+            return;
+        }
+
         switch (m)
         {
             case AskForLearn:

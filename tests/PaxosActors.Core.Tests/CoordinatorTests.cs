@@ -31,6 +31,20 @@ public sealed class CoordinatorTests
         Assert.Equal(Role.Learner, Assert.IsType<Deliver>(Assert.Single(coordinator.Handle(new Prepare(1, B, new Ballot(1, B))))).To);
     }
 
+    /// <summary>Whatever instance it is for: current (acceptor), past (learner) or future (held).</summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(5)]
+    [InlineData(9)]
+    public void A_prepare_or_accept_in_another_nodes_ballot_is_dropped(long instance)
+    {
+        var coordinator = new InstanceCoordinator(A, Three, new ProtocolOptions(), 5, 0);
+        Assert.Equal("ballot_mismatch", Assert.IsType<Dropped>(Assert.Single(coordinator.Handle(new Prepare(instance, B, new Ballot(7, C))))).Reason);
+        Assert.Equal("ballot_mismatch", Assert.IsType<Dropped>(Assert.Single(coordinator.Handle(new Accept(instance, B, new Ballot(7, A), [1], 0)))).Reason);
+        Assert.Equal(0, coordinator.HeldMessages);
+        Assert.DoesNotContain(coordinator.Handle(new Prepare(instance, B, new Ballot(7, B))), e => e is Dropped);
+    }
+
     [Fact]
     public void The_future_queue_is_bounded()
     {
