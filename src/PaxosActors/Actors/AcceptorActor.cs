@@ -10,8 +10,9 @@ namespace PaxosActors.Actors;
 /// Carries out the acceptor's effects on Akka.Persistence. State changes in memory at once,
 /// events go out with PersistAsync (many per journal write), and every reply leaves from the
 /// handler of the write that carries it, or of a DeferAsync behind the writes before it: a
-/// reply implies that it and all before it are durable (invariant 2). A journal failure stops
-/// this actor; its back-off supervisor starts it again and it recovers from the journal.
+/// reply implies that it and all before it are durable (invariant 2). A journal failure or
+/// rejection stops this actor; its back-off supervisor starts it again and it recovers from the
+/// journal.
 /// </summary>
 internal sealed class AcceptorActor : UntypedPersistentActor
 {
@@ -109,6 +110,20 @@ internal sealed class AcceptorActor : UntypedPersistentActor
         Breakpoints.Count("acceptor.journal_failure");
         _log.Error(cause, "Acceptor {0} could not write {1}; no reply leaves, restarting from the journal", PersistenceId, @event.GetType().Name);
         base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <summary>
+    /// The journal refused one event (Akka.Persistence's default logs it and carries on). The
+    /// state in memory already has it, so carrying on would let a repeat's reply, or a later
+    /// write's, vouch for a promise or an accept that is not durable. Handled like a failure:
+    /// stop before anything else is handled; the supervisor starts the acceptor again from the
+    /// journal, and the group brings it up to date.
+    /// </summary>
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        Breakpoints.Count("acceptor.journal_rejected");
+        _log.Error(cause, "Acceptor {0}: the journal rejected {1} (sequence number {2}); no reply leaves, restarting from the journal", PersistenceId, @event.GetType().Name, sequenceNr);
+        Context.Stop(Self);
     }
 
     private void Run(IReadOnlyList<Effect> effects)

@@ -26,6 +26,8 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
     private IActorRef _proposer = ActorRefs.Nobody;
     private IActorRef _learner = ActorRefs.Nobody;
     private InstanceCoordinator _coordinator = null!;
+    private readonly HashSet<(NodeId, string)> _mismatchLogged = [];
+    private Address? _localAddress;
     private bool _acceptorInStep;
     private string? _halted;
 
@@ -129,11 +131,14 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
             case PaxosEnvelope e when e.ClusterId != _settings.ClusterId:
                 Breakpoints.Count("dropped.wrong_cluster");
                 break;
-            case PaxosEnvelope e when e.Group == _group.Name:
-                Run(_coordinator.Handle(e.Message));
-                break;
-            case PaxosEnvelope:
+            case PaxosEnvelope e when e.Group != _group.Name:
                 Breakpoints.Count("dropped.wrong_group");
+                break;
+            case PaxosEnvelope e when !SentBy(e.Message.From):
+                SenderMismatch(e.Message.From, e.Message.GetType().Name);
+                break;
+            case PaxosEnvelope e:
+                Run(_coordinator.Handle(e.Message));
                 break;
             case Propose or BatchPropose when _halted is not null:
                 Sender.Tell(new ProposeFailed(ProposeFailureReason.GroupHalted, _halted));
@@ -149,6 +154,13 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                 break;
             case ForwardRefused r when r.ClusterId != _settings.ClusterId || r.Group != _group.Name || !IsMember:
                 Breakpoints.Count("dropped.forward_misaddressed");
+                break;
+            case ForwardedCommands f when !SentBy(f.From):
+                SenderMismatch(f.From, nameof(ForwardedCommands));
+                break;
+            case ForwardRefused r when !_members.Contains(r.From) || !SentBy(r.From):
+                // Only a member (the leader it was handed to) refuses, and only for itself.
+                SenderMismatch(r.From, nameof(ForwardRefused));
                 break;
             case ForwardedCommands or ForwardRefused:
                 _proposer.Tell(message);
@@ -218,6 +230,59 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                     Breakpoints.Count("dropped." + d.Reason);
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Whether the current message comes from <paramref name="claimed"/>, the node it names as
+    /// its sender: its Akka sender's address must be the one configured for that node. A node
+    /// with no address configured is no member or follower; the coordinator drops its messages.
+    /// </summary>
+    private bool SentBy(NodeId claimed) => !_settings.Nodes.ContainsKey(claimed) || SenderNode() == claimed;
+
+    /// <summary>
+    /// The node the current message comes from, by its sender's Akka address: this node for a
+    /// local sender (a local send carries an address without host), the configured node at that
+    /// address for a remote one, none without a sender (a remote message sent without one
+    /// arrives from deadLetters, a local ref) or from an address no node has.
+    /// </summary>
+    private NodeId? SenderNode()
+    {
+        if (Sender.IsNobody())
+        {
+            return null;
+        }
+
+        var address = Sender.Path.Address;
+        _localAddress ??= ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
+        if (address.HasLocalScope || address.Equals(_localAddress))
+        {
+            return _settings.NodeId;
+        }
+
+        foreach (var (node, configured) in _settings.Nodes)
+        {
+            if (configured.Equals(address))
+            {
+                return node;
+            }
+        }
+
+        return null;
+    }
+
+    private void SenderMismatch(NodeId claimed, string what)
+    {
+        Breakpoints.Count("dropped.sender_mismatch");
+        var address = Sender.IsNobody() ? "no sender" : Sender.Path.Address.ToString();
+        if (_mismatchLogged.Count < 64 && _mismatchLogged.Add((claimed, address)))
+        {
+            _log.Warning(
+                "Group {0} dropped {1} claiming node {2} from {3}, which is not that node's configured address (counted as paxos.dropped.sender_mismatch; logged once per claim and address)",
+                _group.Name,
+                what,
+                claimed,
+                address);
         }
     }
 

@@ -22,7 +22,8 @@ public sealed class DivergenceTests(ITestOutputHelper output)
 
         await EventFilter.Error(contains: "HALTED").ExpectOneAsync(async () =>
         {
-            diverging.Tell(new PaxosEnvelope("g", new ValueChosen(1, new NodeId(1), [1, 2, 3], 0xBAD)) { ClusterId = "paxos" });
+            // From a local actor: node 1 is this node, and a message without a sender is dropped.
+            diverging.Tell(new PaxosEnvelope("g", new ValueChosen(1, new NodeId(1), [1, 2, 3], 0xBAD)) { ClusterId = "paxos" }, TestActor);
             await AwaitAssertAsync(async () =>
             {
                 var status = await diverging.Ask<GroupStatus>(GetGroupStatus.Instance, TimeSpan.FromSeconds(5));
