@@ -11,7 +11,7 @@ namespace PaxosActors.Actors;
 /// with the local GroupActor as its sender: the receiver checks that the sender's address is
 /// the one configured for the node the message claims to come from.
 /// </summary>
-internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup, IReadOnlyDictionary<NodeId, ICanTell> peers, LinkFaults? faults = null, IScheduler? scheduler = null, string clusterId = "")
+internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup, IReadOnlyDictionary<NodeId, ICanTell> peers, ILinkFaults? faults = null, IScheduler? scheduler = null, string clusterId = "")
 {
     public NodeId Self => self;
 
@@ -26,7 +26,7 @@ internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup
             peers[member] = context.ActorSelection(path);
         }
 
-        return new PeerRouter(group.Name, settings.NodeId, localGroup, peers, LinkFaults.For(context.System), context.System.Scheduler, settings.ClusterId);
+        return new PeerRouter(group.Name, settings.NodeId, localGroup, peers, LinkFaultsRegistry.For(context.System), context.System.Scheduler, settings.ClusterId);
     }
 
     public string ClusterId => clusterId;
