@@ -29,6 +29,13 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
     private readonly HashSet<(NodeId, string)> _mismatchLogged = [];
     private Address? _localAddress;
     private bool _acceptorInStep;
+
+    // A restarted acceptor: its recovered state, the learner's answers still due, and, while it
+    // lacks instances the learner no longer holds, their fetch from the peers and what follows.
+    private AcceptorState? _restarted;
+    private int _readLogs;
+    private AcceptorCatchUp? _catchUp;
+    private LogEntries? _window;
     private string? _halted;
 
     public GroupActor(PaxosSettings settings, GroupSettings group, IReadOnlyList<IStateMachine> machines)
@@ -138,6 +145,11 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                 SenderMismatch(e.Message.From, e.Message.GetType().Name);
                 break;
             case PaxosEnvelope e:
+                if (_catchUp is not null && _halted is null)
+                {
+                    RunCatchUp(_catchUp.Handle(e.Message));
+                }
+
                 Run(_coordinator.Handle(e.Message));
                 break;
             case Propose or BatchPropose when _halted is not null:
@@ -167,26 +179,29 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                 break;
             case LearnTick:
                 Run(_coordinator.OnLearnTick());
+                if (_catchUp is not null && _halted is null)
+                {
+                    RunCatchUp(_catchUp.OnTick());
+                }
+
                 break;
             case GetGroupStatus:
                 _learner.Tell(new StatusRequest(_halted is not null, _halted, Sender));
                 break;
             case AcceptorRecovered r:
                 // The acceptor restarted after a storage failure and may have lost writes that
-                // never got a reply; bring its chosen log up to what this node has learned.
+                // never got a reply; bring its chosen log up to what this node has learned. The
+                // learner's answer covers everything learned until now, so the backlog restarts.
                 _log.Warning("Group {0}: acceptor restarted at instance {1}; catching it up", _group.Name, r.State.Instance);
                 _acceptorInStep = false;
+                _acceptorBacklog.Clear();
+                _catchUp = null;
+                _restarted = r.State;
+                _readLogs++;
                 _learner.Tell(new ReadLog(r.State.Instance));
                 break;
             case LogEntries l:
-                for (var i = 0; i < l.Entries.Count; i++)
-                {
-                    _acceptor.Tell(new InstanceLearned(l.From + i, l.Entries[i].Value, l.Entries[i].Checksum));
-                }
-
-                _acceptorBacklog.ForEach(b => _acceptor.Tell(b));
-                _acceptorBacklog.Clear();
-                _acceptorInStep = true;
+                OnLogEntries(l);
                 break;
             case HaltGroup h:
                 Halt(h.Reason);
@@ -231,6 +246,72 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// The learner's chosen instances for the restarted acceptor, from where it restarted or,
+    /// when the learner no longer holds those, from its first in memory: then the instances in
+    /// between come from the peers first (<see cref="AcceptorCatchUp"/>).
+    /// </summary>
+    private void OnLogEntries(LogEntries l)
+    {
+        if (--_readLogs > 0)
+        {
+            // The answer for an earlier restart of the acceptor; the latest one's follows.
+            return;
+        }
+
+        var restarted = _restarted!;
+        if (l.From <= restarted.Instance)
+        {
+            HandOver(l);
+            return;
+        }
+
+        _log.Warning("Group {0}: the acceptor restarted at instance {1}, before the learner's memory ({2}); fetching the instances in between from the peers", _group.Name, restarted.Instance, l.From);
+        _window = l;
+        _catchUp = new AcceptorCatchUp(_settings.NodeId, _members, restarted.Instance, restarted.PreviousChecksum, l.From, l.Entries.Count > 0 ? l.Entries[0] : null);
+        RunCatchUp(_catchUp.Start());
+    }
+
+    private void RunCatchUp(IReadOnlyList<Effect> effects)
+    {
+        foreach (var effect in effects)
+        {
+            switch (effect)
+            {
+                case Deliver { To: Role.Acceptor } d:
+                    _acceptor.Tell(d.Input);
+                    break;
+                case Send s:
+                    _router.Send(s);
+                    break;
+                case Halt h:
+                    Halt(h.Reason);
+                    break;
+            }
+        }
+
+        if (_catchUp is { IsDone: true, HaltReason: null })
+        {
+            _log.Info("Group {0}: the acceptor has instances {1} to {2} from the peers; handing it the rest", _group.Name, _restarted!.Instance, _catchUp.Until);
+            HandOver(_window!);
+        }
+    }
+
+    /// <summary>The acceptor gets the learner's entries, then what was learned since: it is in step again.</summary>
+    private void HandOver(LogEntries l)
+    {
+        for (var i = 0; i < l.Entries.Count; i++)
+        {
+            _acceptor.Tell(new InstanceLearned(l.From + i, l.Entries[i].Value, l.Entries[i].Checksum));
+        }
+
+        _acceptorBacklog.ForEach(b => _acceptor.Tell(b));
+        _acceptorBacklog.Clear();
+        _acceptorInStep = true;
+        _catchUp = null;
+        _window = null;
     }
 
     /// <summary>

@@ -54,13 +54,12 @@ internal sealed class LearnerActor : UntypedActor
             case InstanceLearned or AskForLearn or Prepare or Accept or ValueChosen:
                 Run(_learner.Handle(message), replaying: false);
                 break;
-            case ReadLog r when r.From < _learner.FirstInMemory:
-                // The acceptor lost more than the window holds: its log cannot be rebuilt here.
-                Context.Parent.Tell(new HaltGroup($"The acceptor restarted at instance {r.From}, before the learner's memory window ({_learner.FirstInMemory}); restart the node."));
-                break;
             case ReadLog r:
-                var entries = _learner.InMemory.Skip((int)Math.Min(r.From - _learner.FirstInMemory, _learner.InMemory.Count)).ToList();
-                Sender.Tell(new LogEntries(r.From, entries));
+                // What is still in memory from r.From on; if the acceptor restarted before the
+                // window, the group fetches the instances in between from the peers.
+                var from = Math.Max(r.From, _learner.FirstInMemory);
+                var entries = _learner.InMemory.Skip((int)Math.Min(from - _learner.FirstInMemory, _learner.InMemory.Count)).ToList();
+                Sender.Tell(new LogEntries(from, entries));
                 break;
             case StatusRequest s:
                 s.ReplyTo.Tell(new GroupStatus(_group, _router.Self.Value, _executed, _learner.LastChecksum, s.Halted, s.HaltReason));
