@@ -21,6 +21,7 @@ public sealed class AcceptorCatchUp
     private readonly NodeId _self;
     private readonly IReadOnlyList<NodeId> _peers;
     private readonly LogEntry? _joinsAt;
+    private readonly Breakpoints _breakpoints;
     private int _peer;
     private long _nextAtTick;
 
@@ -30,8 +31,9 @@ public sealed class AcceptorCatchUp
     /// <param name="previousChecksum">The acceptor's checksum of instance <paramref name="from"/> - 1.</param>
     /// <param name="until">The learner's first instance in memory, from which the learner hands the acceptor the rest.</param>
     /// <param name="joinsAt">The learner's entry for <paramref name="until"/>, which the fetched chain must lead into.</param>
-    public AcceptorCatchUp(NodeId self, Membership members, long from, ulong previousChecksum, long until, LogEntry? joinsAt)
+    public AcceptorCatchUp(NodeId self, Membership members, long from, ulong previousChecksum, long until, LogEntry? joinsAt, Breakpoints? breakpoints = null)
     {
+        _breakpoints = breakpoints ?? Breakpoints.Untagged;
         if (from < 0 || until < from)
         {
             throw new ArgumentOutOfRangeException(nameof(until), $"Cannot catch up from {from} to {until}.");
@@ -65,7 +67,7 @@ public sealed class AcceptorCatchUp
     /// <summary>Asks the first peer; with nothing to fetch, checks the join at once.</summary>
     public IReadOnlyList<Effect> Start()
     {
-        Breakpoints.Count("acceptor_catch_up.from_peers");
+        _breakpoints.Count("acceptor_catch_up.from_peers");
         var effects = new List<Effect>();
         if (IsDone)
         {
@@ -119,7 +121,7 @@ public sealed class AcceptorCatchUp
         var effects = new List<Effect>();
         if (Next == _nextAtTick)
         {
-            Breakpoints.Count("acceptor_catch_up.peer_passed_over");
+            _breakpoints.Count("acceptor_catch_up.peer_passed_over");
             _peer = (_peer + 1) % _peers.Count;
             Ask(effects);
         }
@@ -137,7 +139,7 @@ public sealed class AcceptorCatchUp
             return;
         }
 
-        Breakpoints.Count("acceptor_catch_up.learned");
+        _breakpoints.Count("acceptor_catch_up.learned");
         effects.Add(new Deliver(Role.Acceptor, new InstanceLearned(v.Instance, v.Value, v.Checksum)));
         PreviousChecksum = v.Checksum;
         Next++;
@@ -157,7 +159,7 @@ public sealed class AcceptorCatchUp
 
     private void Stop(string counter, string reason, List<Effect> effects)
     {
-        Breakpoints.Count("acceptor_catch_up." + counter);
+        _breakpoints.Count("acceptor_catch_up." + counter);
         HaltReason = reason;
         effects.Add(new Halt(reason));
     }

@@ -157,14 +157,14 @@ public sealed class InstanceCoordinator
         var expected = Checksum.Next(PreviousChecksum, v.Value);
         if (v.Checksum != expected)
         {
-            Breakpoints.Count("coordinator.checksum_mismatch");
+            _options.Breakpoints.Count("coordinator.checksum_mismatch");
             var reason = $"Instance {v.Instance} diverged: node {v.From} has checksum {v.Checksum:x16}, this node computes {expected:x16}.";
             effects.Add(new Halt(reason));
             Halt(reason);
             return;
         }
 
-        Breakpoints.Count("coordinator.learned");
+        _options.Breakpoints.Count("coordinator.learned");
         var learned = new InstanceLearned(v.Instance, v.Value, v.Checksum);
         effects.Add(new Deliver(Role.Acceptor, learned));
         effects.Add(new Deliver(Role.Learner, learned));

@@ -69,6 +69,9 @@ public sealed record ProtocolOptions
     /// <summary>A leader that decides nothing, or leaves handed commands unanswered, this long is passed over.</summary>
     public TimeSpan LeaderTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Where the roles count their branches; the host gives each group on each node its own.</summary>
+    public Breakpoints Breakpoints { get; init; } = Breakpoints.Untagged;
+
     internal DeliberateBugs Bugs { get; init; } = DeliberateBugs.None;
 
     public void Validate()

@@ -1,21 +1,27 @@
 using System.Diagnostics.Metrics;
+using Akka.Actor;
 using PaxosActors.Core;
+using PaxosActors.TestKit;
 
 namespace PaxosActors.Tests;
 
-/// <summary>Listens to PaxosActors' counters (process-wide, so it waits for at least what it expects).</summary>
+/// <summary>
+/// Listens to PaxosActors' counters of the nodes a test runs, and only theirs: each node counts
+/// on its own meter (its scope is the node's ActorSystem), so a test never passes on the counts
+/// of another test running beside it.
+/// </summary>
 public sealed class CounterProbe : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly Dictionary<string, long> _counts;
     private readonly List<(Func<Dictionary<string, long>, bool> Done, TaskCompletionSource Reached)> _waiting = [];
 
-    public CounterProbe(params string[] names)
+    private CounterProbe(Func<ActorSystem, bool> ours, string[] names)
     {
         _counts = names.ToDictionary(n => n, _ => 0L);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == Breakpoints.MeterName && _counts.ContainsKey(instrument.Name))
+            if (instrument.Meter.Name == Breakpoints.MeterName && instrument.Meter.Scope is ActorSystem system && ours(system) && _counts.ContainsKey(instrument.Name))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -29,6 +35,16 @@ public sealed class CounterProbe : IDisposable
             }
         });
         _listener.Start();
+    }
+
+    /// <summary>The counts of one node's system.</summary>
+    public static CounterProbe For(ActorSystem system, params string[] names) => new(s => s == system, names);
+
+    /// <summary>The counts of a test cluster's nodes, restarted ones included (told apart by their ports).</summary>
+    public static CounterProbe For(PaxosTestCluster cluster, params string[] names)
+    {
+        var ports = cluster.Nodes.Select(cluster.Port).ToHashSet();
+        return new(s => s.Name == Hosting.LocalNodeConfig.SystemName && ((ExtendedActorSystem)s).Provider.DefaultAddress.Port is { } port && ports.Contains(port), names);
     }
 
     public Dictionary<string, long> Snapshot()

@@ -19,6 +19,7 @@ internal sealed class AcceptorActor : UntypedPersistentActor
     private readonly NodeId _self;
     private readonly PeerRouter _router;
     private readonly IActorRef _group;
+    private readonly Breakpoints _breakpoints;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private List<AcceptorEvent>? _recovering = [];
     private Acceptor? _acceptor;
@@ -27,9 +28,10 @@ internal sealed class AcceptorActor : UntypedPersistentActor
     // lagging node once the learner no longer holds it in memory.
     private readonly List<long> _chosenAt = [];
 
-    public AcceptorActor(string persistenceId, NodeId self, PeerRouter router, IActorRef group, string journalPluginId)
+    public AcceptorActor(string persistenceId, NodeId self, PeerRouter router, IActorRef group, string journalPluginId, Breakpoints? breakpoints = null)
     {
         PersistenceId = persistenceId;
+        _breakpoints = breakpoints ?? Breakpoints.Untagged;
         _self = self;
         _router = router;
         _group = group;
@@ -71,7 +73,7 @@ internal sealed class AcceptorActor : UntypedPersistentActor
                 // start's, and the number is durable before any proposer uses it.
                 var started = new SessionStarted(checked(state.Session + 1));
                 state = state.Apply(started);
-                _acceptor = new Acceptor(_self, state);
+                _acceptor = new Acceptor(_self, state, _breakpoints);
                 Persist(started, _ =>
                 {
                     _log.Info("Acceptor {0} recovered: instance {1}, promise {2}, {3} chosen, start {4}", PersistenceId, state.Instance, state.Promised, log.Count, state.Session);
@@ -95,11 +97,11 @@ internal sealed class AcceptorActor : UntypedPersistentActor
                 SendRead(done);
                 break;
             case Status.Failure f:
-                Breakpoints.Count("acceptor.read_back_failed");
+                _breakpoints.Count("acceptor.read_back_failed");
                 _log.Warning("Acceptor {0} could not read chosen instances back: {1}", PersistenceId, f.Cause.Message);
                 break;
             default:
-                Breakpoints.Count("acceptor.unexpected_message");
+                _breakpoints.Count("acceptor.unexpected_message");
                 _log.Warning("Acceptor dropped unexpected {0}", message.GetType().Name);
                 break;
         }
@@ -107,7 +109,7 @@ internal sealed class AcceptorActor : UntypedPersistentActor
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        Breakpoints.Count("acceptor.journal_failure");
+        _breakpoints.Count("acceptor.journal_failure");
         _log.Error(cause, "Acceptor {0} could not write {1}; no reply leaves, restarting from the journal", PersistenceId, @event.GetType().Name);
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
@@ -121,7 +123,7 @@ internal sealed class AcceptorActor : UntypedPersistentActor
     /// </summary>
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
-        Breakpoints.Count("acceptor.journal_rejected");
+        _breakpoints.Count("acceptor.journal_rejected");
         _log.Error(cause, "Acceptor {0}: the journal rejected {1} (sequence number {2}); no reply leaves, restarting from the journal", PersistenceId, @event.GetType().Name, sequenceNr);
         Context.Stop(Self);
     }
@@ -156,7 +158,7 @@ internal sealed class AcceptorActor : UntypedPersistentActor
                     _group.Tell(new HaltGroup(h.Reason));
                     break;
                 case Dropped d:
-                    Breakpoints.Count("dropped." + d.Reason);
+                    _breakpoints.Count("dropped." + d.Reason);
                     break;
             }
         }
@@ -170,7 +172,7 @@ internal sealed class AcceptorActor : UntypedPersistentActor
             return;
         }
 
-        Breakpoints.Count("acceptor.read_back");
+        _breakpoints.Count("acceptor.read_back");
         var journal = Persistence.Instance.Apply(Context.System).JournalFor(JournalPluginId);
         var request = read with { Until = until };
         Context.ActorOf(Props.Create(() => new JournalReader(journal, PersistenceId, _chosenAt[(int)read.From], _chosenAt[(int)until - 1], request)));

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
 using PaxosActors.Core;
+using PaxosActors.Hosting;
 using PaxosActors.Messages;
 using Dropped = PaxosActors.Core.Dropped;
 
@@ -19,6 +20,9 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
     private readonly GroupSettings _group;
     private readonly IReadOnlyDictionary<int, IStateMachine> _machines;
     private readonly Membership _members;
+
+    // The settings' protocol options, counting on this node's meter with this group's tags.
+    private readonly ProtocolOptions _protocol;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<InstanceLearned> _acceptorBacklog = [];
     private PeerRouter _router = null!;
@@ -44,6 +48,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         _group = group;
         _machines = machines.ToDictionary(m => m.Id);
         _members = new Membership(group.Members, followers: group.Followers);
+        _protocol = settings.Protocol with { Breakpoints = NodeMetrics.For(Context.System).For(group.Name, settings.NodeId) };
     }
 
     public IStash Stash { get; set; } = null!;
@@ -68,7 +73,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         }
 
         var persistenceId = $"paxos-{_group.Name}-{_settings.NodeId}";
-        var acceptor = Akka.Actor.Props.Create(() => new AcceptorActor(persistenceId, _settings.NodeId, _router, Self, _settings.JournalPluginId));
+        var acceptor = Akka.Actor.Props.Create(() => new AcceptorActor(persistenceId, _settings.NodeId, _router, Self, _settings.JournalPluginId, _protocol.Breakpoints));
         _acceptor = Context.ActorOf(
             BackoffSupervisor.Props(Backoff.OnStop(acceptor, "acceptor", _settings.AcceptorRestartMinBackoff, _settings.AcceptorRestartMaxBackoff, 0.2, maxNrOfRetries: -1)),
             "acceptor");
@@ -79,7 +84,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
 
     protected override void Unhandled(object message)
     {
-        Breakpoints.Count("group.unexpected_message");
+        _protocol.Breakpoints.Count("group.unexpected_message");
         _log.Warning("Group {0} dropped unexpected {1} from {2}", _group.Name, message.GetType().Name, Sender);
     }
 
@@ -91,7 +96,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                 Sender.Tell(new ProposeFailed(ProposeFailureReason.NotMember, $"Node {_settings.NodeId.Value} is not a member of group {_group.Name}."));
                 break;
             case PaxosEnvelope or ForwardedCommands or ForwardRefused:
-                Breakpoints.Count("dropped.not_member_here");
+                _protocol.Breakpoints.Count("dropped.not_member_here");
                 break;
             default:
                 Unhandled(message);
@@ -108,8 +113,8 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         }
 
         var self = _settings.NodeId;
-        _coordinator = new InstanceCoordinator(self, _members, _settings.Protocol, r.State.Instance, r.State.PreviousChecksum);
-        var proposer = new Proposer(self, _members, _settings.Protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
+        _coordinator = new InstanceCoordinator(self, _members, _protocol, r.State.Instance, r.State.PreviousChecksum);
+        var proposer = new Proposer(self, _members, _protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
         var machineIds = _machines.Keys.ToHashSet();
         if (IsMember)
         {
@@ -118,11 +123,11 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
             var start = r.State.Session;
             var incarnations = 0L;
             Func<long> session = () => AcceptorState.ProposerSession(start, Interlocked.Increment(ref incarnations));
-            _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings, _members, proposer, _router, machineIds, session)), "proposer");
+            _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings.NodeId, _protocol, _members, proposer, _router, machineIds, session, _settings.Nodes)), "proposer");
         }
 
-        var learner = new Learner(self, _settings.Protocol, r.Log);
-        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer, _acceptor, _settings.CatchUpRate)), "learner");
+        var learner = new Learner(self, _protocol, r.Log);
+        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer, _acceptor, _settings.CatchUpRate, _protocol.Breakpoints)), "learner");
         var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)(_settings.LearnInterval.TotalMilliseconds / 5) + 1));
         Timers.StartPeriodicTimer("learn", LearnTick.Instance, _settings.LearnInterval + jitter);
         _acceptorInStep = true;
@@ -136,10 +141,10 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         switch (message)
         {
             case PaxosEnvelope e when e.ClusterId != _settings.ClusterId:
-                Breakpoints.Count("dropped.wrong_cluster");
+                _protocol.Breakpoints.Count("dropped.wrong_cluster");
                 break;
             case PaxosEnvelope e when e.Group != _group.Name:
-                Breakpoints.Count("dropped.wrong_group");
+                _protocol.Breakpoints.Count("dropped.wrong_group");
                 break;
             case PaxosEnvelope e when !SentBy(e.Message.From):
                 SenderMismatch(e.Message.From, e.Message.GetType().Name);
@@ -162,10 +167,10 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                 _proposer.Forward(message);
                 break;
             case ForwardedCommands f when f.ClusterId != _settings.ClusterId || f.Group != _group.Name || !_members.Contains(f.From) || !IsMember:
-                Breakpoints.Count("dropped.forward_misaddressed");
+                _protocol.Breakpoints.Count("dropped.forward_misaddressed");
                 break;
             case ForwardRefused r when r.ClusterId != _settings.ClusterId || r.Group != _group.Name || !IsMember:
-                Breakpoints.Count("dropped.forward_misaddressed");
+                _protocol.Breakpoints.Count("dropped.forward_misaddressed");
                 break;
             case ForwardedCommands f when !SentBy(f.From):
                 SenderMismatch(f.From, nameof(ForwardedCommands));
@@ -242,7 +247,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                     Halt(h.Reason);
                     break;
                 case Dropped d:
-                    Breakpoints.Count("dropped." + d.Reason);
+                    _protocol.Breakpoints.Count("dropped." + d.Reason);
                     break;
             }
         }
@@ -270,7 +275,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
 
         _log.Warning("Group {0}: the acceptor restarted at instance {1}, before the learner's memory ({2}); fetching the instances in between from the peers", _group.Name, restarted.Instance, l.From);
         _window = l;
-        _catchUp = new AcceptorCatchUp(_settings.NodeId, _members, restarted.Instance, restarted.PreviousChecksum, l.From, l.Entries.Count > 0 ? l.Entries[0] : null);
+        _catchUp = new AcceptorCatchUp(_settings.NodeId, _members, restarted.Instance, restarted.PreviousChecksum, l.From, l.Entries.Count > 0 ? l.Entries[0] : null, _protocol.Breakpoints);
         RunCatchUp(_catchUp.Start());
     }
 
@@ -354,7 +359,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
 
     private void SenderMismatch(NodeId claimed, string what)
     {
-        Breakpoints.Count("dropped.sender_mismatch");
+        _protocol.Breakpoints.Count("dropped.sender_mismatch");
         var address = Sender.IsNobody() ? "no sender" : Sender.Path.Address.ToString();
         if (_mismatchLogged.Count < 64 && _mismatchLogged.Add((claimed, address)))
         {
@@ -376,7 +381,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
 
         _halted = reason;
         _coordinator.Halt(reason);
-        Breakpoints.Count("group.halted");
+        _protocol.Breakpoints.Count("group.halted");
         _log.Error("Group {0} HALTED on node {1}: {2}. Other groups keep running; this one needs an operator.", _group.Name, _settings.NodeId, reason);
         _proposer.Tell(new GroupStopped(reason));
     }

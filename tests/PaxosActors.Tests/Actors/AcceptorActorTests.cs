@@ -1,6 +1,7 @@
 using Akka.Actor;
 using PaxosActors.Actors;
 using PaxosActors.Core;
+using PaxosActors.Hosting;
 using PaxosActors.Messages;
 using Xunit.Abstractions;
 
@@ -125,7 +126,7 @@ public sealed class AcceptorActorTests(ITestOutputHelper output) : JournalTestKi
     [MemberData(nameof(Kinds))]
     public async Task A_rejected_write_answers_nothing_that_depends_on_it_and_the_acceptor_restarts_from_the_journal(string kind)
     {
-        using var counters = new CounterProbe("paxos.acceptor.journal_rejected");
+        using var counters = CounterProbe.For(Sys, "paxos.acceptor.journal_rejected");
         var id = "acc-reject-" + kind;
         var (acceptor, group, peer) = await StartAsync(id);
         var gate = await HoldWritesAsync();
@@ -224,7 +225,7 @@ public sealed class AcceptorActorTests(ITestOutputHelper output) : JournalTestKi
     private IActorRef Start(string id, Akka.TestKit.TestProbe group, Akka.TestKit.TestProbe peer)
     {
         var router = new PeerRouter("g", Self, group.Ref, new Dictionary<NodeId, ICanTell> { [Peer] = peer.Ref });
-        return Sys.ActorOf(Props.Create(() => new AcceptorActor(id, Self, router, group.Ref, string.Empty)));
+        return Sys.ActorOf(Props.Create(() => new AcceptorActor(id, Self, router, group.Ref, string.Empty, NodeMetrics.For(Sys))));
     }
 
     private static T Reply<T>(Akka.TestKit.TestProbe peer)

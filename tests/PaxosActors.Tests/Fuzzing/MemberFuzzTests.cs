@@ -21,13 +21,13 @@ public sealed class MemberFuzzTests(ITestOutputHelper output)
     [Fact]
     public async Task A_member_sending_random_protocol_messages_breaks_no_invariant_and_wedges_nothing()
     {
-        using var counters = new CounterProbe("paxos.acceptor.prepare.promised", "paxos.acceptor.prepare.rejected", "paxos.acceptor.accept.accepted", "paxos.acceptor.accept.rejected", "paxos.dropped.stale", "paxos.dropped.malformed");
         await using var cluster = await PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
         {
             Nodes = 3,
             StateMachines = (_, _) => [new RecordingStateMachine()],
             ExtraConfig = "akka.loglevel = ERROR\npaxos-actors.propose-timeout = 5s",
         });
+        using var counters = CounterProbe.For(cluster, "paxos.acceptor.prepare.promised", "paxos.acceptor.prepare.rejected", "paxos.acceptor.accept.accepted", "paxos.acceptor.accept.rejected", "paxos.dropped.stale", "paxos.dropped.malformed");
         Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1, "before", TimeSpan.FromSeconds(20)));
 
         // Node 2's system speaks for node 2: its envelopes carry its own address.

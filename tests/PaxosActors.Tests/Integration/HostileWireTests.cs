@@ -23,8 +23,8 @@ public sealed class HostileWireTests(ITestOutputHelper output)
     [Fact]
     public async Task Malformed_and_foreign_messages_over_akka_remote_are_dropped_counted_and_harmless()
     {
-        using var counters = new CounterProbe("paxos.wire.malformed", "paxos.dropped.wrong_group", "paxos.dropped.not_member", "paxos.dropped.wrong_cluster");
         await using var cluster = await PaxosTestCluster.StartAsync(new PaxosTestClusterOptions { Nodes = 1, StateMachines = (_, _) => [new RecordingStateMachine()] });
+        using var counters = CounterProbe.For(cluster, "paxos.wire.malformed", "paxos.dropped.wrong_group", "paxos.dropped.not_member", "paxos.dropped.wrong_cluster");
         Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1, "before", TimeSpan.FromSeconds(10)));
 
         var port = LocalNodeConfig.FreePorts(1)[1];
@@ -67,13 +67,13 @@ public sealed class HostileWireTests(ITestOutputHelper output)
     [Fact]
     public async Task Messages_that_claim_a_node_they_do_not_come_from_are_dropped_and_their_value_never_chosen()
     {
-        using var counters = new CounterProbe("paxos.dropped.sender_mismatch");
         await using var cluster = await PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
         {
             Nodes = 3,
             StateMachines = (_, _) => [new RecordingStateMachine()],
             ExtraConfig = "akka.loglevel = ERROR\nakka.remote.log-remote-lifecycle-events = off",
         });
+        using var counters = CounterProbe.For(cluster, "paxos.dropped.sender_mismatch");
         Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1, "before", Ceiling));
         var status = (await cluster.AwaitConvergenceAsync(Ceiling, atLeast: 1))[0];
 

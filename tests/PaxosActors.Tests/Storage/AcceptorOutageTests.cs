@@ -22,7 +22,6 @@ public sealed class AcceptorOutageTests(ITestOutputHelper output)
     [Fact]
     public async Task An_acceptor_that_restarts_behind_the_learners_memory_window_catches_up_from_its_peers()
     {
-        using var counters = new CounterProbe("paxos.acceptor_catch_up.from_peers");
         await using var cluster = await PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
         {
             Nodes = 3,
@@ -42,6 +41,7 @@ public sealed class AcceptorOutageTests(ITestOutputHelper output)
                 }
                 """,
         });
+        using var counters = CounterProbe.For(cluster, "paxos.acceptor_catch_up.from_peers");
         Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1, "before", Ceiling));
         await cluster.AwaitConvergenceAsync(Ceiling, atLeast: 1);
 

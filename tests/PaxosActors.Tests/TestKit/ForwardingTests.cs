@@ -13,8 +13,8 @@ public sealed class ForwardingTests
     [Fact]
     public async Task Proposals_at_every_node_go_through_the_leader_and_each_caller_gets_its_own_result()
     {
-        using var counters = new CounterProbe("paxos.proposer.forwarded");
         await using var cluster = await StartAsync();
+        using var counters = CounterProbe.For(cluster, "paxos.proposer.forwarded");
         await MakeNode1LeaderAsync(cluster);
 
         var replies = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => cluster.ProposeAsync(1 + (i % 3), 1L, TimeSpan.FromSeconds(20))));
@@ -59,8 +59,8 @@ public sealed class ForwardingTests
     [Fact]
     public async Task A_command_taken_back_from_a_slow_leader_runs_once_when_the_leader_proposes_it_too()
     {
-        using var counters = new CounterProbe("paxos.learner.duplicate_skipped");
         await using var cluster = await StartAsync("paxos-actors.leader-timeout = 500ms");
+        using var counters = CounterProbe.For(cluster, "paxos.learner.duplicate_skipped");
         await MakeNode1LeaderAsync(cluster);
 
         // Node 2's hand-over reaches node 1 only after node 2 gave up on it and had it chosen
@@ -83,7 +83,6 @@ public sealed class ForwardingTests
         // has no room for; node 2 says "did not run" only once a floor in the log settles it.
         // (The race where a refused second copy's first copy runs is the simulator's to find:
         // DeliberateBugTests, RefusalIsFinal.)
-        using var counters = new CounterProbe("paxos.proposer.forward_refused");
         await using var cluster = await PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
         {
             Nodes = 3,
@@ -91,6 +90,7 @@ public sealed class ForwardingTests
             ExtraConfig = "paxos-actors { leader-timeout = 3s, propose-timeout = 10s, batching.max-count = 1 }",
             NodeConfig = node => node == 1 ? "paxos-actors.max-pending-proposals = 1" : string.Empty,
         });
+        using var counters = CounterProbe.For(cluster, "paxos.proposer.forward_refused");
         Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1, "lead", TimeSpan.FromSeconds(20)));
         await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(20), atLeast: 1);
         cluster.SetLink(2, 1, new LinkRule(DuplicateProbability: 1.0));
