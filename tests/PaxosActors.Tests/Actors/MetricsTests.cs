@@ -1,5 +1,5 @@
-using Akka.Actor;
 using System.Diagnostics.Metrics;
+using Akka.Actor;
 using PaxosActors.Core;
 using Xunit.Abstractions;
 
