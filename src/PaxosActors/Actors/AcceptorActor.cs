@@ -160,6 +160,8 @@ internal sealed class AcceptorActor : UntypedPersistentActor
                 case Dropped d:
                     _breakpoints.Count("dropped." + d.Reason);
                     break;
+                default:
+                    throw new InvalidOperationException($"The acceptor actor has no way to carry out {effect.GetType().Name}.");
             }
         }
     }

@@ -232,6 +232,11 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                     {
                         _acceptorBacklog.Add(l);
                     }
+                    else
+                    {
+                        // A prepare or accept while the acceptor catches up: a lost message.
+                        _protocol.Breakpoints.Count("dropped.acceptor_catching_up");
+                    }
 
                     break;
                 case Deliver { To: Role.Proposer } d:
@@ -249,6 +254,8 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                 case Dropped d:
                     _protocol.Breakpoints.Count("dropped." + d.Reason);
                     break;
+                default:
+                    throw new InvalidOperationException($"The group actor has no way to carry out {effect.GetType().Name}.");
             }
         }
     }
@@ -294,6 +301,8 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                 case Halt h:
                     Halt(h.Reason);
                     break;
+                default:
+                    throw new InvalidOperationException($"The acceptor's catch-up has no way to carry out {effect.GetType().Name}.");
             }
         }
 
