@@ -78,6 +78,147 @@ public sealed class AcceptorTests
     }
 }
 
+/// <summary>Findings of the mutation run (docs/testing.md, "Mutation testing"): the edges of each rule.</summary>
+public sealed class AcceptorEdgeTests
+{
+    private static readonly NodeId Self = new(1), P = new(2), Q = new(3);
+
+    [Fact]
+    public void A_repeated_prepare_at_the_promised_ballot_is_promised_again_without_a_write()
+    {
+        var acceptor = new Acceptor(Self, AcceptorState.Initial);
+        acceptor.Handle(new Prepare(0, P, new Ballot(3, P)));
+        var persist = Assert.IsType<PersistThenSend>(Assert.Single(acceptor.Handle(new Prepare(0, P, new Ballot(3, P)))));
+        Assert.Null(persist.Event);
+        var reply = Assert.IsType<PrepareReply>(Assert.Single(persist.Replies).Message);
+        Assert.True(reply.Ok);
+        Assert.Equal((0L, Self, new Ballot(3, P), new Ballot(3, P)), (reply.Instance, reply.From, reply.Ballot, reply.Promised));
+        Assert.Equal(P, Assert.Single(persist.Replies).To);
+    }
+
+    [Fact]
+    public void An_accept_at_the_promised_ballot_is_accepted_once_and_a_repeat_writes_nothing()
+    {
+        var acceptor = new Acceptor(Self, AcceptorState.Initial);
+        acceptor.Handle(new Prepare(0, P, new Ballot(3, P)));
+        var first = Assert.IsType<PersistThenSend>(Assert.Single(acceptor.Handle(new Accept(0, P, new Ballot(3, P), [5], 0))));
+        var accepted = Assert.IsType<Accepted>(first.Event);
+        Assert.Equal((0L, new Ballot(3, P)), (accepted.Instance, accepted.Ballot));
+        Assert.Equal([5], accepted.Value);
+        var reply = Assert.IsType<AcceptReply>(Assert.Single(first.Replies).Message);
+        Assert.Equal((0L, Self, new Ballot(3, P), true, new Ballot(3, P)), (reply.Instance, reply.From, reply.Ballot, reply.Ok, reply.Promised));
+        Assert.Equal(P, Assert.Single(first.Replies).To);
+        Assert.Equal(new Ballot(3, P), acceptor.State.AcceptedBallot);
+        Assert.Equal([5], acceptor.State.AcceptedValue!);
+
+        var again = Assert.IsType<PersistThenSend>(Assert.Single(acceptor.Handle(new Accept(0, P, new Ballot(3, P), [5], 0))));
+        Assert.Null(again.Event);
+        Assert.True(Assert.IsType<AcceptReply>(Assert.Single(again.Replies).Message).Ok);
+    }
+
+    [Fact]
+    public void An_accept_above_the_promise_raises_the_promise_with_it()
+    {
+        var acceptor = new Acceptor(Self, AcceptorState.Initial);
+        acceptor.Handle(new Prepare(0, P, new Ballot(2, P)));
+        acceptor.Handle(new Accept(0, Q, new Ballot(4, Q), [1], 0));
+        Assert.Equal(new Ballot(4, Q), acceptor.State.Promised);
+        var reply = Assert.IsType<PrepareReply>(Assert.Single(Assert.IsType<PersistThenSend>(Assert.Single(acceptor.Handle(new Prepare(0, P, new Ballot(3, P))))).Replies).Message);
+        Assert.False(reply.Ok);
+        Assert.Equal(new Ballot(4, Q), reply.Promised);
+        Assert.Equal(Ballot.Zero, reply.AcceptedBallot);
+        Assert.Null(reply.AcceptedValue);
+    }
+
+    [Fact]
+    public void A_rejected_accept_names_the_blocking_promise_and_writes_nothing()
+    {
+        var acceptor = new Acceptor(Self, AcceptorState.Initial with { Promised = new Ballot(5, Q) });
+        var persist = Assert.IsType<PersistThenSend>(Assert.Single(acceptor.Handle(new Accept(0, P, new Ballot(4, P), [1], 0))));
+        Assert.Null(persist.Event);
+        var reply = Assert.IsType<AcceptReply>(Assert.Single(persist.Replies).Message);
+        Assert.Equal((0L, Self, new Ballot(4, P), false, new Ballot(5, Q)), (reply.Instance, reply.From, reply.Ballot, reply.Ok, reply.Promised));
+        Assert.Equal(P, Assert.Single(persist.Replies).To);
+        Assert.Null(acceptor.State.AcceptedValue);
+    }
+
+    [Fact]
+    public void A_prepare_for_another_instance_is_dropped_and_changes_nothing()
+    {
+        var acceptor = new Acceptor(Self, AcceptorState.Initial);
+        Assert.Equal("acceptor_elsewhere", Assert.IsType<Dropped>(Assert.Single(acceptor.Handle(new Prepare(1, P, new Ballot(3, P))))).Reason);
+        Assert.Equal(AcceptorState.Initial, acceptor.State);
+    }
+
+    [Fact]
+    public void Learning_moves_to_the_next_instance_writes_the_choice_and_ignores_other_instances()
+    {
+        var acceptor = new Acceptor(Self, AcceptorState.Initial);
+        acceptor.Handle(new Accept(0, P, new Ballot(1, P), [1], 0));
+        Assert.Empty(acceptor.Handle(new InstanceLearned(1, [2], 7)));
+        Assert.Equal(0, acceptor.State.Instance);
+
+        var persist = Assert.IsType<PersistThenSend>(Assert.Single(acceptor.Handle(new InstanceLearned(0, [1], 7))));
+        var chosen = Assert.IsType<InstanceChosen>(persist.Event);
+        Assert.Equal((0L, 7UL), (chosen.Instance, chosen.Checksum));
+        Assert.Equal([1], chosen.Value);
+        Assert.Empty(persist.Replies);
+        Assert.Equal((1L, 7UL, Ballot.Zero), (acceptor.State.Instance, acceptor.State.PreviousChecksum, acceptor.State.AcceptedBallot));
+        Assert.Null(acceptor.State.AcceptedValue);
+        Assert.Equal(new Ballot(1, P), acceptor.State.Promised);
+    }
+
+    [Fact]
+    public void The_halt_names_the_instance_and_both_checksums()
+    {
+        var acceptor = new Acceptor(Self, AcceptorState.Initial with { Instance = 3, PreviousChecksum = 0xab });
+        var halt = Assert.IsType<Halt>(Assert.Single(acceptor.Handle(new Accept(3, P, new Ballot(1, P), [2], 0xcd))));
+        Assert.Contains("Instance 2", halt.Reason);
+        Assert.Contains("00000000000000cd", halt.Reason);
+        Assert.Contains("00000000000000ab", halt.Reason);
+    }
+
+    [Fact]
+    public void It_takes_only_its_own_inputs()
+    {
+        Assert.Throws<ArgumentException>(() => new Acceptor(Self, AcceptorState.Initial).Handle(new AskForLearn(0, P)));
+    }
+
+    [Fact]
+    public void Recovery_keeps_the_highest_promise_and_ignores_an_accept_of_a_past_instance()
+    {
+        AcceptorEvent[] events =
+        [
+            new Promised(new Ballot(5, P)),
+            new Promised(new Ballot(3, Q)),
+            new InstanceChosen(0, [1], 9),
+            new Accepted(0, new Ballot(6, Q), [4]),
+            new InstanceChosen(0, [1], 10),
+            new SessionStarted(4),
+            new SessionStarted(2),
+        ];
+        var state = Acceptor.Recover(events);
+        Assert.Equal(new Ballot(6, Q), state.Promised);
+        Assert.Equal(Ballot.Zero, state.AcceptedBallot);
+        Assert.Null(state.AcceptedValue);
+        Assert.Equal((1L, 9UL, 4L), (state.Instance, state.PreviousChecksum, state.Session));
+    }
+
+    [Fact]
+    public void Deliberate_bugs_forget_the_promise_and_reply_before_the_write()
+    {
+        var state = Acceptor.Recover([new Promised(new Ballot(5, P)), new Accepted(0, new Ballot(2, Q), [1])], DeliberateBugs.ForgetPromiseOnRestart);
+        Assert.Equal(new Ballot(2, Q), state.Promised);
+
+        var acceptor = new Acceptor(Self, AcceptorState.Initial, DeliberateBugs.ReplyBeforePersist);
+        var effects = acceptor.Handle(new Prepare(0, P, new Ballot(3, P)));
+        Assert.IsType<Send>(effects[0]);
+        Assert.Equal(new Promised(new Ballot(3, P)), Assert.IsType<PersistThenSend>(effects[1]).Event);
+        Assert.Equal(2, effects.Count);
+        Assert.IsType<Send>(Assert.Single(acceptor.Handle(new Prepare(0, P, new Ballot(3, P)))));
+    }
+}
+
 public sealed class AcceptorInstanceGuardTests
 {
     [Fact]

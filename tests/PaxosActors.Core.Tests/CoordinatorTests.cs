@@ -231,3 +231,309 @@ public sealed class LearnerWindowTests
         Assert.Equal(100, Assert.Single(learner.InMemory.Select((e, i) => learner.FirstInMemory + i)));
     }
 }
+
+/// <summary>Findings of the mutation run (docs/testing.md, "Mutation testing"): the edges of each rule.</summary>
+public sealed class CoordinatorEdgeTests
+{
+    private static readonly NodeId A = new(1), B = new(2), C = new(3);
+    private static readonly Membership Three = new([A, B, C]);
+
+    private static InstanceCoordinator New(long instance = 0, ProtocolOptions? options = null) => new(A, Three, options ?? new ProtocolOptions(), instance, 0);
+
+    private static string Reason(IReadOnlyList<Effect> effects) => Assert.IsType<Dropped>(Assert.Single(effects)).Reason;
+
+    private static Role To(IReadOnlyList<Effect> effects) => Assert.IsType<Deliver>(Assert.Single(effects)).To;
+
+    [Fact]
+    public void Each_message_goes_to_the_role_it_is_for()
+    {
+        var c = New(instance: 3);
+        Assert.Equal(Role.Acceptor, To(c.Handle(new Prepare(3, B, new Ballot(1, B)))));
+        Assert.Equal(Role.Acceptor, To(c.Handle(new Accept(3, B, new Ballot(1, B), [1], 0))));
+        Assert.Equal(Role.Learner, To(c.Handle(new Accept(2, B, new Ballot(1, B), [1], 0))));
+        Assert.Equal(Role.Learner, To(c.Handle(new ValueChosen(2, B, [1], 0))));
+        Assert.Equal(Role.Learner, To(c.Handle(new AskForLearn(5, B))));
+        Assert.Equal(Role.Proposer, To(c.Handle(new PrepareReply(3, B, new Ballot(1, A), true, Ballot.Zero, Ballot.Zero, null))));
+        Assert.Equal(Role.Proposer, To(c.Handle(new AcceptReply(3, B, new Ballot(1, A), true, Ballot.Zero))));
+        Assert.Equal("stale", Reason(c.Handle(new PrepareReply(4, B, new Ballot(1, A), true, Ballot.Zero, Ballot.Zero, null))));
+        Assert.Equal("stale", Reason(c.Handle(new AcceptReply(2, B, new Ballot(1, A), true, Ballot.Zero))));
+        Assert.Empty(c.Handle(new LearnOffer(3, B)));
+        Assert.Equal(0, c.HeldMessages);
+    }
+
+    [Fact]
+    public void Ballots_are_range_checked_up_to_half_the_range_and_a_negative_instance_is_malformed()
+    {
+        const long limit = long.MaxValue / 2;
+        var c = New();
+        Assert.Equal("malformed", Reason(c.Handle(new Accept(0, B, new Ballot(limit, B), [1], 0))));
+        Assert.Equal("malformed", Reason(c.Handle(new Accept(0, B, new Ballot(0, B), [1], 0))));
+        Assert.Equal(Role.Acceptor, To(c.Handle(new Accept(0, B, new Ballot(limit - 1, B), [1], 0))));
+        Assert.Equal(Role.Acceptor, To(c.Handle(new Prepare(0, B, new Ballot(limit - 1, B)))));
+        Assert.Equal(Role.Acceptor, To(c.Handle(new Prepare(0, B, new Ballot(1, B)))));
+        Assert.Equal("malformed", Reason(c.Handle(new Prepare(0, B, new Ballot(limit, B)))));
+
+        var ok = new PrepareReply(0, B, new Ballot(1, A), true, Ballot.Zero, Ballot.Zero, null);
+        Assert.Equal(Role.Proposer, To(c.Handle(ok)));
+        Assert.Equal(Role.Proposer, To(c.Handle(ok with { Promised = new Ballot(limit - 1, C), AcceptedBallot = new Ballot(limit - 1, C) })));
+        Assert.Equal("malformed", Reason(c.Handle(ok with { Promised = new Ballot(limit, C) })));
+        Assert.Equal("malformed", Reason(c.Handle(ok with { Promised = new Ballot(-1, C) })));
+        Assert.Equal("malformed", Reason(c.Handle(ok with { AcceptedBallot = new Ballot(limit, C) })));
+        Assert.Equal("malformed", Reason(c.Handle(ok with { AcceptedBallot = new Ballot(-1, C) })));
+
+        var reply = new AcceptReply(0, B, new Ballot(1, A), true, Ballot.Zero);
+        Assert.Equal(Role.Proposer, To(c.Handle(reply)));
+        Assert.Equal(Role.Proposer, To(c.Handle(reply with { Promised = new Ballot(limit - 1, C) })));
+        Assert.Equal("malformed", Reason(c.Handle(reply with { Promised = new Ballot(limit, C) })));
+        Assert.Equal("malformed", Reason(c.Handle(reply with { Promised = new Ballot(-1, C) })));
+
+        Assert.Equal("malformed", Reason(c.Handle(new AskForLearn(-1, B))));
+        Assert.Equal(Role.Learner, To(c.Handle(new AskForLearn(0, B))));
+    }
+
+    [Fact]
+    public void Learning_advances_the_instance_and_checksum_and_releases_only_the_next_instance()
+    {
+        var c = New();
+        c.Handle(new Prepare(1, B, new Ballot(1, B)));
+        c.Handle(new Prepare(2, B, new Ballot(1, B)));
+        c.Handle(new Prepare(2, C, new Ballot(1, C)));
+        Assert.Equal(3, c.HeldMessages);
+
+        var checksum = Checksum.Next(0, [1]);
+        var effects = c.Handle(new ValueChosen(0, B, [1], checksum));
+        Assert.Equal((1L, checksum), (c.Instance, c.PreviousChecksum));
+        Assert.Equal(2, c.HeldMessages);
+        var learned = effects.OfType<Deliver>().Select(d => d.Input).OfType<InstanceLearned>().ToList();
+        Assert.Equal(3, learned.Count);
+        Assert.All(learned, l => Assert.Equal((0L, checksum), (l.Instance, l.Checksum)));
+        Assert.Single(effects.OfType<Deliver>(), d => d.Input is Prepare { Instance: 1 });
+
+        var second = Checksum.Next(checksum, [2]);
+        effects = c.Handle(new ValueChosen(1, C, [2], second));
+        Assert.Equal(2, effects.OfType<Deliver>().Count(d => d.Input is Prepare { Instance: 2 }));
+        Assert.Equal(0, c.HeldMessages);
+    }
+
+    [Fact]
+    public void A_halt_keeps_its_first_reason_and_forgets_what_was_held()
+    {
+        var c = New();
+        c.Handle(new Prepare(4, B, new Ballot(1, B)));
+        c.Halt("first");
+        c.Halt("second");
+        Assert.Equal("first", c.HaltReason);
+        Assert.Equal(0, c.HeldMessages);
+        Assert.Empty(c.OnLearnTick());
+        Assert.Equal("halted", Reason(c.Handle(new AskForLearn(0, B))));
+    }
+
+    [Fact]
+    public void A_halt_on_a_bad_checksum_names_both_checksums_and_releases_nothing()
+    {
+        var c = New();
+        c.Handle(new Prepare(1, B, new Ballot(1, B)));
+        var effects = c.Handle(new ValueChosen(0, B, [1], 0x42));
+        var halt = Assert.IsType<Halt>(Assert.Single(effects));
+        Assert.Contains("0000000000000042", halt.Reason);
+        Assert.Contains(Checksum.Next(0, [1]).ToString("x16"), halt.Reason);
+        Assert.Equal(halt.Reason, c.HaltReason);
+        Assert.Equal(0, c.Instance);
+    }
+
+    [Fact]
+    public void The_learn_tick_asks_the_other_members_once_and_a_held_message_then_asks_no_more()
+    {
+        var c = New(instance: 2);
+        var asks = c.OnLearnTick().Cast<Send>().ToList();
+        Assert.Equal([B, C], asks.Select(s => s.To));
+        Assert.All(asks, s => Assert.Equal(new AskForLearn(2, A), s.Message));
+
+        var held = c.Handle(new Prepare(3, B, new Ballot(1, B)));
+        Assert.Empty(held);
+        Assert.Equal(1, c.HeldMessages);
+    }
+
+    [Fact]
+    public void A_message_ahead_asks_its_sender_once_per_instance_but_not_this_node_itself()
+    {
+        var c = New();
+        Assert.Empty(c.Handle(new AcceptReply(0, A, new Ballot(1, A), true, Ballot.Zero)).OfType<Send>());
+        Assert.Empty(c.Handle(new ValueChosen(2, A, [1], 0)));
+        var ask = Assert.IsType<Send>(Assert.Single(c.Handle(new ValueChosen(3, B, [1], 0))));
+        Assert.Equal((B, (PaxosMessage)new AskForLearn(0, A)), (ask.To, ask.Message));
+        Assert.Empty(c.Handle(new ValueChosen(4, C, [1], 0)));
+        Assert.Equal(3, c.HeldMessages);
+    }
+
+    [Fact]
+    public void The_future_queue_holds_exactly_its_limit()
+    {
+        var c = New(options: new ProtocolOptions { FutureQueueLimit = 2 });
+        c.Handle(new Prepare(5, A, new Ballot(1, A)));
+        Assert.Empty(c.Handle(new Prepare(6, A, new Ballot(1, A))));
+        Assert.Equal(2, c.HeldMessages);
+        Assert.Equal("future_queue_full", Reason(c.Handle(new Prepare(6, A, new Ballot(2, A)))));
+        Assert.Equal(2, c.HeldMessages);
+    }
+
+    [Fact]
+    public void A_learn_offer_is_answered_only_while_behind_it()
+    {
+        var c = New(instance: 4);
+        Assert.Empty(c.Handle(new LearnOffer(4, B)));
+        Assert.Empty(c.Handle(new LearnOffer(3, B)));
+        Assert.Equal(new AskForLearn(4, A), Assert.IsType<Send>(Assert.Single(c.Handle(new LearnOffer(5, B)))).Message);
+    }
+
+    [Fact]
+    public void With_the_ballot_equality_bug_a_message_for_the_next_instance_reaches_the_acceptor()
+    {
+        var c = New(options: new ProtocolOptions { Bugs = DeliberateBugs.BallotEqualityLearning });
+        var seen = c.Handle(new Prepare(1, B, new Ballot(3, B))).OfType<Deliver>().Single();
+        Assert.Equal((Role.Acceptor, (object)new NextInstanceSeen(1, new Ballot(3, B))), (seen.To, seen.Input));
+        seen = c.Handle(new Accept(1, C, new Ballot(4, C), [1], 0)).OfType<Deliver>().Single();
+        Assert.Equal((Role.Acceptor, (object)new NextInstanceSeen(1, new Ballot(4, C))), (seen.To, seen.Input));
+        Assert.Empty(c.Handle(new Prepare(2, B, new Ballot(3, B))).OfType<Deliver>());
+        Assert.Empty(New().Handle(new Prepare(1, B, new Ballot(3, B))).OfType<Deliver>());
+    }
+}
+
+/// <summary>Findings of the mutation run (docs/testing.md, "Mutation testing"): the learner's edges.</summary>
+public sealed class LearnerEdgeTests
+{
+    private static readonly NodeId A = new(1), B = new(2);
+
+    private static List<InstanceChosen> Log(int count, int size = 1)
+    {
+        var log = new List<InstanceChosen>();
+        var checksum = Checksum.Initial;
+        for (var i = 0; i < count; i++)
+        {
+            var value = Enumerable.Repeat((byte)i, size).ToArray();
+            checksum = Checksum.Next(checksum, value);
+            log.Add(new InstanceChosen(i, value, checksum));
+        }
+
+        return log;
+    }
+
+    [Fact]
+    public void A_recovered_log_with_a_gap_is_refused_and_a_whole_one_replays_in_order()
+    {
+        Assert.Throws<ArgumentException>(() => new Learner(A, new ProtocolOptions(), [Log(3)[0], Log(3)[2]]));
+        var log = Log(3);
+        var learner = new Learner(A, new ProtocolOptions(), log);
+        Assert.Equal((3L, log[2].Checksum), (learner.NextInstance, learner.LastChecksum));
+        var replay = learner.Replay().Cast<Execute>().ToList();
+        Assert.Equal([0L, 1L, 2L], replay.Select(e => e.Instance));
+        Assert.Equal([2], replay[2].Value);
+    }
+
+    [Fact]
+    public void Replay_trims_a_recovered_log_to_the_window_by_count_and_by_bytes()
+    {
+        var byCount = new Learner(A, new ProtocolOptions { LogWindow = 2 }, Log(5));
+        Assert.Equal(5, byCount.Replay().Count);
+        Assert.Equal(3, byCount.FirstInMemory);
+
+        var byBytes = new Learner(A, new ProtocolOptions { LogWindowBytes = 25 }, Log(5, size: 10));
+        byBytes.Replay();
+        Assert.Equal(3, byBytes.FirstInMemory);
+        Assert.Equal(5, byBytes.NextInstance);
+    }
+
+    [Fact]
+    public void Instances_are_learned_strictly_in_order()
+    {
+        var learner = new Learner(A, new ProtocolOptions(), Log(2));
+        Assert.Throws<InvalidOperationException>(() => learner.Handle(new InstanceLearned(3, [1], 0)));
+        Assert.Throws<InvalidOperationException>(() => learner.Handle(new InstanceLearned(1, [1], 0)));
+        var execute = Assert.IsType<Execute>(Assert.Single(learner.Handle(new InstanceLearned(2, Log(3)[2].Value, Log(3)[2].Checksum))));
+        Assert.Equal((2L, Log(3)[2].Value[0]), (execute.Instance, execute.Value[0]));
+    }
+
+    [Fact]
+    public void The_window_is_trimmed_only_once_it_is_a_quarter_over()
+    {
+        var learner = new Learner(A, new ProtocolOptions { LogWindow = 8 }, []);
+        var log = Log(11);
+        for (var i = 0; i < 10; i++)
+        {
+            learner.Handle(new InstanceLearned(i, log[i].Value, log[i].Checksum));
+        }
+
+        Assert.Equal(0, learner.FirstInMemory);
+        learner.Handle(new InstanceLearned(10, log[10].Value, log[10].Checksum));
+        Assert.Equal(3, learner.FirstInMemory);
+        Assert.Equal(8, learner.InMemory.Count);
+    }
+
+    [Fact]
+    public void The_byte_budget_is_trimmed_only_once_it_is_a_quarter_over()
+    {
+        var learner = new Learner(A, new ProtocolOptions { LogWindowBytes = 40 }, []);
+        var log = Log(6, size: 10);
+        for (var i = 0; i < 5; i++)
+        {
+            learner.Handle(new InstanceLearned(i, log[i].Value, log[i].Checksum));
+        }
+
+        Assert.Equal(0, learner.FirstInMemory);
+        learner.Handle(new InstanceLearned(5, log[5].Value, log[5].Checksum));
+        Assert.Equal(2, learner.FirstInMemory);
+    }
+
+    [Fact]
+    public void It_serves_nobody_itself_nothing_before_zero_and_nothing_it_has_not_learned()
+    {
+        var learner = new Learner(A, new ProtocolOptions(), Log(3));
+        Assert.Empty(learner.Handle(new AskForLearn(0, A)));
+        Assert.Empty(learner.Handle(new AskForLearn(-1, B)));
+        Assert.Empty(learner.Handle(new AskForLearn(3, B)));
+        var last = Assert.IsType<Send>(Assert.Single(learner.Handle(new AskForLearn(2, B))));
+        Assert.Equal(B, last.To);
+        var value = Assert.IsType<ValueChosen>(last.Message);
+        Assert.Equal((2L, A, Log(3)[2].Checksum), (value.Instance, value.From, value.Checksum));
+    }
+
+    [Fact]
+    public void A_prepare_or_accept_for_a_learned_instance_is_answered_with_the_chosen_values()
+    {
+        var learner = new Learner(A, new ProtocolOptions(), Log(3));
+        Assert.Equal([1L, 2L], learner.Handle(new Prepare(1, B, new Ballot(1, B))).Cast<Send>().Select(s => ((ValueChosen)s.Message).Instance));
+        Assert.Equal([2L], learner.Handle(new Accept(2, B, new Ballot(1, B), [1], 0)).Cast<Send>().Select(s => ((ValueChosen)s.Message).Instance));
+        Assert.Throws<ArgumentException>(() => learner.Handle(new LearnOffer(0, B)));
+    }
+
+    [Fact]
+    public void Storage_serves_at_most_a_batch_and_never_past_what_memory_holds()
+    {
+        var options = new ProtocolOptions { LogWindow = 4, CatchUpBatch = 2 };
+        var learner = new Learner(A, options, Log(20));
+        learner.Replay();
+        Assert.Equal(16, learner.FirstInMemory);
+        Assert.Equal(new ServeFromStorage(B, 3, 5, 20), Assert.Single(learner.Handle(new AskForLearn(3, B))));
+        Assert.Equal(new ServeFromStorage(B, 15, 16, 20), Assert.Single(learner.Handle(new AskForLearn(15, B))));
+        var fromMemory = learner.Handle(new AskForLearn(16, B)).Cast<Send>().Select(s => s.Message).ToList();
+        Assert.Equal([16L, 17L], fromMemory.OfType<ValueChosen>().Select(v => v.Instance));
+        Assert.Equal(new LearnOffer(20, A), fromMemory[^1]);
+    }
+
+    [Fact]
+    public void An_old_value_is_checked_against_memory_only()
+    {
+        var log = Log(10);
+        var learner = new Learner(A, new ProtocolOptions { LogWindow = 4 }, log);
+        learner.Replay();
+        Assert.Equal(6, learner.FirstInMemory);
+        Assert.Empty(learner.Handle(new ValueChosen(5, B, [1], 1)));
+        Assert.Empty(learner.Handle(new ValueChosen(10, B, [1], 1)));
+        Assert.Empty(learner.Handle(new ValueChosen(6, B, log[6].Value, log[6].Checksum)));
+        Assert.Empty(learner.Handle(new ValueChosen(9, B, log[9].Value, log[9].Checksum)));
+        var halt = Assert.IsType<Halt>(Assert.Single(learner.Handle(new ValueChosen(6, B, [1], 1))));
+        Assert.Contains("Instance 6", halt.Reason);
+        Assert.Contains(log[6].Checksum.ToString("x16"), halt.Reason);
+        Assert.IsType<Halt>(Assert.Single(learner.Handle(new ValueChosen(9, B, [1], 1))));
+    }
+}

@@ -184,3 +184,231 @@ public sealed class ProposerOutcomeTests
         Assert.False(p.OwnValueMayBeChosen);
     }
 }
+
+/// <summary>Findings of the mutation run (docs/testing.md, "Mutation testing"): the edges of each rule.</summary>
+public sealed class ProposerEdgeTests
+{
+    private static readonly NodeId A = new(1), B = new(2), C = new(3), Stranger = new(9);
+    private static readonly Membership Three = new([A, B, C]);
+
+    private static readonly ProtocolOptions Options = new()
+    {
+        PrepareTimeout = TimeSpan.FromMilliseconds(100),
+        AcceptTimeout = TimeSpan.FromMilliseconds(150),
+        MaxRoundTimeout = TimeSpan.FromMilliseconds(1000),
+        BackoffMin = TimeSpan.FromMilliseconds(20),
+        BackoffMax = TimeSpan.FromMilliseconds(21),
+    };
+
+    private static Proposer New(ProtocolOptions? options = null) => new(A, Three, options ?? Options, new SeededRandom(1), 0, 0, 0);
+
+    private static IEnumerable<T> Sent<T>(IEnumerable<Effect> effects) => effects.OfType<Send>().Select(s => s.Message).OfType<T>();
+
+    [Fact]
+    public void Replies_from_strangers_for_other_ballots_or_instances_or_out_of_phase_count_for_nothing()
+    {
+        var p = New();
+        p.Propose([1]);
+        var b = p.Ballot;
+        Assert.Empty(p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null)));
+        Assert.Empty(p.Handle(new PrepareReply(0, Stranger, b, true, b, Ballot.Zero, null)));
+        Assert.Empty(p.Handle(new PrepareReply(0, B, new Ballot(b.ProposalId + 1, A), true, b, Ballot.Zero, null)));
+        Assert.Empty(p.Handle(new PrepareReply(1, B, b, true, b, Ballot.Zero, null)));
+        Assert.Empty(p.Handle(new AcceptReply(0, B, b, true, b)));
+
+        var accepts = Sent<Accept>(p.Handle(new PrepareReply(0, C, b, true, b, Ballot.Zero, null))).ToList();
+        Assert.Equal(3, accepts.Count);
+        Assert.All(accepts, a => Assert.Equal((0L, A, b, 0UL), (a.Instance, a.From, a.Ballot, a.PreviousChecksum)));
+        Assert.Equal([1], accepts[0].Value);
+
+        Assert.Empty(p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null)));
+        Assert.Empty(p.Handle(new AcceptReply(0, A, b, true, b)));
+        Assert.Empty(p.Handle(new AcceptReply(0, Stranger, b, true, b)));
+        Assert.Empty(p.Handle(new AcceptReply(0, B, new Ballot(b.ProposalId + 1, A), true, b)));
+        Assert.Empty(p.Handle(new AcceptReply(1, B, b, true, b)));
+        var chosen = Sent<ValueChosen>(p.Handle(new AcceptReply(0, C, b, true, b))).ToList();
+        Assert.Equal(3, chosen.Count);
+        Assert.All(chosen, v => Assert.Equal((0L, A, Checksum.Next(0, [1])), (v.Instance, v.From, v.Checksum)));
+    }
+
+    [Fact]
+    public void A_reject_from_its_own_acceptor_backs_off_at_once_and_one_other_reject_does_not()
+    {
+        var p = New();
+        p.Propose([1]);
+        var b = p.Ballot;
+        Assert.Empty(p.Handle(new PrepareReply(0, B, b, false, new Ballot(4, B), Ballot.Zero, null)));
+        var backOff = Assert.IsType<StartTimer>(Assert.Single(p.Handle(new PrepareReply(0, A, b, false, new Ballot(2, C), Ballot.Zero, null))));
+        Assert.Equal(20, backOff.Delay.TotalMilliseconds);
+
+        // The retry outbids the highest promise any reject named.
+        var prepare = Sent<Prepare>(p.OnTimer(backOff.Generation)).First();
+        Assert.Equal(new Ballot(5, A), prepare.Ballot);
+    }
+
+    [Fact]
+    public void Accept_rejects_back_off_only_from_a_majority_and_the_retry_prepares_above_them()
+    {
+        var p = New();
+        p.Propose([1]);
+        var b = p.Ballot;
+        p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null));
+        Assert.Empty(p.Handle(new AcceptReply(0, B, b, false, new Ballot(7, C))));
+        var backOff = Assert.IsType<StartTimer>(Assert.Single(p.Handle(new AcceptReply(0, C, b, false, new Ballot(6, C)))));
+        Assert.Equal(20, backOff.Delay.TotalMilliseconds);
+        var retry = p.OnTimer(backOff.Generation);
+        Assert.Equal(new Ballot(8, A), Sent<Prepare>(retry).First().Ballot);
+        Assert.Equal(100, retry.OfType<StartTimer>().Single().Delay.TotalMilliseconds);
+    }
+
+    [Fact]
+    public void A_successful_round_resets_both_timeouts_to_their_base()
+    {
+        var p = New();
+        var first = Assert.Single(p.Propose([1]).OfType<StartTimer>());
+        Assert.Equal(100, first.Delay.TotalMilliseconds);
+        var backOff = Assert.Single(p.OnTimer(first.Generation).OfType<StartTimer>());
+        var second = p.OnTimer(backOff.Generation);
+        Assert.Equal(200, second.OfType<StartTimer>().Single().Delay.TotalMilliseconds);
+
+        // Prepare succeeds: the accept round times out once, so its timeout doubles.
+        var b = p.Ballot;
+        p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        var accept = p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null)).OfType<StartTimer>().Single();
+        Assert.Equal(150, accept.Delay.TotalMilliseconds);
+        backOff = Assert.Single(p.OnTimer(accept.Generation).OfType<StartTimer>());
+
+        // The prepare after it starts from the base timeout again.
+        var third = p.OnTimer(backOff.Generation);
+        Assert.Equal(100, third.OfType<StartTimer>().Single().Delay.TotalMilliseconds);
+        b = p.Ballot;
+        p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        Assert.Equal(300, p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null)).OfType<StartTimer>().Single().Delay.TotalMilliseconds);
+        p.Handle(new AcceptReply(0, A, b, true, b));
+        var chosen = p.Handle(new AcceptReply(0, B, b, true, b));
+        Assert.Equal(150, chosen.OfType<StartTimer>().Single().Delay.TotalMilliseconds);
+    }
+
+    [Fact]
+    public void Waiting_to_learn_its_choice_it_announces_it_again_on_each_timer_even_after_an_abandon()
+    {
+        var p = New();
+        p.Propose([1]);
+        var b = p.Ballot;
+        p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null));
+        p.Handle(new AcceptReply(0, A, b, true, b));
+        var timer = p.Handle(new AcceptReply(0, B, b, true, b)).OfType<StartTimer>().Single();
+        p.Abandon();
+        Assert.False(p.IsBusy);
+        var again = p.OnTimer(timer.Generation);
+        Assert.Equal([A, B, C], again.OfType<Send>().Where(s => s.Message is ValueChosen { Instance: 0 }).Select(s => s.To));
+        var next = again.OfType<StartTimer>().Single();
+        Assert.Equal(150, next.Delay.TotalMilliseconds);
+        Assert.Empty(p.OnTimer(timer.Generation));
+
+        // Once learned, the timer is dead.
+        Assert.Empty(p.Handle(new InstanceLearned(0, [1], Checksum.Next(0, [1]))));
+        Assert.Empty(p.OnTimer(next.Generation));
+    }
+
+    [Fact]
+    public void An_abandon_before_the_decision_kills_the_round_timer()
+    {
+        var p = New();
+        var timer = p.Propose([1]).OfType<StartTimer>().Single();
+        p.Abandon();
+        Assert.Empty(p.OnTimer(timer.Generation));
+        Assert.Empty(p.OnTimer(timer.Generation + 1));
+        Assert.False(p.OwnValueMayBeChosen);
+        Assert.Contains(p.Propose([2]), e => e is Send { Message: Prepare });
+    }
+
+    [Fact]
+    public void It_proposes_one_value_at_a_time_and_takes_only_its_own_inputs()
+    {
+        var p = New();
+        Assert.False(p.IsBusy);
+        p.Propose([1]);
+        Assert.True(p.IsBusy);
+        Assert.Throws<InvalidOperationException>(() => p.Propose([2]));
+        Assert.Throws<ArgumentException>(() => p.Handle(new AskForLearn(0, B)));
+    }
+
+    [Fact]
+    public void Its_own_value_chosen_through_another_node_is_reported_with_the_instance()
+    {
+        var p = New();
+        p.Propose([1, 2]);
+        Assert.Empty(p.Handle(new InstanceLearned(1, [1, 2], 5)));
+        var chosen = p.Handle(new InstanceLearned(0, [1, 2], 5));
+        Assert.Equal(new ProposalChosen(0), Assert.Single(chosen));
+        Assert.False(p.IsBusy);
+        Assert.Equal((1L, 5UL), (p.Instance, p.PreviousChecksum));
+    }
+
+    [Fact]
+    public void Having_adopted_a_value_and_chosen_it_the_proposer_goes_on_at_once_with_its_own_at_the_same_ballot()
+    {
+        var p = New();
+        p.Propose([1]);
+        var b = p.Ballot;
+        p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        p.Handle(new PrepareReply(0, B, b, true, b, new Ballot(1, C), [9]));
+        p.Handle(new AcceptReply(0, A, b, true, b));
+        p.Handle(new AcceptReply(0, B, b, true, b));
+        var next = p.Handle(new InstanceLearned(0, [9], Checksum.Next(0, [9])));
+        var accept = Sent<Accept>(next).First();
+        Assert.Equal((1L, b), (accept.Instance, accept.Ballot));
+        Assert.Equal([1], accept.Value);
+        Assert.True(p.OwnValueMayBeChosen);
+    }
+
+    [Fact]
+    public void A_value_that_never_went_out_in_an_accept_is_not_in_conflict_however_many_instances_pass()
+    {
+        var p = New(Options with { MaxConflictRetries = 0 });
+        p.Propose([1]);
+        var checksum = Checksum.Initial;
+        for (var i = 0; i < 3; i++)
+        {
+            checksum = Checksum.Next(checksum, [9]);
+            Assert.DoesNotContain(p.Handle(new InstanceLearned(i, [9], checksum)), e => e is ProposalFailed);
+        }
+
+        Assert.True(p.IsBusy);
+    }
+
+    [Fact]
+    public void With_the_ballot_equality_bug_it_keeps_its_ballot_after_learning_another_value()
+    {
+        var p = New(Options with { Bugs = DeliberateBugs.BallotEqualityLearning });
+        p.Propose([1]);
+        var b = p.Ballot;
+        p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null));
+        var next = p.Handle(new InstanceLearned(0, [9], Checksum.Next(0, [9])));
+        Assert.Equal((1L, b), Sent<Accept>(next).Select(a => (a.Instance, a.Ballot)).First());
+    }
+
+    [Fact]
+    public void With_the_abandon_keeps_ballot_bug_the_next_value_skips_prepare()
+    {
+        var p = New(Options with { Bugs = DeliberateBugs.AbandonKeepsBallot });
+        p.Propose([1]);
+        var b = p.Ballot;
+        p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null));
+        p.Abandon();
+        Assert.Equal(b, Sent<Accept>(p.Propose([2])).First().Ballot);
+
+        var fixedOne = New();
+        fixedOne.Propose([1]);
+        b = fixedOne.Ballot;
+        fixedOne.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        fixedOne.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null));
+        fixedOne.Abandon();
+        Assert.True(Sent<Prepare>(fixedOne.Propose([2])).First().Ballot > b);
+    }
+}
