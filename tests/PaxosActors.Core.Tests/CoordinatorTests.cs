@@ -370,10 +370,10 @@ public sealed class CoordinatorEdgeTests
     public void The_future_queue_holds_exactly_its_limit()
     {
         var c = New(options: new ProtocolOptions { FutureQueueLimit = 2 });
-        c.Handle(new Prepare(5, A, new Ballot(1, A)));
-        Assert.Empty(c.Handle(new Prepare(6, A, new Ballot(1, A))));
+        c.Handle(new Prepare(1, A, new Ballot(1, A)));
+        Assert.Empty(c.Handle(new Prepare(2, A, new Ballot(1, A))));
         Assert.Equal(2, c.HeldMessages);
-        Assert.Equal("future_queue_full", Reason(c.Handle(new Prepare(6, A, new Ballot(2, A)))));
+        Assert.Equal("future_queue_full", Reason(c.Handle(new Prepare(2, A, new Ballot(2, A)))));
         Assert.Equal(2, c.HeldMessages);
     }
 
