@@ -80,12 +80,10 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             case Wake w when w.Generation == _wakeGeneration:
                 Run(_queue.Tick(Now));
                 break;
-            case Wake:
-                break;
             case Akka.Remote.DisassociatedEvent e when _nodes.FirstOrDefault(n => n.Value == e.RemoteAddress).Key is { Value: > 0 } node:
                 Run(_queue.PeerDown(node, Now));
                 break;
-            case Akka.Remote.DisassociatedEvent:
+            case Wake or Akka.Remote.DisassociatedEvent:
                 break;
             case GroupStopped s:
                 _log.Error("Group stopped on this node: {0}", s.Reason);
