@@ -59,6 +59,16 @@ public sealed class AcceptorTests
     }
 
     [Fact]
+    public void Recovery_stops_before_a_gap_in_the_chosen_instances()
+    {
+        // InstanceChosen(1) failed to write while InstanceChosen(2) landed.
+        AcceptorEvent[] events = [new InstanceChosen(0, [1], 7), new InstanceChosen(2, [3], 9), new Promised(new Ballot(3, P))];
+        var state = Acceptor.Recover(events);
+        Assert.Equal((1L, 7UL), (state.Instance, state.PreviousChecksum));
+        Assert.Equal(new Ballot(3, P), state.Promised);
+    }
+
+    [Fact]
     public void Recovery_rebuilds_promise_accepted_value_and_instance()
     {
         AcceptorEvent[] events =
