@@ -214,6 +214,23 @@ public sealed class AcceptorEdgeTests
     }
 
     [Fact]
+    public void With_the_ballot_equality_bug_only_a_next_instance_at_its_own_accepted_ballot_teaches_its_value()
+    {
+        var state = AcceptorState.Initial with { Instance = 2, PreviousChecksum = 5, AcceptedBallot = new Ballot(1, P), AcceptedValue = [7] };
+        var buggy = new Acceptor(Self, state, DeliberateBugs.BallotEqualityLearning);
+        var send = Assert.IsType<Send>(Assert.Single(buggy.Handle(new NextInstanceSeen(3, new Ballot(1, P)))));
+        var chosen = Assert.IsType<ValueChosen>(send.Message);
+        Assert.Equal((Self, 2L, Self, Checksum.Next(5, [7])), (send.To, chosen.Instance, chosen.From, chosen.Checksum));
+        Assert.Equal([7], chosen.Value);
+
+        Assert.Empty(buggy.Handle(new NextInstanceSeen(4, new Ballot(1, P))));
+        Assert.Empty(buggy.Handle(new NextInstanceSeen(2, new Ballot(1, P))));
+        Assert.Empty(buggy.Handle(new NextInstanceSeen(3, new Ballot(2, P))));
+        Assert.Empty(new Acceptor(Self, state with { AcceptedValue = null }, DeliberateBugs.BallotEqualityLearning).Handle(new NextInstanceSeen(3, new Ballot(1, P))));
+        Assert.Empty(new Acceptor(Self, state).Handle(new NextInstanceSeen(3, new Ballot(1, P))));
+    }
+
+    [Fact]
     public void Deliberate_bugs_forget_the_promise_and_reply_before_the_write()
     {
         var state = Acceptor.Recover([new Promised(new Ballot(5, P)), new Accepted(0, new Ballot(2, Q), [1])], DeliberateBugs.ForgetPromiseOnRestart);

@@ -47,7 +47,7 @@ public sealed class ClientQueueTests
         // Passed over, the old leader's refusal and one naming another session change nothing.
         queue.PeerDown(A, 3);
         Assert.Empty(queue.Refused(A, Session, [sequence], ClientFailure.Overloaded, "full", 4).OfType<Answer>());
-        Assert.Contains(queue.Refused(A, Session + 1, [sequence], ClientFailure.Overloaded, "full", 4), e => e is Rejected);
+        Assert.Contains(queue.Refused(A, Session + 1, [sequence], ClientFailure.Overloaded, "full", 4), e => e is Rejected { Reason: "refusal_other_session" });
         Assert.Empty(queue.FloorPassed(Session, sequence + 5, 5).OfType<Answer>());
 
         // The command is back here and still waits for its own outcome.
@@ -184,6 +184,7 @@ public sealed class ClientQueueEdgeTests
         var q = Queue(B, Options with { MaxValueSize = 4 });
         var (first, effects) = q.Submit(1, 0, string.Empty, new byte[4], false, 0);
         Assert.DoesNotContain(effects, e => e is Answer);
+        Assert.Equal(3, Sent<Prepare>(effects).Count());
         Assert.Equal(1, first);
         Assert.Equal(2, q.Submit(1, 0, string.Empty, new byte[5], false, 0).Sequence);
         Assert.Equal(1, q.Pending);
@@ -311,7 +312,7 @@ public sealed class ClientQueueEdgeTests
         var effects = q.Learned(new InstanceLearned(0, new ProposalValue(C, []).Encode(), 1), 1);
         var failed = (Failed)Assert.Single(effects.OfType<Answer>()).Outcome;
         Assert.Equal((ClientFailure.Conflict, false), (failed.Reason, failed.OutcomeUnknown));
-        Assert.Contains("1 instances", failed.Message);
+        Assert.Equal("Other values won 1 instances in a row. The command did not run.", failed.Message);
 
         // The next command is handed to the leader whose value won.
         var forward = Assert.Single(effects.OfType<ForwardCommands>());
@@ -560,4 +561,270 @@ public sealed class ClientQueueEdgeTests
         Assert.Equal(leader, Assert.Single(effects.OfType<ForwardCommands>()).To);
         return (q, sequence);
     }
+
+    [Fact]
+    public void Refusals_at_submit_say_did_not_run_and_why()
+    {
+        var q = Queue(B, Options with { MaxValueSize = 4, MaxPendingProposals = 1 });
+        Assert.Equal(new Failed(ClientFailure.UnknownStateMachine, "No state machine 9 in this group.", false), Refusal(q.Submit(9, 0, string.Empty, [1], false, 0)));
+        Assert.Equal(new Failed(ClientFailure.ValueTooLarge, "The command is 5 bytes; paxos-actors.max-value-size is 4.", false), Refusal(q.Submit(1, 0, string.Empty, new byte[5], false, 0)));
+        Submit(q, 0);
+        Assert.Equal(new Failed(ClientFailure.Overloaded, "1 proposals are waiting at this node.", false), Refusal(q.Submit(1, 0, string.Empty, [1], false, 0)));
+        q.Halt("diverged");
+        q.Halt("again");
+        q.Stop("shutdown");
+        Assert.Equal(new Failed(ClientFailure.GroupHalted, "diverged", false), Refusal(q.Submit(1, 0, string.Empty, [1], false, 0)));
+
+        var stopped = Queue(B);
+        stopped.Stop("shutdown");
+        stopped.Stop("again");
+        Assert.Equal(new Failed(ClientFailure.GroupHalted, "shutdown", false), Refusal(stopped.Submit(1, 0, string.Empty, [1], false, 0)));
+    }
+
+    [Fact]
+    public void Clock_and_limit_arithmetic_is_checked()
+    {
+        var o = Options with { MaxPendingProposals = int.MaxValue };
+        Assert.Throws<OverflowException>(() => new ClientQueue(A, Three, o, new Proposer(A, Three, o, new SeededRandom(1), 0, 0, 0), Session, new HashSet<int> { 1 }));
+        Assert.Throws<OverflowException>(() => Queue(B).Submit(1, 0, string.Empty, [1], false, long.MaxValue));
+        var foreign = new StoredCommand(B, Session, 1, 1, 1, 0, string.Empty, [1]);
+        Assert.Throws<OverflowException>(() => Queue(A).Forwarded(B, new ProposalValue(B, [foreign]).Encode(), long.MaxValue));
+    }
+
+    [Fact]
+    public void Deadline_answers_say_whether_the_command_may_still_run()
+    {
+        var options = Options with { ProposeTimeout = TimeSpan.FromMilliseconds(100), BatchProposeLinger = TimeSpan.FromMilliseconds(5), BatchProposeMaxCount = 2 };
+        var shared = Queue(B, options);
+        Submit(shared, 0, batch: true);
+        Submit(shared, 50, batch: true);
+        Assert.Equal(new Failed(ClientFailure.Timeout, "No decision within the propose timeout; the command may still run.", true), Answered(shared.Tick(100)));
+        Assert.Equal(new Failed(ClientFailure.Timeout, "No decision within the propose timeout; the command never reached an accept and will not run.", false), Answered(shared.Tick(150)));
+
+        var queued = Queue(B, options);
+        Submit(queued, 0);
+        Submit(queued, 50);
+        queued.Tick(100);
+        Assert.Equal(new Failed(ClientFailure.Timeout, "No decision within the propose timeout; the command never reached an accept and will not run.", false), Answered(queued.Tick(150)));
+
+        var (handed, _) = HandedAt(A);
+        Assert.Equal(new Failed(ClientFailure.Timeout, "No decision within the propose timeout; the command was handed to a leader and may still run.", true), Answered(handed.Tick(20_000)));
+
+        // The proposer is busy with another node's command: this one never left the queue.
+        var waiting = Queue(B, options);
+        waiting.Forwarded(C, new ProposalValue(C, [new StoredCommand(C, Session, 1, 1, 1, 0, string.Empty, [1])]).Encode(), 0);
+        Submit(waiting, 0);
+        Assert.Equal(new Failed(ClientFailure.Timeout, "No decision within the propose timeout; the command was never sent and will not run.", false), Answered(waiting.Tick(100)));
+    }
+
+    [Fact]
+    public void A_halt_refuses_every_handed_command_held_and_forgets_them()
+    {
+        var leader = Queue(A);
+        var first = new StoredCommand(B, Session, 1, 1, 1, 0, string.Empty, [1]);
+        var second = new StoredCommand(B, Session, 2, 1, 1, 0, string.Empty, [1]);
+        leader.Forwarded(B, new ProposalValue(B, [first]).Encode(), 0);
+        leader.Forwarded(B, new ProposalValue(B, [second]).Encode(), 0);
+        Assert.Equal(2, leader.ForeignPending);
+        var refused = Assert.Single(leader.Halt("diverged").OfType<RefuseCommands>());
+        Assert.Equal((B, Session, ClientFailure.GroupHalted, "diverged"), (refused.To, refused.Session, refused.Reason, refused.Message));
+        Assert.Equal([1L, 2L], refused.Sequences.Order());
+        Assert.Equal(0, leader.ForeignPending);
+        Assert.False(leader.Proposer.IsBusy);
+
+        // Not held any more: handed again, it is refused for the halt, not dropped as a copy.
+        Assert.Single(leader.Forwarded(B, new ProposalValue(B, [first]).Encode(), 1).OfType<RefuseCommands>());
+    }
+
+    [Fact]
+    public void A_chosen_value_releases_the_handed_commands_it_carried()
+    {
+        var leader = Queue(A);
+        var foreign = new StoredCommand(B, Session, 1, 1, 1, 0, string.Empty, [1]);
+        leader.Forwarded(B, new ProposalValue(B, [foreign]).Encode(), 0);
+        var value = ValueIn(Promise(leader, A, B, 0));
+        Assert.Equal(B, value.Commands.Single().Origin);
+        var b = leader.Proposer.Ballot;
+        leader.Handle(new AcceptReply(0, A, b, true, b), 1);
+        leader.Handle(new AcceptReply(0, B, b, true, b), 1);
+        leader.Learned(new InstanceLearned(0, value.Encode(), Checksum.Next(0, value.Encode())), 1);
+        Assert.Equal(0, leader.ForeignPending);
+        Assert.DoesNotContain(leader.Forwarded(B, new ProposalValue(B, [foreign]).Encode(), 2), e => e is Rejected);
+        Assert.Equal(1, leader.ForeignPending);
+    }
+
+    [Fact]
+    public void A_conflict_refuses_the_handed_commands_in_the_value_back_to_their_origin()
+    {
+        var leader = Queue(A, Options with { MaxConflictRetries = 0 });
+        var foreign = new StoredCommand(B, Session, 1, 1, 1, 0, string.Empty, [1]);
+        leader.Forwarded(B, new ProposalValue(B, [foreign]).Encode(), 0);
+        Promise(leader, A, B, 0);
+        var effects = leader.Learned(new InstanceLearned(0, new ProposalValue(C, []).Encode(), 1), 1);
+        var refused = Assert.Single(effects.OfType<RefuseCommands>());
+        Assert.Equal((B, Session, ClientFailure.Conflict), (refused.To, refused.Session, refused.Reason));
+        Assert.Equal([1L], refused.Sequences);
+        Assert.Equal(0, leader.ForeignPending);
+        Assert.DoesNotContain(leader.Forwarded(B, new ProposalValue(B, [foreign]).Encode(), 2), e => e is Rejected);
+    }
+
+    [Fact]
+    public void A_conflict_answers_only_the_commands_still_in_the_value_not_earlier_chosen_ones()
+    {
+        var q = Queue(B, Options with { MaxConflictRetries = 0, ForwardToLeader = false });
+        var first = Submit(q, 0);
+        var value = ValueIn(Promise(q, B, A, 0));
+        var second = Submit(q, 0);
+        var b = q.Proposer.Ballot;
+        q.Handle(new AcceptReply(0, B, b, true, b), 1);
+        q.Handle(new AcceptReply(0, A, b, true, b), 1);
+
+        // The first is chosen and the second goes out at once (same ballot); another value wins instance 1.
+        Assert.Contains(q.Learned(new InstanceLearned(0, value.Encode(), 1), 1), e => e is Send { Message: Accept { Instance: 1 } });
+        var effects = q.Learned(new InstanceLearned(1, new ProposalValue(C, []).Encode(), 2), 2);
+        Assert.Equal([second], effects.OfType<Answer>().Select(a => a.Sequence));
+        Assert.Equal(new Ran(0, 0, "ok"), Assert.Single(q.Executed(Session, first, 0, 0, "ok", 3).OfType<Answer>()).Outcome);
+    }
+
+    [Fact]
+    public void A_conflict_skips_commands_of_the_value_already_answered()
+    {
+        var options = Options with { MaxConflictRetries = 0, ProposeTimeout = TimeSpan.FromMilliseconds(100), BatchProposeLinger = TimeSpan.FromMilliseconds(5), BatchProposeMaxCount = 2 };
+        var q = Queue(B, options);
+        Submit(q, 0, batch: true);
+        var second = Submit(q, 50, batch: true);
+        Promise(q, B, A, 50);
+        q.Tick(100);
+        var effects = q.Learned(new InstanceLearned(0, new ProposalValue(C, []).Encode(), 1), 101);
+        Assert.Equal([second], effects.OfType<Answer>().Select(a => a.Sequence));
+    }
+
+    [Fact]
+    public void A_handed_command_that_loses_a_conflict_here_waits_for_a_floor_and_its_fence_goes_again()
+    {
+        var options = Options with { MaxConflictRetries = 0 };
+        var q = Queue(B, options);
+        q.Learned(new InstanceLearned(0, new ProposalValue(A, []).Encode(), 1), 0);
+        var sequence = Submit(q, 1);
+        q.PeerDown(A, 2);
+        Promise(q, B, C, 2, instance: 1);
+
+        // Its value loses (to values that name no leader): it was handed once, so it may still
+        // run from the old leader's copy.
+        var effects = q.Learned(new InstanceLearned(1, [9, 9], 2), 3);
+        Assert.Empty(effects.OfType<Answer>());
+
+        // A fence carries a floor above it; the fence loses too and goes again.
+        Promise(q, B, A, 4, instance: 2);
+        var again = q.Learned(new InstanceLearned(2, [9, 9], 3), 5);
+        Assert.Empty(again.OfType<Answer>());
+        Assert.True(q.Proposer.IsBusy);
+        var fence = ValueIn(Promise(q, B, A, 6, instance: 3)).Commands.Single();
+        Assert.True(fence.IsFence);
+        Assert.Equal((string.Empty, 0), (fence.Manifest, fence.Payload.Length));
+        var answer = (Failed)Assert.Single(q.FloorPassed(Session, fence.Floor, 7).OfType<Answer>()).Outcome;
+        Assert.Equal(new Failed(ClientFailure.Conflict, "Other values won 1 instances in a row. The command did not run.", false), answer);
+        Assert.Equal(sequence + 1, fence.Sequence);
+    }
+
+    [Fact]
+    public void The_deliberate_refusal_is_final_bug_answers_did_not_run_at_once()
+    {
+        var options = Options with { Bugs = DeliberateBugs.RefusalIsFinal };
+        var q = Queue(B, options);
+        q.Learned(new InstanceLearned(0, new ProposalValue(A, []).Encode(), 1), 0);
+        var sequence = Submit(q, 1);
+        var answer = Assert.Single(q.Refused(A, Session, [sequence], ClientFailure.Overloaded, "full", 2).OfType<Answer>());
+        Assert.Equal(new Answer(sequence, new Failed(ClientFailure.Overloaded, "full", false)), answer);
+    }
+
+    [Fact]
+    public void Taken_back_commands_are_proposed_in_their_order()
+    {
+        var options = Options with { BatchProposeLinger = TimeSpan.FromMilliseconds(5), BatchProposeMaxCount = 3 };
+        var q = Queue(B, options);
+        q.Learned(new InstanceLearned(0, new ProposalValue(A, []).Encode(), 1), 0);
+        for (var i = 0; i < 3; i++)
+        {
+            Submit(q, 1, batch: true);
+        }
+
+        q.PeerDown(A, 2);
+        Assert.Equal([1L, 2L, 3L], ValueIn(Promise(q, B, C, 3, instance: 1)).Commands.Select(c => c.Sequence));
+    }
+
+    [Fact]
+    public void A_manifest_counts_towards_the_value_size()
+    {
+        var options = Options with { BatchProposeLinger = TimeSpan.FromMilliseconds(5), BatchProposeMaxCount = 2, MaxValueSize = 115 };
+        var q = Queue(B, options);
+        q.Submit(1, 0, "0123456789", [], batch: true, now: 0);
+        q.Submit(1, 0, "0123456789", [], batch: true, now: 0);
+        Assert.Single(ValueIn(Promise(q, B, A, 1)).Commands);
+    }
+
+    [Fact]
+    public void A_value_out_in_an_accept_for_the_open_instance_is_not_handed_over()
+    {
+        // B adopts C's value for instance 0, chooses it, and goes on at once with its own in instance 1.
+        var q = Queue(B);
+        Submit(q, 0);
+        var b = q.Proposer.Ballot;
+        var adopted = new ProposalValue(C, []).Encode();
+        q.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null), 0);
+        q.Handle(new PrepareReply(0, A, b, true, b, new Ballot(1, C), adopted), 0);
+        q.Handle(new AcceptReply(0, B, b, true, b), 0);
+        q.Handle(new AcceptReply(0, A, b, true, b), 0);
+        var effects = q.Learned(new InstanceLearned(0, adopted, 1), 1);
+        Assert.Contains(effects, e => e is Send { Message: Accept { Instance: 1 } });
+        Assert.DoesNotContain(effects, e => e is ForwardCommands);
+        Assert.True(q.Proposer.OwnValueMayBeChosen);
+    }
+
+    [Fact]
+    public void A_value_that_carries_handed_commands_is_not_handed_over()
+    {
+        var q = Queue(B, Options with { BatchProposeLinger = TimeSpan.FromMilliseconds(5), BatchProposeMaxCount = 2 });
+        Submit(q, 0, batch: true);
+        var foreign = new StoredCommand(C, Session, 1, 1, 1, 0, string.Empty, [1]);
+        q.Forwarded(C, new ProposalValue(C, [foreign]).Encode(), 0);
+        Assert.Contains(q.Tick(5), e => e is Send { Message: Prepare });
+        Assert.Equal(1, q.ForeignPending);
+
+        var effects = q.Learned(new InstanceLearned(0, new ProposalValue(A, []).Encode(), 1), 6);
+        Assert.DoesNotContain(effects, e => e is ForwardCommands);
+        Assert.True(q.Proposer.IsBusy);
+    }
+
+    [Fact]
+    public void A_hand_over_frees_the_proposer()
+    {
+        var q = Queue(B);
+        Submit(q, 0);
+        Assert.True(q.Proposer.IsBusy);
+        Assert.Single(q.Learned(new InstanceLearned(0, new ProposalValue(A, []).Encode(), 1), 1).OfType<ForwardCommands>());
+        Assert.False(q.Proposer.IsBusy);
+    }
+
+    [Fact]
+    public void No_fence_while_any_open_command_is_below_any_refused_one()
+    {
+        var options = Options with { BatchProposeLinger = TimeSpan.FromMilliseconds(5), BatchProposeMaxCount = 3 };
+        foreach (var refused in new long[][] { [2], [1, 3] })
+        {
+            var q = Queue(B, options);
+            q.Learned(new InstanceLearned(0, new ProposalValue(A, []).Encode(), 1), 0);
+            for (var i = 0; i < 3; i++)
+            {
+                Submit(q, 1, batch: true);
+            }
+
+            Assert.DoesNotContain(q.Refused(A, Session, refused, ClientFailure.Overloaded, "full", 2), e => e is ForwardCommands);
+        }
+    }
+
+    private static Failed Refusal((long Sequence, IReadOnlyList<Effect> Effects) submitted) =>
+        (Failed)Assert.Single(submitted.Effects.OfType<Answer>(), a => a.Sequence == submitted.Sequence).Outcome;
+
+    private static Failed Answered(IReadOnlyList<Effect> effects) => (Failed)Assert.Single(effects.OfType<Answer>()).Outcome;
 }

@@ -378,6 +378,15 @@ public sealed class CoordinatorEdgeTests
     }
 
     [Fact]
+    public void A_node_at_instance_one_asks_at_once_for_what_a_message_ahead_implies()
+    {
+        var c = New(instance: 1);
+        var ask = Assert.IsType<Send>(Assert.Single(c.Handle(new Prepare(3, B, new Ballot(1, B)))));
+        Assert.Equal(new AskForLearn(1, A), ask.Message);
+        Assert.Equal(new AskForLearn(1, A), Assert.IsType<Send>(Assert.Single(New(instance: 1).Handle(new LearnOffer(5, B)))).Message);
+    }
+
+    [Fact]
     public void A_learn_offer_is_answered_only_while_behind_it()
     {
         var c = New(instance: 4);
@@ -504,6 +513,27 @@ public sealed class LearnerEdgeTests
         Assert.Equal([1L, 2L], learner.Handle(new Prepare(1, B, new Ballot(1, B))).Cast<Send>().Select(s => ((ValueChosen)s.Message).Instance));
         Assert.Equal([2L], learner.Handle(new Accept(2, B, new Ballot(1, B), [1], 0)).Cast<Send>().Select(s => ((ValueChosen)s.Message).Instance));
         Assert.Throws<ArgumentException>(() => learner.Handle(new LearnOffer(0, B)));
+    }
+
+    [Fact]
+    public void Trimming_by_count_keeps_the_byte_count_true_so_the_byte_budget_never_cuts_below_the_window()
+    {
+        var learner = new Learner(A, new ProtocolOptions { LogWindow = 4, LogWindowBytes = 100 }, []);
+        var log = Log(40, size: 10);
+        foreach (var c in log)
+        {
+            learner.Handle(new InstanceLearned(c.Instance, c.Value, c.Checksum));
+            Assert.InRange(learner.InMemory.Count, Math.Min(4, (int)c.Instance + 1), 5);
+        }
+    }
+
+    [Fact]
+    public void Asking_from_the_next_instance_serves_nothing_and_counts_no_serve()
+    {
+        var learner = new Learner(A, new ProtocolOptions(), Log(3));
+        using var probe = new ThreadCounterProbe();
+        Assert.Empty(learner.Handle(new AskForLearn(3, B)));
+        probe.Expect(("learner.serve", 0), ("learner.serve_from_storage", 0));
     }
 
     [Fact]

@@ -163,4 +163,28 @@ public sealed class DuplicateFilterEdgeTests
         Assert.True(filter.Admit(Command(A, 1, 1)).Runs);
         Assert.Equal(new Admission(AdmitVerdict.Run, 0), filter.Admit(Command(A, 1, 9, floor: 9)));
     }
+
+    [Fact]
+    public void A_floor_forgets_a_run_at_its_own_level_so_the_low_mark_keeps_compacting()
+    {
+        var filter = new DuplicateFilter();
+        Assert.True(filter.Admit(Command(A, 1, 5)).Runs);
+        Assert.Equal(new Admission(AdmitVerdict.Run, 6), filter.Admit(Command(A, 1, 7, floor: 6)));
+        Assert.True(filter.Admit(Command(A, 1, 6)).Runs);
+
+        // 1..7 are settled now: a floor of 8 is no news.
+        Assert.Equal(new Admission(AdmitVerdict.Run, 0), filter.Admit(Command(A, 1, 9, floor: 8)));
+    }
+
+    [Fact]
+    public void Raising_a_floor_compacts_over_the_runs_just_above_it_at_once()
+    {
+        var filter = new DuplicateFilter();
+        Assert.True(filter.Admit(Command(A, 1, 5)).Runs);
+        Assert.True(filter.Admit(Command(A, 1, 6)).Runs);
+
+        // A late copy of 5 carries floor 5: 1..4 settled, and 5 and 6 ran, so 1..6 are settled.
+        Assert.Equal(new Admission(AdmitVerdict.Duplicate, 5), filter.Admit(Command(A, 1, 5, floor: 5)));
+        Assert.Equal(new Admission(AdmitVerdict.Run, 0), filter.Admit(Command(A, 1, 7, floor: 7)));
+    }
 }

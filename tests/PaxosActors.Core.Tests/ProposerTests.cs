@@ -411,4 +411,89 @@ public sealed class ProposerEdgeTests
         fixedOne.Abandon();
         Assert.True(Sent<Prepare>(fixedOne.Propose([2])).First().Ballot > b);
     }
+
+    [Fact]
+    public void A_timer_of_an_abandoned_round_never_fires_into_the_next_one()
+    {
+        var p = New();
+        var old = p.Propose([1]).OfType<StartTimer>().Single();
+        p.Abandon();
+        var fresh = p.Propose([2]).OfType<StartTimer>().Single();
+        Assert.NotEqual(old.Generation, fresh.Generation);
+        Assert.Empty(p.OnTimer(old.Generation));
+        Assert.NotEmpty(p.OnTimer(fresh.Generation));
+    }
+
+    [Fact]
+    public void The_timer_of_an_instance_learned_never_fires_into_the_next_round()
+    {
+        var p = New();
+        p.Propose([1]);
+        var b = p.Ballot;
+        p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null));
+        p.Handle(new AcceptReply(0, A, b, true, b));
+        var awaiting = p.Handle(new AcceptReply(0, B, b, true, b)).OfType<StartTimer>().Single();
+        p.Handle(new InstanceLearned(0, [1], Checksum.Next(0, [1])));
+        var next = p.Propose([2]).OfType<StartTimer>().Single();
+        Assert.NotEqual(awaiting.Generation, next.Generation);
+        Assert.Empty(p.OnTimer(awaiting.Generation));
+    }
+
+    [Fact]
+    public void An_abandoned_proposer_that_learns_another_value_stays_idle()
+    {
+        var p = New();
+        p.Propose([1]);
+        p.Abandon();
+        using var probe = new ThreadCounterProbe();
+        Assert.Empty(p.Handle(new InstanceLearned(0, [9], Checksum.Next(0, [9]))));
+        probe.Expect(("proposer.conflict.retry", 0));
+        Assert.Contains(p.Propose([2]), e => e is Send { Message: Prepare { Instance: 1 } });
+    }
+
+    [Fact]
+    public void Rejects_of_an_accept_round_do_not_count_in_the_next_prepare_round()
+    {
+        var p = New();
+        p.Propose([1]);
+        var b = p.Ballot;
+        p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        var timer = p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null)).OfType<StartTimer>().Single();
+        Assert.Empty(p.Handle(new AcceptReply(0, C, b, false, new Ballot(2, C))));
+        var backOff = p.OnTimer(timer.Generation).OfType<StartTimer>().Single();
+        p.OnTimer(backOff.Generation);
+        b = p.Ballot;
+        Assert.Empty(p.Handle(new PrepareReply(0, B, b, false, new Ballot(4, B), Ballot.Zero, null)));
+    }
+
+    [Fact]
+    public void Rejects_of_a_prepare_round_do_not_count_in_its_accept_round()
+    {
+        var p = New();
+        p.Propose([1]);
+        var b = p.Ballot;
+        p.Handle(new PrepareReply(0, C, b, false, new Ballot(1, C), Ballot.Zero, null));
+        p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null));
+        Assert.Empty(p.Handle(new AcceptReply(0, B, b, false, new Ballot(3, B))));
+    }
+
+    [Fact]
+    public void One_reject_in_an_accept_round_that_still_chooses_ends_skipping_prepare()
+    {
+        var p = New();
+        p.Propose([1]);
+        var b = p.Ballot;
+        p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null));
+        p.Handle(new AcceptReply(0, B, b, false, new Ballot(3, B)));
+        p.Handle(new AcceptReply(0, A, b, true, b));
+        Assert.Contains(p.Handle(new AcceptReply(0, C, b, true, b)), e => e is Send { Message: ValueChosen });
+        p.Handle(new InstanceLearned(0, [1], Checksum.Next(0, [1])));
+        var next = p.Propose([2]);
+        var prepare = next.OfType<Send>().Select(s => s.Message).OfType<Prepare>().First();
+        Assert.True(prepare.Ballot > b);
+        Assert.DoesNotContain(next, e => e is Send { Message: Accept });
+    }
 }
