@@ -9,14 +9,16 @@ public sealed class Acceptor
 {
     private readonly NodeId _self;
     private readonly DeliberateBugs _bugs;
+    private readonly Breakpoints _breakpoints;
 
-    public Acceptor(NodeId self, AcceptorState state)
-        : this(self, state, DeliberateBugs.None)
+    public Acceptor(NodeId self, AcceptorState state, Breakpoints? breakpoints = null)
+        : this(self, state, DeliberateBugs.None, breakpoints)
     {
     }
 
-    internal Acceptor(NodeId self, AcceptorState state, DeliberateBugs bugs)
+    internal Acceptor(NodeId self, AcceptorState state, DeliberateBugs bugs, Breakpoints? breakpoints = null)
     {
+        _breakpoints = breakpoints ?? Breakpoints.Untagged;
         _self = self;
         _bugs = bugs;
         State = state;
@@ -51,11 +53,11 @@ public sealed class Acceptor
 
         if (p.Ballot < State.Promised)
         {
-            Breakpoints.Count("acceptor.prepare.rejected");
+            _breakpoints.Count("acceptor.prepare.rejected");
             return Reply(null, new PrepareReply(p.Instance, _self, p.Ballot, false, State.Promised, Ballot.Zero, null), p.From);
         }
 
-        Breakpoints.Count("acceptor.prepare.promised");
+        _breakpoints.Count("acceptor.prepare.promised");
         AcceptorEvent? write = null;
         if (p.Ballot > State.Promised)
         {
@@ -76,19 +78,22 @@ public sealed class Acceptor
             return [new Dropped(a, "acceptor_elsewhere")];
         }
 
+        // A proposer whose log differs from ours gets no vote. That is not yet proof of
+        // divergence (the message is no chosen value, and may be corrupt or forged): a group
+        // halts only on a chosen value's checksum, where the learners compare them.
         if (a.PreviousChecksum != State.PreviousChecksum)
         {
-            Breakpoints.Count("acceptor.accept.checksum_mismatch");
-            return [new Halt($"Instance {a.Instance - 1} diverged: node {a.From} has checksum {a.PreviousChecksum:x16}, this node {State.PreviousChecksum:x16}.")];
+            _breakpoints.Count("acceptor.accept.checksum_mismatch");
+            return [new Dropped(a, "previous_checksum_mismatch")];
         }
 
         if (a.Ballot < State.Promised)
         {
-            Breakpoints.Count("acceptor.accept.rejected");
+            _breakpoints.Count("acceptor.accept.rejected");
             return Reply(null, new AcceptReply(a.Instance, _self, a.Ballot, false, State.Promised), a.From);
         }
 
-        Breakpoints.Count("acceptor.accept.accepted");
+        _breakpoints.Count("acceptor.accept.accepted");
         AcceptorEvent? write = null;
         if (a.Ballot != State.AcceptedBallot)
         {

@@ -47,7 +47,10 @@ public sealed record AcceptorState(
         },
         Accepted a => this with { Promised = Ballot.Max(Promised, a.Ballot) },
         SessionStarted s => this with { Session = Math.Max(Session, s.Session) },
-        InstanceChosen c when c.Instance >= Instance => this with
+        // Only the next instance: a chosen write that failed while a later one landed leaves a
+        // gap, and the state stops before it (the node learns the rest again) rather than
+        // jumping to a chain and a log that miss an instance.
+        InstanceChosen c when c.Instance == Instance => this with
         {
             Instance = c.Instance + 1,
             AcceptedBallot = Ballot.Zero,

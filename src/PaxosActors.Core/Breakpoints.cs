@@ -5,15 +5,42 @@ namespace PaxosActors.Core;
 
 /// <summary>
 /// Every protocol branch counts (PhxPaxos's breakpoints), as System.Diagnostics.Metrics
-/// counters on the "PaxosActors" meter: visible to dotnet-counters and OpenTelemetry.
+/// counters named <c>paxos.&lt;role&gt;.&lt;outcome&gt;</c> on a meter named "PaxosActors":
+/// visible to dotnet-counters and OpenTelemetry. The host injects an instance per node and
+/// group (<see cref="For"/>), so every measurement carries the <c>group</c> and <c>node</c> tags
+/// and a listener can tell one node's meter from another's by its scope.
 /// </summary>
-public static class Breakpoints
+public sealed class Breakpoints
 {
     public const string MeterName = "PaxosActors";
 
-    private static readonly Meter Meter = new(MeterName);
-    private static readonly ConcurrentDictionary<string, Counter<long>> Counters = new();
+    private readonly Meter _meter;
+    private readonly ConcurrentDictionary<string, Counter<long>> _counters;
+    private readonly KeyValuePair<string, object?>[] _tags;
 
-    public static void Count(string name, long delta = 1) =>
-        Counters.GetOrAdd(name, n => Meter.CreateCounter<long>("paxos." + n)).Add(delta);
+    /// <summary>Counts on <paramref name="meter"/>, without tags.</summary>
+    public Breakpoints(Meter meter)
+        : this(meter, new ConcurrentDictionary<string, Counter<long>>(), [])
+    {
+    }
+
+    private Breakpoints(Meter meter, ConcurrentDictionary<string, Counter<long>> counters, KeyValuePair<string, object?>[] tags)
+    {
+        _meter = meter;
+        _counters = counters;
+        _tags = tags;
+    }
+
+    /// <summary>
+    /// Counts without tags on a process-wide meter: what a role built without its host's
+    /// breakpoints (a unit test, the simulator) counts on.
+    /// </summary>
+    public static Breakpoints Untagged { get; } = new(new Meter(MeterName));
+
+    /// <summary>The same meter, each count tagged with the group and the node.</summary>
+    public Breakpoints For(string group, NodeId node) =>
+        new(_meter, _counters, [new("group", group), new("node", node.Value)]);
+
+    public void Count(string name, long delta = 1) =>
+        _counters.GetOrAdd(name, n => _meter.CreateCounter<long>("paxos." + n)).Add(delta, _tags);
 }

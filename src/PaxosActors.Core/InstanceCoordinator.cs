@@ -3,7 +3,8 @@ namespace PaxosActors.Core;
 /// <summary>
 /// PhxPaxos's <c>Instance</c>: the entry point of one node of one group. It knows the current
 /// instance, routes each message to the role it is for, holds messages for future instances
-/// (bounded) until this node catches up, drops stale and foreign ones, and advances all three
+/// (bounded in count, in bytes, and in distance from the current instance) until this node
+/// catches up, drops stale and foreign ones, and advances all three
 /// roles together when an instance is chosen: acceptor, learner, proposer, in that order.
 /// </summary>
 public sealed class InstanceCoordinator
@@ -13,6 +14,7 @@ public sealed class InstanceCoordinator
     private readonly ProtocolOptions _options;
     private readonly SortedDictionary<long, List<PaxosMessage>> _future = [];
     private int _futureCount;
+    private long _futureBytes;
     private long _askedAt = -1;
     private long _streamAskedAt = -1;
 
@@ -36,12 +38,16 @@ public sealed class InstanceCoordinator
 
     public int HeldMessages => _futureCount;
 
+    /// <summary>Bytes of values in the held messages.</summary>
+    public long HeldBytes => _futureBytes;
+
     /// <summary>Stops the group on this node: from now on every message is dropped.</summary>
     public void Halt(string reason)
     {
         HaltReason ??= reason;
         _future.Clear();
         _futureCount = 0;
+        _futureBytes = 0;
     }
 
     public IReadOnlyList<Effect> Handle(PaxosMessage m)
@@ -85,6 +91,14 @@ public sealed class InstanceCoordinator
         if (m.Instance < 0 || !Plausible(m))
         {
             effects.Add(new Dropped(m, "malformed"));
+            return;
+        }
+
+        // A ballot names its proposer. A Prepare or Accept in another node's ballot is forged or
+        // corrupt: answering it would spend that node's ballot on a value it never proposed.
+        if (m is Prepare { Ballot.Node: var preparer } && preparer != m.From || m is Accept { Ballot.Node: var proposer } && proposer != m.From)
+        {
+            effects.Add(new Dropped(m, "ballot_mismatch"));
             return;
         }
 
@@ -143,14 +157,14 @@ public sealed class InstanceCoordinator
         var expected = Checksum.Next(PreviousChecksum, v.Value);
         if (v.Checksum != expected)
         {
-            Breakpoints.Count("coordinator.checksum_mismatch");
+            _options.Breakpoints.Count("coordinator.checksum_mismatch");
             var reason = $"Instance {v.Instance} diverged: node {v.From} has checksum {v.Checksum:x16}, this node computes {expected:x16}.";
             effects.Add(new Halt(reason));
             Halt(reason);
             return;
         }
 
-        Breakpoints.Count("coordinator.learned");
+        _options.Breakpoints.Count("coordinator.learned");
         var learned = new InstanceLearned(v.Instance, v.Value, v.Checksum);
         effects.Add(new Deliver(Role.Acceptor, learned));
         effects.Add(new Deliver(Role.Learner, learned));
@@ -177,6 +191,7 @@ public sealed class InstanceCoordinator
 
             _future.Remove(first.Key);
             _futureCount -= first.Value.Count;
+            _futureBytes -= first.Value.Sum(SizeOf);
             foreach (var held in first.Value)
             {
                 if (held.Instance == Instance)
@@ -209,9 +224,24 @@ public sealed class InstanceCoordinator
             effects.Add(new Send(m.From, new AskForLearn(Instance, _self)));
         }
 
+        // Held messages wait for this node to catch up instance by instance; one that far
+        // ahead would wait for a long catch-up, and a peer could fill the queue with them.
+        if (m.Instance - Instance > _options.FutureQueueLimit)
+        {
+            effects.Add(new Dropped(m, "future_too_far"));
+            return;
+        }
+
         if (_futureCount >= _options.FutureQueueLimit)
         {
             effects.Add(new Dropped(m, "future_queue_full"));
+            return;
+        }
+
+        var size = SizeOf(m);
+        if (size > _options.FutureQueueBytes - _futureBytes)
+        {
+            effects.Add(new Dropped(m, "future_queue_bytes"));
             return;
         }
 
@@ -222,5 +252,14 @@ public sealed class InstanceCoordinator
 
         list.Add(m);
         _futureCount++;
+        _futureBytes += size;
     }
+
+    /// <summary>What a held message costs in the byte bound: the value it carries.</summary>
+    private static long SizeOf(PaxosMessage m) => m switch
+    {
+        Accept a => a.Value.Length,
+        ValueChosen v => v.Value.Length,
+        _ => 0,
+    };
 }

@@ -92,11 +92,11 @@ public sealed class Learner
 
         if (from < _firstInMemory)
         {
-            Breakpoints.Count("learner.serve_from_storage");
+            _options.Breakpoints.Count("learner.serve_from_storage");
             return [new ServeFromStorage(to, from, Math.Min(_firstInMemory, from + _options.CatchUpBatch), NextInstance)];
         }
 
-        Breakpoints.Count("learner.serve");
+        _options.Breakpoints.Count("learner.serve");
         var until = Math.Min(NextInstance, from + _options.CatchUpBatch);
         var effects = new List<Effect>((int)(until - from));
         for (var i = from; i < until; i++)
@@ -128,7 +128,7 @@ public sealed class Learner
             return [];
         }
 
-        Breakpoints.Count("learner.checksum_mismatch");
+        _options.Breakpoints.Count("learner.checksum_mismatch");
         return [new Halt($"Instance {v.Instance} diverged: node {v.From} has checksum {v.Checksum:x16}, this node {mine:x16}.")];
     }
 

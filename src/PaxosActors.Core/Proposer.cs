@@ -130,11 +130,11 @@ public sealed class Proposer
         switch (_phase)
         {
             case Phase.Preparing:
-                Breakpoints.Count("proposer.prepare.timeout");
+                _options.Breakpoints.Count("proposer.prepare.timeout");
                 _prepareTimeout = Double(_prepareTimeout);
                 return BackOff();
             case Phase.Accepting:
-                Breakpoints.Count("proposer.accept.timeout");
+                _options.Breakpoints.Count("proposer.accept.timeout");
                 _acceptTimeout = Double(_acceptTimeout);
                 return BackOff();
             case Phase.BackingOff:
@@ -160,7 +160,7 @@ public sealed class Proposer
 
     private IReadOnlyList<Effect> StartPrepare()
     {
-        Breakpoints.Count("proposer.prepare.start");
+        _options.Breakpoints.Count("proposer.prepare.start");
         _proposalId = Math.Max(_proposalId, _highestSeenProposalId) + 1;
         _ballot = new Ballot(_proposalId, _self);
         _phase = Phase.Preparing;
@@ -188,7 +188,7 @@ public sealed class Proposer
 
         if (!r.Ok)
         {
-            Breakpoints.Count("proposer.prepare.rejected");
+            _options.Breakpoints.Count("proposer.prepare.rejected");
             _no.Add(r.From);
             _highestSeenProposalId = Math.Max(_highestSeenProposalId, r.Promised.ProposalId);
             return _no.Count > _members.Members.Count - _members.Quorum || r.From == _self ? BackOff() : [];
@@ -208,7 +208,7 @@ public sealed class Proposer
             return [];
         }
 
-        Breakpoints.Count("proposer.prepare.majority");
+        _options.Breakpoints.Count("proposer.prepare.majority");
         _prepareTimeout = _options.PrepareTimeout;
         _canSkipPrepare = true;
         return StartAccept(_highestAcceptedValue ?? _ownValue!);
@@ -216,7 +216,7 @@ public sealed class Proposer
 
     private IReadOnlyList<Effect> StartAccept(byte[] value)
     {
-        Breakpoints.Count("proposer.accept.start");
+        _options.Breakpoints.Count("proposer.accept.start");
         _phase = Phase.Accepting;
         _valueInFlight = value;
         if (ReferenceEquals(value, _ownValue))
@@ -245,7 +245,7 @@ public sealed class Proposer
 
         if (!r.Ok)
         {
-            Breakpoints.Count("proposer.accept.rejected");
+            _options.Breakpoints.Count("proposer.accept.rejected");
             _no.Add(r.From);
             _canSkipPrepare = false;
             _highestSeenProposalId = Math.Max(_highestSeenProposalId, r.Promised.ProposalId);
@@ -258,7 +258,7 @@ public sealed class Proposer
             return [];
         }
 
-        Breakpoints.Count("proposer.accept.majority");
+        _options.Breakpoints.Count("proposer.accept.majority");
         _acceptTimeout = _options.AcceptTimeout;
         _phase = Phase.AwaitingLearn;
         _chosenHere = true;
@@ -312,13 +312,13 @@ public sealed class Proposer
 
         if (contended && ++_conflicts > _options.MaxConflictRetries)
         {
-            Breakpoints.Count("proposer.conflict.gave_up");
+            _options.Breakpoints.Count("proposer.conflict.gave_up");
             _ownValue = null;
             _phase = Phase.Idle;
             return [new ProposalFailed(ProposalFailure.Conflict)];
         }
 
-        Breakpoints.Count("proposer.conflict.retry");
+        _options.Breakpoints.Count("proposer.conflict.retry");
 
         // Having decided the instance ourselves (with an adopted value), the ballot still holds:
         // go on at once. Otherwise others are ahead, or this node is catching up: wait a

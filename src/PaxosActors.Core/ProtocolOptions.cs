@@ -21,8 +21,14 @@ public sealed record ProtocolOptions
     /// <summary>How many later instances a proposal is retried in after others' values won.</summary>
     public int MaxConflictRetries { get; init; } = 8;
 
-    /// <summary>Messages for future instances held until this node catches up.</summary>
+    /// <summary>
+    /// Messages for future instances held until this node catches up; a message for an instance
+    /// further ahead than this is not held at all (the node is that far behind: it asks to learn).
+    /// </summary>
     public int FutureQueueLimit { get; init; } = 4096;
+
+    /// <summary>Bytes of values (of held Accept and ValueChosen messages) the future queue holds at most.</summary>
+    public long FutureQueueBytes { get; init; } = 16L * 1024 * 1024;
 
     /// <summary>How many chosen instances one answer to a lagging node carries.</summary>
     public int CatchUpBatch { get; init; } = 256;
@@ -63,6 +69,9 @@ public sealed record ProtocolOptions
     /// <summary>A leader that decides nothing, or leaves handed commands unanswered, this long is passed over.</summary>
     public TimeSpan LeaderTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Where the roles count their branches; the host gives each group on each node its own.</summary>
+    public Breakpoints Breakpoints { get; init; } = Breakpoints.Untagged;
+
     internal DeliberateBugs Bugs { get; init; } = DeliberateBugs.None;
 
     public void Validate()
@@ -92,7 +101,7 @@ public sealed record ProtocolOptions
             throw new ArgumentException("Client queue and batch limits must be positive.");
         }
 
-        if (MaxConflictRetries < 0 || FutureQueueLimit < 1 || CatchUpBatch < 1 || LogWindow < CatchUpBatch || LogWindowBytes < 1)
+        if (MaxConflictRetries < 0 || FutureQueueLimit < 1 || FutureQueueBytes < 1 || CatchUpBatch < 1 || LogWindow < CatchUpBatch || LogWindowBytes < 1)
         {
             throw new ArgumentException("Retry, queue and batch limits must be positive, and the log window at least one batch.");
         }

@@ -130,6 +130,7 @@ public sealed partial record PaxosSettings
             BackoffMax = Positive(c, "proposer.backoff-max"),
             MaxConflictRetries = c.GetInt("proposer.max-conflict-retries"),
             FutureQueueLimit = c.GetInt("future-queue-limit"),
+            FutureQueueBytes = c.GetByteSize("future-queue-bytes") ?? 0,
             CatchUpBatch = c.GetInt("catch-up-batch"),
             LogWindow = c.GetInt("log-memory-window"),
             LogWindowBytes = c.GetByteSize("log-memory-bytes") ?? 0,
@@ -148,8 +149,10 @@ public sealed partial record PaxosSettings
         }
         catch (ArgumentException e)
         {
-            throw new ConfigurationException($"{Section}.proposer / future-queue-limit / catch-up-batch / log-memory-window / log-memory-bytes: {e.Message}");
+            throw new ConfigurationException($"{Section}.proposer / future-queue-limit / future-queue-bytes / catch-up-batch / log-memory-window / log-memory-bytes: {e.Message}");
         }
+
+        Require(protocol.FutureQueueBytes >= maxValue, "future-queue-bytes", "must hold at least one value of max-value-size");
 
         return new PaxosSettings
         {

@@ -49,11 +49,23 @@ public sealed class AcceptorTests
     }
 
     [Fact]
-    public void An_accept_whose_previous_checksum_differs_halts()
+    public void An_accept_whose_previous_checksum_differs_gets_no_vote_and_halts_nothing()
     {
         var acceptor = new Acceptor(Self, AcceptorState.Initial);
         acceptor.Handle(new InstanceLearned(0, [1], Checksum.Next(0, [1])));
-        Assert.IsType<Halt>(Assert.Single(acceptor.Handle(new Accept(1, P, new Ballot(1, P), [2], 12345))));
+        var dropped = Assert.IsType<Dropped>(Assert.Single(acceptor.Handle(new Accept(1, P, new Ballot(1, P), [2], 12345))));
+        Assert.Equal("previous_checksum_mismatch", dropped.Reason);
+        Assert.Null(acceptor.State.AcceptedValue);
+    }
+
+    [Fact]
+    public void Recovery_stops_before_a_gap_in_the_chosen_instances()
+    {
+        // InstanceChosen(1) failed to write while InstanceChosen(2) landed.
+        AcceptorEvent[] events = [new InstanceChosen(0, [1], 7), new InstanceChosen(2, [3], 9), new Promised(new Ballot(3, P))];
+        var state = Acceptor.Recover(events);
+        Assert.Equal((1L, 7UL), (state.Instance, state.PreviousChecksum));
+        Assert.Equal(new Ballot(3, P), state.Promised);
     }
 
     [Fact]
@@ -167,13 +179,12 @@ public sealed class AcceptorEdgeTests
     }
 
     [Fact]
-    public void The_halt_names_the_instance_and_both_checksums()
+    public void An_accept_with_another_previous_checksum_leaves_the_promise_and_the_accepted_value_alone()
     {
         var acceptor = new Acceptor(Self, AcceptorState.Initial with { Instance = 3, PreviousChecksum = 0xab });
-        var halt = Assert.IsType<Halt>(Assert.Single(acceptor.Handle(new Accept(3, P, new Ballot(1, P), [2], 0xcd))));
-        Assert.Contains("Instance 2", halt.Reason);
-        Assert.Contains("00000000000000cd", halt.Reason);
-        Assert.Contains("00000000000000ab", halt.Reason);
+        var dropped = Assert.IsType<Dropped>(Assert.Single(acceptor.Handle(new Accept(3, P, new Ballot(1, P), [2], 0xcd))));
+        Assert.Equal("previous_checksum_mismatch", dropped.Reason);
+        Assert.Equal(AcceptorState.Initial with { Instance = 3, PreviousChecksum = 0xab }, acceptor.State);
     }
 
     [Fact]

@@ -31,14 +31,68 @@ public sealed class CoordinatorTests
         Assert.Equal(Role.Learner, Assert.IsType<Deliver>(Assert.Single(coordinator.Handle(new Prepare(1, B, new Ballot(1, B))))).To);
     }
 
+    /// <summary>Whatever instance it is for: current (acceptor), past (learner) or future (held).</summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(5)]
+    [InlineData(9)]
+    public void A_prepare_or_accept_in_another_nodes_ballot_is_dropped(long instance)
+    {
+        var coordinator = new InstanceCoordinator(A, Three, new ProtocolOptions(), 5, 0);
+        Assert.Equal("ballot_mismatch", Assert.IsType<Dropped>(Assert.Single(coordinator.Handle(new Prepare(instance, B, new Ballot(7, C))))).Reason);
+        Assert.Equal("ballot_mismatch", Assert.IsType<Dropped>(Assert.Single(coordinator.Handle(new Accept(instance, B, new Ballot(7, A), [1], 0)))).Reason);
+        Assert.Equal(0, coordinator.HeldMessages);
+        Assert.DoesNotContain(coordinator.Handle(new Prepare(instance, B, new Ballot(7, B))), e => e is Dropped);
+    }
+
     [Fact]
     public void The_future_queue_is_bounded()
     {
         var coordinator = new InstanceCoordinator(A, Three, new ProtocolOptions { FutureQueueLimit = 2 }, 0, 0);
-        coordinator.Handle(new Prepare(5, B, new Ballot(1, B)));
-        coordinator.Handle(new Prepare(6, B, new Ballot(1, B)));
-        var effects = coordinator.Handle(new Prepare(7, B, new Ballot(1, B)));
+        coordinator.Handle(new Prepare(1, B, new Ballot(1, B)));
+        coordinator.Handle(new Prepare(2, B, new Ballot(1, B)));
+        var effects = coordinator.Handle(new Prepare(2, C, new Ballot(1, C)));
         Assert.Equal("future_queue_full", effects.OfType<Dropped>().Single().Reason);
+        Assert.Equal(2, coordinator.HeldMessages);
+    }
+
+    [Fact]
+    public void A_message_further_ahead_than_the_limit_is_not_held_but_the_node_still_asks_to_learn()
+    {
+        var coordinator = new InstanceCoordinator(A, Three, new ProtocolOptions { FutureQueueLimit = 4 }, 10, 0);
+        var far = coordinator.Handle(new Prepare(15, B, new Ballot(1, B)));
+        Assert.Equal("future_too_far", far.OfType<Dropped>().Single().Reason);
+        Assert.Contains(far, e => e is Send { Message: AskForLearn { Instance: 10 } } s && s.To == B);
+        Assert.Equal(0, coordinator.HeldMessages);
+
+        Assert.Empty(coordinator.Handle(new Prepare(14, B, new Ballot(1, B))).OfType<Dropped>());
+        Assert.Equal(1, coordinator.HeldMessages);
+        Assert.Equal("future_too_far", coordinator.Handle(new ValueChosen(long.MaxValue, C, [1], 0)).OfType<Dropped>().Single().Reason);
+    }
+
+    [Fact]
+    public void The_future_queue_is_bounded_in_bytes_of_values_and_frees_them_on_release()
+    {
+        var coordinator = new InstanceCoordinator(A, Three, new ProtocolOptions { FutureQueueBytes = 10 }, 0, 0);
+        Assert.Empty(coordinator.Handle(new Accept(1, B, new Ballot(1, B), new byte[6], 0)).OfType<Dropped>());
+        Assert.Equal("future_queue_bytes", coordinator.Handle(new ValueChosen(2, C, new byte[5], 0)).OfType<Dropped>().Single().Reason);
+        Assert.Empty(coordinator.Handle(new ValueChosen(2, C, new byte[4], 0)).OfType<Dropped>());
+        Assert.Empty(coordinator.Handle(new Prepare(2, B, new Ballot(2, B))).OfType<Dropped>());
+        Assert.Equal((3, 10L), (coordinator.HeldMessages, coordinator.HeldBytes));
+
+        // Learning instance 0 releases instance 1's Accept: its bytes are free again.
+        coordinator.Handle(new ValueChosen(0, B, [1], Checksum.Next(0, [1])));
+        Assert.Equal((2, 4L), (coordinator.HeldMessages, coordinator.HeldBytes));
+        Assert.Empty(coordinator.Handle(new Accept(3, B, new Ballot(2, B), new byte[6], 0)).OfType<Dropped>());
+        Assert.Equal(10, coordinator.HeldBytes);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void The_byte_bound_must_be_positive(long bytes)
+    {
+        Assert.Throws<ArgumentException>(() => new ProtocolOptions { FutureQueueBytes = bytes }.Validate());
     }
 
     [Fact]
@@ -316,10 +370,10 @@ public sealed class CoordinatorEdgeTests
     public void The_future_queue_holds_exactly_its_limit()
     {
         var c = New(options: new ProtocolOptions { FutureQueueLimit = 2 });
-        c.Handle(new Prepare(5, A, new Ballot(1, A)));
-        Assert.Empty(c.Handle(new Prepare(6, A, new Ballot(1, A))));
+        c.Handle(new Prepare(1, A, new Ballot(1, A)));
+        Assert.Empty(c.Handle(new Prepare(2, A, new Ballot(1, A))));
         Assert.Equal(2, c.HeldMessages);
-        Assert.Equal("future_queue_full", Reason(c.Handle(new Prepare(6, A, new Ballot(2, A)))));
+        Assert.Equal("future_queue_full", Reason(c.Handle(new Prepare(2, A, new Ballot(2, A)))));
         Assert.Equal(2, c.HeldMessages);
     }
 

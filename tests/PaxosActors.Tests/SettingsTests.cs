@@ -28,6 +28,7 @@ public sealed class SettingsTests
         Assert.Equal((64, TimeSpan.FromMilliseconds(2)), (settings.BatchProposeMaxCount, settings.BatchProposeLinger));
         Assert.True(settings.ForwardToLeader);
         Assert.Equal(TimeSpan.FromSeconds(1), settings.LeaderTimeout);
+        Assert.Equal((4096, 16L * 1024 * 1024), (settings.Protocol.FutureQueueLimit, settings.Protocol.FutureQueueBytes));
     }
 
     [Fact]
@@ -56,6 +57,8 @@ public sealed class SettingsTests
     [InlineData("paxos-actors.batch-propose.max-count = 0", "paxos-actors.batch-propose.max-count")]
     [InlineData("paxos-actors.batch-propose.linger = 5s", "paxos-actors.batch-propose.linger")]
     [InlineData("paxos-actors.leader-timeout = 0s", "paxos-actors.leader-timeout")]
+    [InlineData("paxos-actors.future-queue-bytes = 0", "future-queue-bytes")]
+    [InlineData("paxos-actors.future-queue-bytes = 32 KiB", "paxos-actors.future-queue-bytes")]
     public void A_bad_value_fails_fast_naming_its_key(string bad, string key)
     {
         var e = Assert.Throws<ConfigurationException>(() => Create(Valid + "\n" + bad));

@@ -60,7 +60,7 @@ public sealed partial class ClientQueue
                 continue;
             }
 
-            Breakpoints.Count("proposer.forward_refused");
+            _options.Breakpoints.Count("proposer.forward_refused");
             if (command.IsFence)
             {
                 // A fence runs nothing: it can always go again.
@@ -109,7 +109,7 @@ public sealed partial class ClientQueue
             return;
         }
 
-        Breakpoints.Count("proposer.handed_over");
+        _options.Breakpoints.Count("proposer.handed_over");
         Proposer.Abandon();
         Requeue(_valueLocal);
         _valueLocal.Clear();
@@ -137,7 +137,7 @@ public sealed partial class ClientQueue
     /// </summary>
     private void PassOver(List<Effect> effects, long now)
     {
-        Breakpoints.Count("proposer.leader_passed_over");
+        _options.Breakpoints.Count("proposer.leader_passed_over");
         _passedOver = _leader;
         var back = _local.Values.Where(c => c.State == State.Out).Select(c => c.Stored.Sequence).Order().ToList();
         _out.Clear();
@@ -209,7 +209,7 @@ public sealed partial class ClientQueue
 
             if (commands.Count > 0)
             {
-                Breakpoints.Count("proposer.forwarded");
+                _options.Breakpoints.Count("proposer.forwarded");
                 effects.Add(new ForwardCommands(leader, new ProposalValue(_self, commands).Encode()));
             }
         }

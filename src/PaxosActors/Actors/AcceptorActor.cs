@@ -10,14 +10,16 @@ namespace PaxosActors.Actors;
 /// Carries out the acceptor's effects on Akka.Persistence. State changes in memory at once,
 /// events go out with PersistAsync (many per journal write), and every reply leaves from the
 /// handler of the write that carries it, or of a DeferAsync behind the writes before it: a
-/// reply implies that it and all before it are durable (invariant 2). A journal failure stops
-/// this actor; its back-off supervisor starts it again and it recovers from the journal.
+/// reply implies that it and all before it are durable (invariant 2). A journal failure or
+/// rejection stops this actor; its back-off supervisor starts it again and it recovers from the
+/// journal.
 /// </summary>
 internal sealed class AcceptorActor : UntypedPersistentActor
 {
     private readonly NodeId _self;
     private readonly PeerRouter _router;
     private readonly IActorRef _group;
+    private readonly Breakpoints _breakpoints;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private List<AcceptorEvent>? _recovering = [];
     private Acceptor? _acceptor;
@@ -26,9 +28,10 @@ internal sealed class AcceptorActor : UntypedPersistentActor
     // lagging node once the learner no longer holds it in memory.
     private readonly List<long> _chosenAt = [];
 
-    public AcceptorActor(string persistenceId, NodeId self, PeerRouter router, IActorRef group, string journalPluginId)
+    public AcceptorActor(string persistenceId, NodeId self, PeerRouter router, IActorRef group, string journalPluginId, Breakpoints? breakpoints = null)
     {
         PersistenceId = persistenceId;
+        _breakpoints = breakpoints ?? Breakpoints.Untagged;
         _self = self;
         _router = router;
         _group = group;
@@ -70,7 +73,7 @@ internal sealed class AcceptorActor : UntypedPersistentActor
                 // start's, and the number is durable before any proposer uses it.
                 var started = new SessionStarted(checked(state.Session + 1));
                 state = state.Apply(started);
-                _acceptor = new Acceptor(_self, state);
+                _acceptor = new Acceptor(_self, state, _breakpoints);
                 Persist(started, _ =>
                 {
                     _log.Info("Acceptor {0} recovered: instance {1}, promise {2}, {3} chosen, start {4}", PersistenceId, state.Instance, state.Promised, log.Count, state.Session);
@@ -94,11 +97,11 @@ internal sealed class AcceptorActor : UntypedPersistentActor
                 SendRead(done);
                 break;
             case Status.Failure f:
-                Breakpoints.Count("acceptor.read_back_failed");
+                _breakpoints.Count("acceptor.read_back_failed");
                 _log.Warning("Acceptor {0} could not read chosen instances back: {1}", PersistenceId, f.Cause.Message);
                 break;
             default:
-                Breakpoints.Count("acceptor.unexpected_message");
+                _breakpoints.Count("acceptor.unexpected_message");
                 _log.Warning("Acceptor dropped unexpected {0}", message.GetType().Name);
                 break;
         }
@@ -106,9 +109,23 @@ internal sealed class AcceptorActor : UntypedPersistentActor
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        Breakpoints.Count("acceptor.journal_failure");
+        _breakpoints.Count("acceptor.journal_failure");
         _log.Error(cause, "Acceptor {0} could not write {1}; no reply leaves, restarting from the journal", PersistenceId, @event.GetType().Name);
         base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <summary>
+    /// The journal refused one event (Akka.Persistence's default logs it and carries on). The
+    /// state in memory already has it, so carrying on would let a repeat's reply, or a later
+    /// write's, vouch for a promise or an accept that is not durable. Handled like a failure:
+    /// stop before anything else is handled; the supervisor starts the acceptor again from the
+    /// journal, and the group brings it up to date.
+    /// </summary>
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        _breakpoints.Count("acceptor.journal_rejected");
+        _log.Error(cause, "Acceptor {0}: the journal rejected {1} (sequence number {2}); no reply leaves, restarting from the journal", PersistenceId, @event.GetType().Name, sequenceNr);
+        Context.Stop(Self);
     }
 
     private void Run(IReadOnlyList<Effect> effects)
@@ -141,8 +158,10 @@ internal sealed class AcceptorActor : UntypedPersistentActor
                     _group.Tell(new HaltGroup(h.Reason));
                     break;
                 case Dropped d:
-                    Breakpoints.Count("dropped." + d.Reason);
+                    _breakpoints.Count("dropped." + d.Reason);
                     break;
+                default:
+                    throw new InvalidOperationException($"The acceptor actor has no way to carry out {effect.GetType().Name}.");
             }
         }
     }
@@ -155,7 +174,7 @@ internal sealed class AcceptorActor : UntypedPersistentActor
             return;
         }
 
-        Breakpoints.Count("acceptor.read_back");
+        _breakpoints.Count("acceptor.read_back");
         var journal = Persistence.Instance.Apply(Context.System).JournalFor(JournalPluginId);
         var request = read with { Until = until };
         Context.ActorOf(Props.Create(() => new JournalReader(journal, PersistenceId, _chosenAt[(int)read.From], _chosenAt[(int)until - 1], request)));

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
 using PaxosActors.Core;
+using PaxosActors.Hosting;
 using PaxosActors.Messages;
 using Dropped = PaxosActors.Core.Dropped;
 
@@ -19,6 +20,9 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
     private readonly GroupSettings _group;
     private readonly IReadOnlyDictionary<int, IStateMachine> _machines;
     private readonly Membership _members;
+
+    // The settings' protocol options, counting on this node's meter with this group's tags.
+    private readonly ProtocolOptions _protocol;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<InstanceLearned> _acceptorBacklog = [];
     private PeerRouter _router = null!;
@@ -26,7 +30,16 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
     private IActorRef _proposer = ActorRefs.Nobody;
     private IActorRef _learner = ActorRefs.Nobody;
     private InstanceCoordinator _coordinator = null!;
+    private readonly HashSet<(NodeId, string)> _mismatchLogged = [];
+    private Address? _localAddress;
     private bool _acceptorInStep;
+
+    // A restarted acceptor: its recovered state, the learner's answers still due, and, while it
+    // lacks instances the learner no longer holds, their fetch from the peers and what follows.
+    private AcceptorState? _restarted;
+    private int _readLogs;
+    private AcceptorCatchUp? _catchUp;
+    private LogEntries? _window;
     private string? _halted;
 
     public GroupActor(PaxosSettings settings, GroupSettings group, IReadOnlyList<IStateMachine> machines)
@@ -35,6 +48,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         _group = group;
         _machines = machines.ToDictionary(m => m.Id);
         _members = new Membership(group.Members, followers: group.Followers);
+        _protocol = settings.Protocol with { Breakpoints = NodeMetrics.For(Context.System).For(group.Name, settings.NodeId) };
     }
 
     public IStash Stash { get; set; } = null!;
@@ -59,7 +73,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         }
 
         var persistenceId = $"paxos-{_group.Name}-{_settings.NodeId}";
-        var acceptor = Akka.Actor.Props.Create(() => new AcceptorActor(persistenceId, _settings.NodeId, _router, Self, _settings.JournalPluginId));
+        var acceptor = Akka.Actor.Props.Create(() => new AcceptorActor(persistenceId, _settings.NodeId, _router, Self, _settings.JournalPluginId, _protocol.Breakpoints));
         _acceptor = Context.ActorOf(
             BackoffSupervisor.Props(Backoff.OnStop(acceptor, "acceptor", _settings.AcceptorRestartMinBackoff, _settings.AcceptorRestartMaxBackoff, 0.2, maxNrOfRetries: -1)),
             "acceptor");
@@ -70,7 +84,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
 
     protected override void Unhandled(object message)
     {
-        Breakpoints.Count("group.unexpected_message");
+        _protocol.Breakpoints.Count("group.unexpected_message");
         _log.Warning("Group {0} dropped unexpected {1} from {2}", _group.Name, message.GetType().Name, Sender);
     }
 
@@ -82,7 +96,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                 Sender.Tell(new ProposeFailed(ProposeFailureReason.NotMember, $"Node {_settings.NodeId.Value} is not a member of group {_group.Name}."));
                 break;
             case PaxosEnvelope or ForwardedCommands or ForwardRefused:
-                Breakpoints.Count("dropped.not_member_here");
+                _protocol.Breakpoints.Count("dropped.not_member_here");
                 break;
             default:
                 Unhandled(message);
@@ -99,8 +113,8 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         }
 
         var self = _settings.NodeId;
-        _coordinator = new InstanceCoordinator(self, _members, _settings.Protocol, r.State.Instance, r.State.PreviousChecksum);
-        var proposer = new Proposer(self, _members, _settings.Protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
+        _coordinator = new InstanceCoordinator(self, _members, _protocol, r.State.Instance, r.State.PreviousChecksum);
+        var proposer = new Proposer(self, _members, _protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
         var machineIds = _machines.Keys.ToHashSet();
         if (IsMember)
         {
@@ -109,11 +123,11 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
             var start = r.State.Session;
             var incarnations = 0L;
             Func<long> session = () => AcceptorState.ProposerSession(start, Interlocked.Increment(ref incarnations));
-            _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings, _members, proposer, _router, machineIds, session)), "proposer");
+            _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings.NodeId, _protocol, _members, proposer, _router, machineIds, session, _settings.Nodes)), "proposer");
         }
 
-        var learner = new Learner(self, _settings.Protocol, r.Log);
-        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer, _acceptor, _settings.CatchUpRate)), "learner");
+        var learner = new Learner(self, _protocol, r.Log);
+        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer, _acceptor, _settings.CatchUpRate, _protocol.Breakpoints)), "learner");
         var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)(_settings.LearnInterval.TotalMilliseconds / 5) + 1));
         Timers.StartPeriodicTimer("learn", LearnTick.Instance, _settings.LearnInterval + jitter);
         _acceptorInStep = true;
@@ -127,13 +141,21 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         switch (message)
         {
             case PaxosEnvelope e when e.ClusterId != _settings.ClusterId:
-                Breakpoints.Count("dropped.wrong_cluster");
+                _protocol.Breakpoints.Count("dropped.wrong_cluster");
                 break;
-            case PaxosEnvelope e when e.Group == _group.Name:
+            case PaxosEnvelope e when e.Group != _group.Name:
+                _protocol.Breakpoints.Count("dropped.wrong_group");
+                break;
+            case PaxosEnvelope e when !SentBy(e.Message.From):
+                SenderMismatch(e.Message.From, e.Message.GetType().Name);
+                break;
+            case PaxosEnvelope e:
+                if (_catchUp is not null && _halted is null)
+                {
+                    RunCatchUp(_catchUp.Handle(e.Message));
+                }
+
                 Run(_coordinator.Handle(e.Message));
-                break;
-            case PaxosEnvelope:
-                Breakpoints.Count("dropped.wrong_group");
                 break;
             case Propose or BatchPropose when _halted is not null:
                 Sender.Tell(new ProposeFailed(ProposeFailureReason.GroupHalted, _halted));
@@ -145,36 +167,46 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                 _proposer.Forward(message);
                 break;
             case ForwardedCommands f when f.ClusterId != _settings.ClusterId || f.Group != _group.Name || !_members.Contains(f.From) || !IsMember:
-                Breakpoints.Count("dropped.forward_misaddressed");
+                _protocol.Breakpoints.Count("dropped.forward_misaddressed");
                 break;
             case ForwardRefused r when r.ClusterId != _settings.ClusterId || r.Group != _group.Name || !IsMember:
-                Breakpoints.Count("dropped.forward_misaddressed");
+                _protocol.Breakpoints.Count("dropped.forward_misaddressed");
+                break;
+            case ForwardedCommands f when !SentBy(f.From):
+                SenderMismatch(f.From, nameof(ForwardedCommands));
+                break;
+            case ForwardRefused r when !_members.Contains(r.From) || !SentBy(r.From):
+                // Only a member (the leader it was handed to) refuses, and only for itself.
+                SenderMismatch(r.From, nameof(ForwardRefused));
                 break;
             case ForwardedCommands or ForwardRefused:
                 _proposer.Tell(message);
                 break;
             case LearnTick:
                 Run(_coordinator.OnLearnTick());
+                if (_catchUp is not null && _halted is null)
+                {
+                    RunCatchUp(_catchUp.OnTick());
+                }
+
                 break;
             case GetGroupStatus:
                 _learner.Tell(new StatusRequest(_halted is not null, _halted, Sender));
                 break;
             case AcceptorRecovered r:
                 // The acceptor restarted after a storage failure and may have lost writes that
-                // never got a reply; bring its chosen log up to what this node has learned.
+                // never got a reply; bring its chosen log up to what this node has learned. The
+                // learner's answer covers everything learned until now, so the backlog restarts.
                 _log.Warning("Group {0}: acceptor restarted at instance {1}; catching it up", _group.Name, r.State.Instance);
                 _acceptorInStep = false;
+                _acceptorBacklog.Clear();
+                _catchUp = null;
+                _restarted = r.State;
+                _readLogs++;
                 _learner.Tell(new ReadLog(r.State.Instance));
                 break;
             case LogEntries l:
-                for (var i = 0; i < l.Entries.Count; i++)
-                {
-                    _acceptor.Tell(new InstanceLearned(l.From + i, l.Entries[i].Value, l.Entries[i].Checksum));
-                }
-
-                _acceptorBacklog.ForEach(b => _acceptor.Tell(b));
-                _acceptorBacklog.Clear();
-                _acceptorInStep = true;
+                OnLogEntries(l);
                 break;
             case HaltGroup h:
                 Halt(h.Reason);
@@ -200,6 +232,11 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                     {
                         _acceptorBacklog.Add(l);
                     }
+                    else
+                    {
+                        // A prepare or accept while the acceptor catches up: a lost message.
+                        _protocol.Breakpoints.Count("dropped.acceptor_catching_up");
+                    }
 
                     break;
                 case Deliver { To: Role.Proposer } d:
@@ -215,9 +252,132 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                     Halt(h.Reason);
                     break;
                 case Dropped d:
-                    Breakpoints.Count("dropped." + d.Reason);
+                    _protocol.Breakpoints.Count("dropped." + d.Reason);
                     break;
+                default:
+                    throw new InvalidOperationException($"The group actor has no way to carry out {effect.GetType().Name}.");
             }
+        }
+    }
+
+    /// <summary>
+    /// The learner's chosen instances for the restarted acceptor, from where it restarted or,
+    /// when the learner no longer holds those, from its first in memory: then the instances in
+    /// between come from the peers first (<see cref="AcceptorCatchUp"/>).
+    /// </summary>
+    private void OnLogEntries(LogEntries l)
+    {
+        if (--_readLogs > 0)
+        {
+            // The answer for an earlier restart of the acceptor; the latest one's follows.
+            return;
+        }
+
+        var restarted = _restarted!;
+        if (l.From <= restarted.Instance)
+        {
+            HandOver(l);
+            return;
+        }
+
+        _log.Warning("Group {0}: the acceptor restarted at instance {1}, before the learner's memory ({2}); fetching the instances in between from the peers", _group.Name, restarted.Instance, l.From);
+        _window = l;
+        _catchUp = new AcceptorCatchUp(_settings.NodeId, _members, restarted.Instance, restarted.PreviousChecksum, l.From, l.Entries.Count > 0 ? l.Entries[0] : null, _protocol.Breakpoints);
+        RunCatchUp(_catchUp.Start());
+    }
+
+    private void RunCatchUp(IReadOnlyList<Effect> effects)
+    {
+        foreach (var effect in effects)
+        {
+            switch (effect)
+            {
+                case Deliver { To: Role.Acceptor } d:
+                    _acceptor.Tell(d.Input);
+                    break;
+                case Send s:
+                    _router.Send(s);
+                    break;
+                case Halt h:
+                    Halt(h.Reason);
+                    break;
+                default:
+                    throw new InvalidOperationException($"The acceptor's catch-up has no way to carry out {effect.GetType().Name}.");
+            }
+        }
+
+        if (_catchUp is { IsDone: true, HaltReason: null })
+        {
+            _log.Info("Group {0}: the acceptor has instances {1} to {2} from the peers; handing it the rest", _group.Name, _restarted!.Instance, _catchUp.Until);
+            HandOver(_window!);
+        }
+    }
+
+    /// <summary>The acceptor gets the learner's entries, then what was learned since: it is in step again.</summary>
+    private void HandOver(LogEntries l)
+    {
+        for (var i = 0; i < l.Entries.Count; i++)
+        {
+            _acceptor.Tell(new InstanceLearned(l.From + i, l.Entries[i].Value, l.Entries[i].Checksum));
+        }
+
+        _acceptorBacklog.ForEach(b => _acceptor.Tell(b));
+        _acceptorBacklog.Clear();
+        _acceptorInStep = true;
+        _catchUp = null;
+        _window = null;
+    }
+
+    /// <summary>
+    /// Whether the current message comes from <paramref name="claimed"/>, the node it names as
+    /// its sender: its Akka sender's address must be the one configured for that node. A node
+    /// with no address configured is no member or follower; the coordinator drops its messages.
+    /// </summary>
+    private bool SentBy(NodeId claimed) => !_settings.Nodes.ContainsKey(claimed) || SenderNode() == claimed;
+
+    /// <summary>
+    /// The node the current message comes from, by its sender's Akka address: this node for a
+    /// local sender (a local send carries an address without host), the configured node at that
+    /// address for a remote one, none without a sender (a remote message sent without one
+    /// arrives from deadLetters, a local ref) or from an address no node has.
+    /// </summary>
+    private NodeId? SenderNode()
+    {
+        if (Sender.IsNobody())
+        {
+            return null;
+        }
+
+        var address = Sender.Path.Address;
+        _localAddress ??= ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
+        if (address.HasLocalScope || address.Equals(_localAddress))
+        {
+            return _settings.NodeId;
+        }
+
+        foreach (var (node, configured) in _settings.Nodes)
+        {
+            if (configured.Equals(address))
+            {
+                return node;
+            }
+        }
+
+        return null;
+    }
+
+    private void SenderMismatch(NodeId claimed, string what)
+    {
+        _protocol.Breakpoints.Count("dropped.sender_mismatch");
+        var address = Sender.IsNobody() ? "no sender" : Sender.Path.Address.ToString();
+        if (_mismatchLogged.Count < 64 && _mismatchLogged.Add((claimed, address)))
+        {
+            _log.Warning(
+                "Group {0} dropped {1} claiming node {2} from {3}, which is not that node's configured address (counted as paxos.dropped.sender_mismatch; logged once per claim and address)",
+                _group.Name,
+                what,
+                claimed,
+                address);
         }
     }
 
@@ -230,7 +390,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
 
         _halted = reason;
         _coordinator.Halt(reason);
-        Breakpoints.Count("group.halted");
+        _protocol.Breakpoints.Count("group.halted");
         _log.Error("Group {0} HALTED on node {1}: {2}. Other groups keep running; this one needs an operator.", _group.Name, _settings.NodeId, reason);
         _proposer.Tell(new GroupStopped(reason));
     }

@@ -31,7 +31,10 @@ internal sealed record GroupStopped(string Reason);
 /// <summary>Ask the learner for the chosen instances from <see cref="From"/> on, to bring a restarted acceptor up to date.</summary>
 internal sealed record ReadLog(long From);
 
-/// <summary>The learner's answer to <see cref="ReadLog"/>.</summary>
+/// <summary>
+/// The learner's answer to <see cref="ReadLog"/>: the chosen instances it holds in memory from
+/// <see cref="From"/> on, which is later than asked when the older ones are no longer there.
+/// </summary>
 internal sealed record LogEntries(long From, IReadOnlyList<LogEntry> Entries);
 
 /// <summary>The GroupActor's periodic "did I miss anything" tick.</summary>

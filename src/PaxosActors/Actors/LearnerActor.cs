@@ -20,13 +20,15 @@ internal sealed class LearnerActor : UntypedActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly DuplicateFilter _ran = new();
     private readonly int _catchUpRate;
+    private readonly Breakpoints _breakpoints;
     private long _executed;
     private long _windowStart;
     private int _servedInWindow;
 
-    public LearnerActor(string group, Learner learner, IReadOnlyDictionary<int, IStateMachine> machines, PeerRouter router, IActorRef proposer, IActorRef acceptor, int catchUpRate)
+    public LearnerActor(string group, Learner learner, IReadOnlyDictionary<int, IStateMachine> machines, PeerRouter router, IActorRef proposer, IActorRef acceptor, int catchUpRate, Breakpoints breakpoints)
     {
         _acceptor = acceptor;
+        _breakpoints = breakpoints;
         _catchUpRate = catchUpRate;
         _group = group;
         _learner = learner;
@@ -48,19 +50,18 @@ internal sealed class LearnerActor : UntypedActor
         {
             case AskForLearn or Prepare or Accept when OverRate(out var wait):
                 // Serving lagging nodes has a budget per second; this request waits for the next.
-                Breakpoints.Count("learner.serve_delayed");
+                _breakpoints.Count("learner.serve_delayed");
                 Context.System.Scheduler.ScheduleTellOnce(wait, Self, message, Sender);
                 break;
             case InstanceLearned or AskForLearn or Prepare or Accept or ValueChosen:
                 Run(_learner.Handle(message), replaying: false);
                 break;
-            case ReadLog r when r.From < _learner.FirstInMemory:
-                // The acceptor lost more than the window holds: its log cannot be rebuilt here.
-                Context.Parent.Tell(new HaltGroup($"The acceptor restarted at instance {r.From}, before the learner's memory window ({_learner.FirstInMemory}); restart the node."));
-                break;
             case ReadLog r:
-                var entries = _learner.InMemory.Skip((int)Math.Min(r.From - _learner.FirstInMemory, _learner.InMemory.Count)).ToList();
-                Sender.Tell(new LogEntries(r.From, entries));
+                // What is still in memory from r.From on; if the acceptor restarted before the
+                // window, the group fetches the instances in between from the peers.
+                var from = Math.Max(r.From, _learner.FirstInMemory);
+                var entries = _learner.InMemory.Skip((int)Math.Min(from - _learner.FirstInMemory, _learner.InMemory.Count)).ToList();
+                Sender.Tell(new LogEntries(from, entries));
                 break;
             case StatusRequest s:
                 s.ReplyTo.Tell(new GroupStatus(_group, _router.Self.Value, _executed, _learner.LastChecksum, s.Halted, s.HaltReason));
@@ -122,7 +123,7 @@ internal sealed class LearnerActor : UntypedActor
         catch (PaxosFormatException e)
         {
             // Every node decodes the same bytes the same way, so skipping keeps them in step.
-            Breakpoints.Count("learner.undecodable_value");
+            _breakpoints.Count("learner.undecodable_value");
             _log.Error("Group {0}: instance {1} holds no valid value ({2}); skipped on every node", _group, x.Instance, e.Message);
             return;
         }
@@ -141,7 +142,7 @@ internal sealed class LearnerActor : UntypedActor
 
                     break;
                 case SkipStep:
-                    Breakpoints.Count("learner.duplicate_skipped");
+                    _breakpoints.Count("learner.duplicate_skipped");
                     break;
                 case FloorStep f when !replaying:
                     _proposer.Tell(new FloorPassed(f.Session, f.Floor));
@@ -168,7 +169,7 @@ internal sealed class LearnerActor : UntypedActor
         }
         catch (Exception e)
         {
-            Breakpoints.Count("learner.state_machine_error");
+            _breakpoints.Count("learner.state_machine_error");
             return new StateMachineError(e.GetType().Name, e.Message);
         }
     }

@@ -7,9 +7,11 @@ namespace PaxosActors.Actors;
 
 /// <summary>
 /// Sends a group's Paxos messages to the same group on other nodes, addressed by node id. The
-/// local node is reached without serialization; peers through Akka.Remote.
+/// local node is reached without serialization; peers through Akka.Remote. Every message leaves
+/// with the local GroupActor as its sender: the receiver checks that the sender's address is
+/// the one configured for the node the message claims to come from.
 /// </summary>
-internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup, IReadOnlyDictionary<NodeId, ICanTell> peers, LinkFaults? faults = null, IScheduler? scheduler = null, string clusterId = "")
+internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup, IReadOnlyDictionary<NodeId, ICanTell> peers, ILinkFaults? faults = null, IScheduler? scheduler = null, string clusterId = "")
 {
     public NodeId Self => self;
 
@@ -24,7 +26,7 @@ internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup
             peers[member] = context.ActorSelection(path);
         }
 
-        return new PeerRouter(group.Name, settings.NodeId, localGroup, peers, LinkFaults.For(context.System), context.System.Scheduler, settings.ClusterId);
+        return new PeerRouter(group.Name, settings.NodeId, localGroup, peers, LinkFaultsRegistry.For(context.System), context.System.Scheduler, settings.ClusterId);
     }
 
     public string ClusterId => clusterId;
@@ -38,13 +40,13 @@ internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup
     {
         if (to == self)
         {
-            localGroup.Tell(envelope, ActorRefs.NoSender);
+            localGroup.Tell(envelope, localGroup);
         }
         else if (peers.TryGetValue(to, out var peer))
         {
             if (faults is null)
             {
-                peer.Tell(envelope, ActorRefs.NoSender);
+                peer.Tell(envelope, localGroup);
                 return;
             }
 
@@ -52,11 +54,11 @@ internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup
             {
                 if (delay <= TimeSpan.Zero)
                 {
-                    peer.Tell(envelope, ActorRefs.NoSender);
+                    peer.Tell(envelope, localGroup);
                 }
                 else
                 {
-                    scheduler!.ScheduleTellOnce(delay, peer, envelope, ActorRefs.NoSender);
+                    scheduler!.ScheduleTellOnce(delay, peer, envelope, localGroup);
                 }
             }
         }

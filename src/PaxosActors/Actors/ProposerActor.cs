@@ -13,7 +13,8 @@ namespace PaxosActors.Actors;
 /// </summary>
 internal sealed class ProposerActor : UntypedActor, IWithTimers
 {
-    private readonly PaxosSettings _settings;
+    private readonly IReadOnlyDictionary<NodeId, Address> _nodes;
+    private readonly Breakpoints _breakpoints;
     private readonly PeerRouter _router;
     private readonly ClientQueue _queue;
     private readonly Dictionary<long, (IActorRef Caller, bool Batch)> _callers = [];
@@ -21,15 +22,16 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     private long _wakeGeneration;
 
     /// <param name="session">Called once per incarnation: a session above every earlier one of this node.</param>
-    public ProposerActor(PaxosSettings settings, Membership members, Proposer proposer, PeerRouter router, IReadOnlySet<int> machines, Func<long> session)
+    public ProposerActor(NodeId self, ProtocolOptions protocol, Membership members, Proposer proposer, PeerRouter router, IReadOnlySet<int> machines, Func<long> session, IReadOnlyDictionary<NodeId, Address> nodes)
     {
-        _settings = settings;
+        _nodes = nodes;
+        _breakpoints = protocol.Breakpoints;
         _router = router;
 
         // A restarted actor takes over the proposer mid-round: whatever it was proposing belonged
         // to callers of the earlier incarnation, who were answered when it stopped.
         proposer.Abandon();
-        _queue = new ClientQueue(settings.NodeId, members, settings.Protocol, proposer, session(), machines);
+        _queue = new ClientQueue(self, members, protocol, proposer, session(), machines);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -78,12 +80,10 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             case Wake w when w.Generation == _wakeGeneration:
                 Run(_queue.Tick(Now));
                 break;
-            case Wake:
-                break;
-            case Akka.Remote.DisassociatedEvent e when _settings.Nodes.FirstOrDefault(n => n.Value == e.RemoteAddress).Key is { Value: > 0 } node:
+            case Akka.Remote.DisassociatedEvent e when _nodes.FirstOrDefault(n => n.Value == e.RemoteAddress).Key is { Value: > 0 } node:
                 Run(_queue.PeerDown(node, Now));
                 break;
-            case Akka.Remote.DisassociatedEvent:
+            case Wake or Akka.Remote.DisassociatedEvent:
                 break;
             case GroupStopped s:
                 _log.Error("Group stopped on this node: {0}", s.Reason);
@@ -143,7 +143,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
                     WakeAt(w.At);
                     break;
                 case Rejected r:
-                    Breakpoints.Count("dropped." + r.Reason);
+                    _breakpoints.Count("dropped." + r.Reason);
                     break;
                 default:
                     throw new InvalidOperationException($"The proposer actor has no way to carry out {effect.GetType().Name}.");

@@ -70,8 +70,16 @@ internal static class MessageCodec
         var cluster = r.String();
         var group = r.String();
         var tag = r.Byte();
+        // Ranges are checked here, so that no number from the network reaches the protocol
+        // unchecked: instances are never negative, a sender is a real node, a ballot is
+        // either zero or a positive proposal id of a real node.
         var instance = r.Int64();
         var from = new NodeId(r.Int32());
+        if (instance < 0 || from.Value <= 0)
+        {
+            throw new PaxosFormatException($"Invalid instance {instance} or sender {from.Value}.");
+        }
+
         PaxosMessage message = tag switch
         {
             PrepareTag => new Prepare(instance, from, Ballot(ref r)),
@@ -89,7 +97,13 @@ internal static class MessageCodec
 
     internal static void Ballot(WireWriter w, Ballot b) => w.Int64(b.ProposalId).Int32(b.Node.Value);
 
-    internal static Ballot Ballot(ref WireReader r) => new(r.Int64(), new NodeId(r.Int32()));
+    internal static Ballot Ballot(ref WireReader r)
+    {
+        var ballot = new Ballot(r.Int64(), new NodeId(r.Int32()));
+        return ballot.IsZero || (ballot.ProposalId > 0 && ballot.Node.Value > 0)
+            ? ballot
+            : throw new PaxosFormatException($"Invalid ballot {ballot}.");
+    }
 
     private static void Head(WireWriter w, byte tag, PaxosMessage m) => w.Byte(tag).Int64(m.Instance).Int32(m.From.Value);
 }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Serialization;
 using PaxosActors.Core;
+using PaxosActors.Hosting;
 using PaxosActors.Messages;
 
 namespace PaxosActors.Serialization;
@@ -33,7 +34,7 @@ public sealed class PaxosWireSerializer(ExtendedActorSystem system) : Serializer
         }
         catch (PaxosFormatException)
         {
-            Breakpoints.Count("wire.malformed");
+            NodeMetrics.For(system).Count("wire.malformed");
             throw;
         }
     }

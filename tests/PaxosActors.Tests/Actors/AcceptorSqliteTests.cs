@@ -22,7 +22,7 @@ public sealed class AcceptorSqliteTests(ITestOutputHelper output) : IDisposable
         await using (var first = new Node(_file, journal, output))
         {
             var acceptor = first.Start();
-            first.Group.ExpectMsg<AcceptorRecovered>();
+            first.Group.ExpectMsg<AcceptorRecovered>(TimeSpan.FromSeconds(30));
             acceptor.Tell(new Prepare(0, Peer, new Ballot(9, Peer)));
             Assert.True(first.Reply<PrepareReply>().Ok);
             acceptor.Tell(new Accept(0, Peer, new Ballot(9, Peer), [1, 2, 3], Checksum.Initial));
@@ -33,7 +33,7 @@ public sealed class AcceptorSqliteTests(ITestOutputHelper output) : IDisposable
 
         await using var second = new Node(_file, journal, output);
         second.Start();
-        var state = second.Group.ExpectMsg<AcceptorRecovered>(TimeSpan.FromSeconds(10)).State;
+        var state = second.Group.ExpectMsg<AcceptorRecovered>(TimeSpan.FromSeconds(30)).State;
         Assert.Equal(new Ballot(12, Peer), state.Promised);
         Assert.Equal(new Ballot(9, Peer), state.AcceptedBallot);
         Assert.Equal([1, 2, 3], state.AcceptedValue!);

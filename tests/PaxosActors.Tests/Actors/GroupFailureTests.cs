@@ -9,13 +9,16 @@ public sealed class GroupFailureTests(ITestOutputHelper output) : JournalTestKit
 {
     private readonly RecordingStateMachine _machine = new();
 
-    [Fact]
-    public async Task A_journal_failure_gives_no_false_success_and_the_group_recovers_when_storage_does()
+    /// <summary>A failed write (storage out) and a rejected one (the journal refused the event) alike.</summary>
+    [Theory]
+    [InlineData("fail")]
+    [InlineData("reject")]
+    public async Task A_journal_failure_gives_no_false_success_and_the_group_recovers_when_storage_does(string fault)
     {
         var group = await PaxosExtension.Get(Sys).StartGroupAsync("g", _machine);
         Assert.IsType<ProposeResult>(await group.Ask<object>(new Propose("a"), TimeSpan.FromSeconds(5)));
 
-        await Journal.OnWrite.Fail();
+        await (fault == "fail" ? Journal.OnWrite.Fail() : Journal.OnWrite.Reject());
         var during = await group.Ask<object>(new Propose("b"), TimeSpan.FromSeconds(5));
         var failed = Assert.IsType<ProposeFailed>(during);
         Assert.Equal(ProposeFailureReason.Timeout, failed.Reason);

@@ -18,7 +18,7 @@ public sealed class BenchSmokeTests
         var json = data + ".json";
         try
         {
-            var options = new BenchOptions(2, 4, 100, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200), data, json) { InProcess = inProcess, Batch = batch };
+            var options = new BenchOptions(2, 4, 100, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), data, json) { InProcess = inProcess, Batch = batch };
             var result = await BenchCommand.RunAsync(options, TextWriter.Null);
             Assert.True(result.Operations > 0);
             Assert.Equal(0, result.Failed);

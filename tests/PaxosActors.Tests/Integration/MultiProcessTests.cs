@@ -46,6 +46,7 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : IDisposable
         ICanTell Group(int id) => client.ActorSelection($"akka.tcp://paxos@127.0.0.1:{nodes[id]}/user/paxos/group-kv");
 
         var acknowledged = new ConcurrentDictionary<string, string>();
+        var progress = new WriteCount();
         var stop = new CancellationTokenSource();
         var writers = Enumerable.Range(0, 16).Select(w => Task.Run(async () =>
         {
@@ -58,6 +59,7 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : IDisposable
                     if (reply is ProposeResult)
                     {
                         acknowledged[key] = key;
+                        progress.Add();
                     }
                 }
                 catch (AskTimeoutException)
@@ -66,13 +68,15 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : IDisposable
             }
         })).ToList();
 
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Each phase lasts until the writers got another 100 writes acknowledged (a count, with a
+        // ceiling), not a fixed time: kill node 3 mid-stream, write on without it, restart it.
+        await progress.WaitAsync(100, TimeSpan.FromSeconds(60));
         running[3]!.Kill();
         var atKill = acknowledged.Count;
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await progress.WaitAsync(atKill + 100, TimeSpan.FromSeconds(60));
         running[3] = await NodeProcess.StartAsync(Path.Combine(_dir, "node3.conf"), _dir);
         _processes.Add(running[3]!);
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await progress.WaitAsync(acknowledged.Count + 100, TimeSpan.FromSeconds(60));
         stop.Cancel();
         await Task.WhenAll(writers);
         output.WriteLine($"{acknowledged.Count} writes acknowledged ({atKill} before the kill)");
@@ -102,6 +106,42 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : IDisposable
         }
         catch (IOException)
         {
+        }
+    }
+
+    /// <summary>Acknowledged writes so far; a wait completes on the write that reaches its count.</summary>
+    private sealed class WriteCount
+    {
+        private readonly List<(int Count, TaskCompletionSource Reached)> _waiting = [];
+        private int _count;
+
+        public void Add()
+        {
+            lock (_waiting)
+            {
+                _count++;
+                foreach (var w in _waiting.Where(w => _count >= w.Count).ToList())
+                {
+                    _waiting.Remove(w);
+                    w.Reached.TrySetResult();
+                }
+            }
+        }
+
+        public Task WaitAsync(int count, TimeSpan ceiling)
+        {
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_waiting)
+            {
+                if (_count >= count)
+                {
+                    return Task.CompletedTask;
+                }
+
+                _waiting.Add((count, reached));
+            }
+
+            return reached.Task.WaitAsync(ceiling);
         }
     }
 }

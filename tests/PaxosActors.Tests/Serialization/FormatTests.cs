@@ -99,6 +99,28 @@ public sealed class FormatTests : Akka.TestKit.Xunit2.TestKit
         Assert.True(rejected > 50_000, $"only {rejected} of 100,000 rejected");
     }
 
+    [Theory]
+    [InlineData(-1, 2, 1, 2)]
+    [InlineData(0, 0, 1, 2)]
+    [InlineData(0, 2, -5, 2)]
+    [InlineData(0, 2, 1, 0)]
+    [InlineData(0, 2, 0, 2)]
+    public void Numbers_out_of_range_are_refused_when_a_message_is_decoded(long instance, int from, long proposalId, int ballotNode)
+    {
+        var bytes = MessageCodec.Encode(new PaxosEnvelope("kv", new Prepare(instance, new NodeId(from), new Ballot(proposalId, new NodeId(ballotNode)))));
+        Assert.Throws<PaxosFormatException>(() => MessageCodec.Decode(bytes));
+    }
+
+    [Fact]
+    public void Sessions_sequences_and_floors_out_of_range_are_refused_when_a_value_is_decoded()
+    {
+        foreach (var (session, sequence, floor) in new[] { (0L, 1L, 1L), (1L, 0L, 1L), (1L, 2L, 3L), (1L, 2L, 0L), (-1L, 1L, 1L) })
+        {
+            var bytes = new ProposalValue(N, [new StoredCommand(N, session, sequence, floor, 1, 9, "m", [1])]).Encode();
+            Assert.Throws<PaxosFormatException>(() => ProposalValue.Decode(bytes));
+        }
+    }
+
     [Fact]
     public void Proposal_values_round_trip_and_reject_garbage()
     {

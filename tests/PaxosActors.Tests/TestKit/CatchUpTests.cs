@@ -44,13 +44,13 @@ public sealed class CatchUpFromJournalTests(ITestOutputHelper output)
     [Fact]
     public async Task A_node_far_behind_is_served_from_the_journal_beyond_the_memory_window()
     {
-        using var counters = new CounterProbe("paxos.acceptor.read_back", "paxos.learner.serve_from_storage");
         await using var cluster = await PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
         {
             Nodes = 3,
             StateMachines = (_, _) => [new RecordingStateMachine()],
             ExtraConfig = "akka.loglevel = ERROR\npaxos-actors.learn-interval = 1s\npaxos-actors.catch-up-batch = 50\npaxos-actors.log-memory-window = 100",
         });
+        using var counters = CounterProbe.For(cluster, "paxos.acceptor.read_back", "paxos.learner.serve_from_storage");
 
         await cluster.CrashAsync(3);
         for (var i = 0; i < 600; i++)

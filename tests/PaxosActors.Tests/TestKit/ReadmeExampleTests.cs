@@ -1,4 +1,3 @@
-using PaxosActors.Hosting;
 using PaxosActors.TestKit;
 
 namespace PaxosActors.Tests.TestKit;

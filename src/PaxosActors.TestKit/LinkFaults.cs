@@ -1,8 +1,8 @@
-using System.Runtime.CompilerServices;
 using Akka.Actor;
 using PaxosActors.Core;
+using PaxosActors.Hosting;
 
-namespace PaxosActors.Hosting;
+namespace PaxosActors.TestKit;
 
 /// <summary>
 /// Faults on the links between a group's nodes, for tests: cut links (partitions), and per link
@@ -10,17 +10,14 @@ namespace PaxosActors.Hosting;
 /// every node's ActorSystem; Paxos messages then still travel over Akka.Remote, but each is
 /// first decided here. Without an attached instance the send path has no extra step.
 /// </summary>
-public sealed class LinkFaults(int seed)
+public sealed class LinkFaults(int seed) : ILinkFaults
 {
-    private static readonly ConditionalWeakTable<ActorSystem, LinkFaults> Attached = [];
     private readonly Random _random = new(seed);
     private readonly HashSet<(int, int)> _cut = [];
     private readonly Dictionary<(int, int), LinkRule> _rules = [];
 
     /// <summary>Makes <paramref name="system"/>'s groups send through these faults.</summary>
-    public static void Attach(ActorSystem system, LinkFaults faults) => Attached.AddOrUpdate(system, faults);
-
-    internal static LinkFaults? For(ActorSystem system) => Attached.TryGetValue(system, out var f) ? f : null;
+    public static void Attach(ActorSystem system, LinkFaults faults) => LinkFaultsRegistry.Attach(system, faults);
 
     /// <summary>Messages lost on cut links and by drop rules so far.</summary>
     public long Dropped { get; private set; }
@@ -62,7 +59,7 @@ public sealed class LinkFaults(int seed)
     }
 
     /// <summary>How many copies of a message to send on the link, each with its delay (none: dropped).</summary>
-    internal IReadOnlyList<TimeSpan> Decide(NodeId from, NodeId to)
+    IReadOnlyList<TimeSpan> ILinkFaults.Decide(NodeId from, NodeId to)
     {
         lock (_cut)
         {
