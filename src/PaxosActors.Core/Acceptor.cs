@@ -111,7 +111,10 @@ public sealed class Acceptor
             return [];
         }
 
-        var chosen = new InstanceChosen(l.Instance, l.Value, l.Checksum);
+        // A value this acceptor accepted is on disk already: the chosen record only refers to it.
+        AcceptorEvent chosen = State.AcceptedValue is { } mine && mine.AsSpan().SequenceEqual(l.Value)
+            ? new ChosenAccepted(l.Instance, State.AcceptedBallot, l.Checksum)
+            : new InstanceChosen(l.Instance, l.Value, l.Checksum);
         State = State.Apply(chosen);
         return [new PersistThenSend(chosen, [])];
     }

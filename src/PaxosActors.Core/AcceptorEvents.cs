@@ -21,3 +21,12 @@ public sealed record InstanceChosen(long Instance, byte[] Value, ulong Checksum)
 /// and the log can close the older ones (see <see cref="DuplicateFilter"/>).
 /// </summary>
 public sealed record SessionStarted(long Session) : AcceptorEvent;
+
+/// <summary>
+/// This node learned that the value it accepted at <see cref="Ballot"/> for <see cref="Instance"/>
+/// is chosen. The record refers to the <see cref="Accepted"/> event that holds the value, so a
+/// chosen value this node accepted is written once (PhxPaxos's one durable write per accept).
+/// If that Accepted write was lost, the reference resolves to nothing and the instance is learned
+/// again, as after any chosen write that failed (<see cref="ChosenLog"/>).
+/// </summary>
+public sealed record ChosenAccepted(long Instance, Ballot Ballot, ulong Checksum) : AcceptorEvent;

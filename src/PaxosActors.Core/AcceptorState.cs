@@ -57,6 +57,15 @@ public sealed record AcceptorState(
             AcceptedValue = null,
             PreviousChecksum = c.Checksum,
         },
+        // Only if the value it names is the one accepted last: if that write was lost, the
+        // reference resolves to nothing and the instance is learned again (see ChosenLog).
+        ChosenAccepted c when c.Instance == Instance && c.Ballot == AcceptedBallot && AcceptedValue is not null => this with
+        {
+            Instance = c.Instance + 1,
+            AcceptedBallot = Ballot.Zero,
+            AcceptedValue = null,
+            PreviousChecksum = c.Checksum,
+        },
         _ => this,
     };
 }

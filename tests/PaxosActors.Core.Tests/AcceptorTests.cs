@@ -168,14 +168,28 @@ public sealed class AcceptorEdgeTests
         Assert.Empty(acceptor.Handle(new InstanceLearned(1, [2], 7)));
         Assert.Equal(0, acceptor.State.Instance);
 
+        // It accepted the chosen value: the record refers to that accept instead of storing the value again.
         var persist = Assert.IsType<PersistThenSend>(Assert.Single(acceptor.Handle(new InstanceLearned(0, [1], 7))));
-        var chosen = Assert.IsType<InstanceChosen>(persist.Event);
-        Assert.Equal((0L, 7UL), (chosen.Instance, chosen.Checksum));
-        Assert.Equal([1], chosen.Value);
+        Assert.Equal(new ChosenAccepted(0, new Ballot(1, P), 7), persist.Event);
         Assert.Empty(persist.Replies);
         Assert.Equal((1L, 7UL, Ballot.Zero), (acceptor.State.Instance, acceptor.State.PreviousChecksum, acceptor.State.AcceptedBallot));
         Assert.Null(acceptor.State.AcceptedValue);
         Assert.Equal(new Ballot(1, P), acceptor.State.Promised);
+    }
+
+    [Fact]
+    public void A_chosen_value_it_did_not_accept_is_written_whole()
+    {
+        var acceptor = new Acceptor(Self, AcceptorState.Initial);
+        acceptor.Handle(new Accept(0, P, new Ballot(1, P), [1], 0));
+        var persist = Assert.IsType<PersistThenSend>(Assert.Single(acceptor.Handle(new InstanceLearned(0, [1, 2], 7))));
+        var chosen = Assert.IsType<InstanceChosen>(persist.Event);
+        Assert.Equal((0L, 7UL), (chosen.Instance, chosen.Checksum));
+        Assert.Equal([1, 2], chosen.Value);
+
+        var fresh = new Acceptor(Self, AcceptorState.Initial);
+        Assert.Equal([9], Assert.IsType<InstanceChosen>(Assert.IsType<PersistThenSend>(Assert.Single(fresh.Handle(new InstanceLearned(0, [9], 7)))).Event).Value);
+        Assert.Equal(1, fresh.State.Instance);
     }
 
     [Fact]

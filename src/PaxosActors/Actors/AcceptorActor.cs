@@ -22,10 +22,12 @@ internal sealed class AcceptorActor : UntypedPersistentActor
     private readonly Breakpoints _breakpoints;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private List<AcceptorEvent>? _recovering = [];
+    private List<long>? _recoveringAt = [];
     private Acceptor? _acceptor;
 
-    // Where each chosen instance sits in the journal (instance = index), to read it back for a
-    // lagging node once the learner no longer holds it in memory.
+    // The sequence number of each instance's chosen record (instance = index), to read it back
+    // for a lagging node once the learner no longer holds it in memory. An instance's events
+    // (its accepts and its chosen record) lie after the previous instance's chosen record.
     private readonly List<long> _chosenAt = [];
 
     public AcceptorActor(string persistenceId, NodeId self, PeerRouter router, IActorRef group, string journalPluginId, Breakpoints? breakpoints = null)
@@ -49,24 +51,19 @@ internal sealed class AcceptorActor : UntypedPersistentActor
         {
             case AcceptorEvent e:
                 _recovering!.Add(e);
-                if (e is InstanceChosen chosen && chosen.Instance == _chosenAt.Count)
-                {
-                    _chosenAt.Add(LastSequenceNr);
-                }
-
+                _recoveringAt!.Add(LastSequenceNr);
                 break;
             case RecoveryCompleted:
                 var events = _recovering!;
+                var at = _recoveringAt!;
                 _recovering = null;
+                _recoveringAt = null;
                 var state = Acceptor.Recover(events);
                 var log = new List<InstanceChosen>();
-                foreach (var c in events.OfType<InstanceChosen>())
+                foreach (var (position, chosen) in ChosenLog.Read(events))
                 {
-                    // A write that failed may still have landed: keep one entry per instance.
-                    if (c.Instance == log.Count)
-                    {
-                        log.Add(c);
-                    }
+                    log.Add(chosen);
+                    _chosenAt.Add(at[position]);
                 }
 
                 // A new start of the node: its proposer sessions are numbered above every earlier
@@ -142,7 +139,7 @@ internal sealed class AcceptorActor : UntypedPersistentActor
 #pragma warning disable AK1006
                     PersistAsync(p.Event, e =>
                     {
-                        if (e is InstanceChosen c && c.Instance == _chosenAt.Count)
+                        if (ChosenLog.ChosenInstance(e) == _chosenAt.Count)
                         {
                             _chosenAt.Add(LastSequenceNr);
                         }
@@ -177,7 +174,8 @@ internal sealed class AcceptorActor : UntypedPersistentActor
         _breakpoints.Count("acceptor.read_back");
         var journal = Persistence.Instance.Apply(Context.System).JournalFor(JournalPluginId);
         var request = read with { Until = until };
-        Context.ActorOf(Props.Create(() => new JournalReader(journal, PersistenceId, _chosenAt[(int)read.From], _chosenAt[(int)until - 1], request)));
+        var first = read.From == 0 ? 1 : _chosenAt[(int)read.From - 1] + 1;
+        Context.ActorOf(Props.Create(() => new JournalReader(journal, PersistenceId, first, _chosenAt[(int)until - 1], request)));
     }
 
     private void SendRead(StorageRead done)

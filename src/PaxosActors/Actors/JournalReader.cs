@@ -6,13 +6,13 @@ namespace PaxosActors.Actors;
 
 /// <summary>
 /// Reads a range of one acceptor's events back through its journal plugin's replay (any
-/// Akka.Persistence journal can), hands the chosen instances among them to the acceptor as
-/// one <see cref="StorageRead"/>, and stops. A failed or stalled read answers Status.Failure.
+/// Akka.Persistence journal can), hands the chosen instances among them (values resolved by
+/// <see cref="ChosenLog"/>) to the acceptor as one <see cref="StorageRead"/>, and stops. A failed or stalled read answers Status.Failure.
 /// </summary>
 internal sealed class JournalReader : UntypedActor
 {
     private readonly ServeFromStorage _request;
-    private readonly List<InstanceChosen> _read = [];
+    private readonly List<AcceptorEvent> _read = [];
 
     public JournalReader(IActorRef journal, string persistenceId, long fromSequenceNr, long toSequenceNr, ServeFromStorage request)
     {
@@ -25,13 +25,13 @@ internal sealed class JournalReader : UntypedActor
     {
         switch (message)
         {
-            case ReplayedMessage { Persistent.Payload: InstanceChosen c }:
-                _read.Add(c);
+            case ReplayedMessage { Persistent.Payload: AcceptorEvent e }:
+                _read.Add(e);
                 break;
             case ReplayedMessage:
                 break;
             case RecoverySuccess:
-                Context.Parent.Tell(new StorageRead(_request, _read));
+                Context.Parent.Tell(new StorageRead(_request, ChosenLog.Values(_read, _request.From)));
                 Context.Stop(Self);
                 break;
             case ReplayMessagesFailure f:

@@ -8,13 +8,14 @@ namespace PaxosActors.Serialization;
 /// </summary>
 internal static class EventCodec
 {
-    public const string PromisedV1 = "P1", AcceptedV1 = "A1", ChosenV1 = "C1", SessionV1 = "S1";
+    public const string PromisedV1 = "P1", AcceptedV1 = "A1", ChosenV1 = "C1", ChosenAcceptedV1 = "C2", SessionV1 = "S1";
 
     public static string Manifest(AcceptorEvent e) => e switch
     {
         Promised => PromisedV1,
         Accepted => AcceptedV1,
         InstanceChosen => ChosenV1,
+        ChosenAccepted => ChosenAcceptedV1,
         SessionStarted => SessionV1,
         _ => throw new ArgumentException($"No storage format for {e.GetType().Name}.", nameof(e)),
     };
@@ -35,6 +36,11 @@ internal static class EventCodec
             case InstanceChosen c:
                 w.Int64(c.Instance).Bytes(c.Value).UInt64(c.Checksum);
                 break;
+            case ChosenAccepted c:
+                w.Int64(c.Instance);
+                MessageCodec.Ballot(w, c.Ballot);
+                w.UInt64(c.Checksum);
+                break;
             case SessionStarted s:
                 w.Int64(s.Session);
                 break;
@@ -53,6 +59,7 @@ internal static class EventCodec
             PromisedV1 => new Promised(MessageCodec.Ballot(ref r)),
             AcceptedV1 => new Accepted(r.Int64(), MessageCodec.Ballot(ref r), r.Bytes()),
             ChosenV1 => new InstanceChosen(r.Int64(), r.Bytes(), r.UInt64()),
+            ChosenAcceptedV1 => new ChosenAccepted(r.Int64(), MessageCodec.Ballot(ref r), r.UInt64()),
             SessionV1 => new SessionStarted(Positive(r.Int64())),
             _ => throw new PaxosFormatException($"Unknown event manifest '{manifest}'."),
         };

@@ -101,7 +101,7 @@ internal sealed class SimNode
         _start = started.Session;
         _proposers = 0;
         Acceptor = new Acceptor(Id, Recovered, Options.Bugs);
-        Learner = new Learner(Id, Options, Durable.OfType<InstanceChosen>());
+        Learner = new Learner(Id, Options, ChosenLog.Values(Durable));
         Coordinator = new InstanceCoordinator(Id, Members, Options, Recovered.Instance, Recovered.PreviousChecksum);
         var proposer = new Proposer(Id, Members, Options, new SeededRandom(unchecked((Seed * 1_000_003) + (Id.Value * 7919) + Incarnation)),
             Recovered.Instance, Recovered.PreviousChecksum, Recovered.Promised.ProposalId);

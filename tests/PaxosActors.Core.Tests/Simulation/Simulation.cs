@@ -140,7 +140,7 @@ internal sealed partial class Simulation
         Count("fault.acceptor_restart");
         n.RestartAcceptor();
         _livePromise[id] = n.Acceptor.State.Promised;
-        var durable = n.Durable.OfType<InstanceChosen>().GroupBy(c => c.Instance).ToDictionary(g => g.Key, g => g.First());
+        var durable = ChosenLog.Values(n.Durable).ToDictionary(c => c.Instance);
         for (var i = n.Acceptor.State.Instance; i < n.Learner.NextInstance; i++)
         {
             var entry = i >= n.Learner.FirstInMemory ? n.Learner.InMemory[(int)(i - n.Learner.FirstInMemory)] : durable.TryGetValue(i, out var c) ? new LogEntry(c.Value, c.Checksum) : default;
@@ -293,7 +293,7 @@ internal sealed partial class Simulation
     private void ServeFromDisk(SimNode n, ServeFromStorage read)
     {
         Count("served_from_disk");
-        var durable = n.Durable.OfType<InstanceChosen>().Where(c => c.Instance >= read.From && c.Instance < read.Until).GroupBy(c => c.Instance).Select(g => g.First()).OrderBy(c => c.Instance);
+        var durable = ChosenLog.Values(n.Durable).Where(c => c.Instance >= read.From && c.Instance < read.Until);
         var next = read.From;
         foreach (var c in durable)
         {

@@ -47,7 +47,7 @@ public sealed class FormatTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Every_event_round_trips_through_the_event_serializer()
     {
-        AcceptorEvent[] events = [new Promised(new Ballot(4, N)), new Accepted(3, new Ballot(4, N), [5, 6]), new InstanceChosen(3, [5, 6], 77)];
+        AcceptorEvent[] events = [new Promised(new Ballot(4, N)), new Accepted(3, new Ballot(4, N), [5, 6]), new InstanceChosen(3, [5, 6], 77), new ChosenAccepted(3, new Ballot(4, N), 77), new SessionStarted(3)];
         foreach (var e in events)
         {
             var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(e);
