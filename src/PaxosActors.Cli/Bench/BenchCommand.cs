@@ -22,9 +22,15 @@ internal static class BenchCommand
         output.WriteLine($"3 nodes ({mode}), {options.Groups} groups, {options.Clients} clients, {options.ValueSize} B values: warming up {options.Warmup.TotalSeconds:F0} s, then " +
             (options.Operations is { } ops ? $"{ops} proposals" : $"measuring {options.Duration.TotalSeconds:F0} s"));
         var spec = new LoadSpec(options.ValueSize, options.Batch, options.Warmup, options.Duration, options.Operations is { } n ? Math.Max(1, n / options.Clients) : null);
-        var (load, peakMb) = options.InProcess ? await InProcessAsync(options, ports, groups, spec) : await ProcessesAsync(options, ports, groups, spec, output);
+        var (load, peakMb, journalBytes) = options.InProcess ? await InProcessAsync(options, ports, groups, spec) : await ProcessesAsync(options, ports, groups, spec, output);
+        // Only PaxosActors' SQLite journal counts what it writes; the other plugins report no figure.
+        var ownJournal = options.Storage == BenchStorage.Sqlite && load.Samples.Count > 0;
         var result = new BenchResult(load.Samples.Count / load.Seconds, LatencyMs.Of(load.Samples), peakMb, options.Groups, options.Clients, options.ValueSize,
-            load.Samples.Count, load.Failed, load.Seconds, mode, load.PerClient.Min, load.PerClient.Max);
+            load.Samples.Count, load.Failed, load.Seconds, mode, load.PerClient.Min, load.PerClient.Max)
+        {
+            WrittenBytesPerCommand = ownJournal ? Math.Round((double)journalBytes / load.Samples.Count, 1) : null,
+            DiskBytesPerNode = options.Storage == BenchStorage.Postgresql ? null : Enumerable.Range(1, BenchNodes.Count).Max(n => BenchNodes.DiskBytes(options, n)),
+        };
         output.WriteLine(result);
         if (options.JsonFile is not null)
         {
@@ -34,16 +40,18 @@ internal static class BenchCommand
         return result;
     }
 
-    private static async Task<(LoadResult Load, double PeakMb)> InProcessAsync(BenchOptions options, IReadOnlyDictionary<int, int> ports, IReadOnlyList<string> groups, LoadSpec spec)
+    private static async Task<(LoadResult Load, double PeakMb, long JournalBytes)> InProcessAsync(BenchOptions options, IReadOnlyDictionary<int, int> ports, IReadOnlyList<string> groups, LoadSpec spec)
     {
         var systems = new List<ActorSystem>();
         var refs = new Dictionary<(int Node, string Group), IActorRef>();
+        var journals = new List<JournalBytes>();
         try
         {
             for (var node = 1; node <= BenchNodes.Count; node++)
             {
                 var system = ActorSystem.Create(LocalNodeConfig.SystemName, ConfigurationFactory.ParseString(BenchNodes.Hocon(node, ports, options)));
                 systems.Add(system);
+                journals.Add(new JournalBytes(system));
                 foreach (var (group, actor) in await BenchNodes.StartGroupsAsync(system, groups))
                 {
                     refs[(node, group)] = actor;
@@ -51,16 +59,19 @@ internal static class BenchCommand
             }
 
             var targets = Enumerable.Range(0, options.Clients).Select(c => refs[BenchNodes.ClientPlace(c, groups)]).ToList();
+            var atStart = Task.Delay(spec.Warmup).ContinueWith(_ => journals.Select(j => j.Total).ToList(), TaskScheduler.Default);
             var load = await BenchLoad.RunAsync(targets, spec);
-            return (load, Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0));
+            var start = await atStart;
+            return (load, Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0), journals.Select((j, i) => j.Total - start[i]).Max());
         }
         finally
         {
             await Task.WhenAll(systems.Select(s => s.Terminate()));
+            journals.ForEach(j => j.Dispose());
         }
     }
 
-    private static async Task<(LoadResult Load, double PeakMb)> ProcessesAsync(BenchOptions options, IReadOnlyDictionary<int, int> ports, IReadOnlyList<string> groups, LoadSpec spec, TextWriter output)
+    private static async Task<(LoadResult Load, double PeakMb, long JournalBytes)> ProcessesAsync(BenchOptions options, IReadOnlyDictionary<int, int> ports, IReadOnlyList<string> groups, LoadSpec spec, TextWriter output)
     {
         var nodes = new List<BenchNodeProcess>();
         try
@@ -85,7 +96,7 @@ internal static class BenchCommand
             // Only nodes that ran clients say anything about fairness.
             var serving = nodes.Zip(done).Where(x => x.Item1.Clients > 0).Select(x => x.Item2).ToList();
             var perClient = serving.Count == 0 ? (0L, 0L) : (serving.Min(d => d.PerClient.Min), serving.Max(d => d.PerClient.Max));
-            return (new LoadResult(samples, done.Sum(d => d.Failed), done.Max(d => d.Seconds)) { PerClient = perClient }, done.Max(d => d.PeakMb));
+            return (new LoadResult(samples, done.Sum(d => d.Failed), done.Max(d => d.Seconds)) { PerClient = perClient }, done.Max(d => d.PeakMb), done.Max(d => d.JournalBytes));
         }
         finally
         {

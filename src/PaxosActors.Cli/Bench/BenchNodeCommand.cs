@@ -10,7 +10,7 @@ namespace PaxosActors.Cli.Bench;
 /// `paxos bench-node` (internal to `paxos bench`): one node and its share of the clients in
 /// this process. Prints READY, waits for GO, runs the load, writes the latencies (doubles, ms)
 /// to the samples file, prints "DONE ops failed seconds peakMb clientMin clientMax
-/// workingSetMbOverTime", and stops on STOP.
+/// journalBytes workingSetMbOverTime" (journalBytes: what its journal wrote while measuring), and stops on STOP.
 /// </summary>
 internal static class BenchNodeCommand
 {
@@ -21,6 +21,7 @@ internal static class BenchNodeCommand
         var system = ActorSystem.Create(LocalNodeConfig.SystemName, hocon);
         try
         {
+            using var journal = new JournalBytes(system);
             var refs = await BenchNodes.StartGroupsAsync(system, settings.Groups.Keys.Order().ToList());
             output.WriteLine("READY");
             output.Flush();
@@ -39,7 +40,10 @@ internal static class BenchNodeCommand
                     samples.Add(Environment.WorkingSet / (1024.0 * 1024.0));
                 }
             }, null, every, every);
+            // The journal's bytes over the measured window: from the end of the warm-up to the end of the load.
+            var bytesAtStart = Task.Delay(spec.Warmup).ContinueWith(_ => journal.Total, TaskScheduler.Default);
             var load = await BenchLoad.RunAsync(clientGroups.Select(g => refs[g]).ToList(), spec);
+            var written = journal.Total - await bytesAtStart;
             await sampler.DisposeAsync();
             await using (var file = File.Create(samplesFile))
             {
@@ -56,7 +60,7 @@ internal static class BenchNodeCommand
                 trend = string.Join(',', samples.Select(m => m.ToString("F0", CultureInfo.InvariantCulture)));
             }
 
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE {load.Samples.Count} {load.Failed} {load.Seconds} {peak} {load.PerClient.Min} {load.PerClient.Max} {(trend.Length == 0 ? "-" : trend)}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE {load.Samples.Count} {load.Failed} {load.Seconds} {peak} {load.PerClient.Min} {load.PerClient.Max} {written} {(trend.Length == 0 ? "-" : trend)}"));
             output.Flush();
 
             // The other nodes may still be measuring: serve them until told to stop.

@@ -40,6 +40,14 @@ internal static class BenchNodes
         }
     }
 
+    /// <summary>The bytes of node <paramref name="node"/>'s storage files in the bench's folder (its journal and beside it).</summary>
+    public static long DiskBytes(BenchOptions options, int node)
+    {
+        var folder = new DirectoryInfo(options.DataDir);
+        return !folder.Exists ? 0 : folder.EnumerateFileSystemInfos($"node{node.ToString(CultureInfo.InvariantCulture)}.db*")
+            .Sum(f => f is DirectoryInfo d ? d.EnumerateFiles("*", SearchOption.AllDirectories).Sum(x => x.Length) : ((FileInfo)f).Length);
+    }
+
     public static string Hocon(int node, IReadOnlyDictionary<int, int> ports, BenchOptions options)
     {
         var storage = options.Storage switch

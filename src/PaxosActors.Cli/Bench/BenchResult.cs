@@ -18,11 +18,24 @@ internal sealed record BenchResult(
     [property: JsonPropertyName("clientOpsMin")] long ClientOpsMin,
     [property: JsonPropertyName("clientOpsMax")] long ClientOpsMax)
 {
+    /// <summary>
+    /// The bytes of the rows the busiest node's journal wrote while measuring, per committed
+    /// command (PaxosActors' SQLite journal only; null for the other plugins).
+    /// </summary>
+    [JsonPropertyName("writtenBytesPerCommand")]
+    public double? WrittenBytesPerCommand { get; init; }
+
+    /// <summary>The largest node's storage files at the end (null on PostgreSQL).</summary>
+    [JsonPropertyName("diskBytesPerNode")]
+    public long? DiskBytesPerNode { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
 
     public override string ToString() =>
         $"{Operations:N0} ops in {Seconds:F1} s: {OpsPerSecond:N0} ops/s; latency p50 {LatencyMs.P50:F2} ms, p95 {LatencyMs.P95:F2} ms, p99 {LatencyMs.P99:F2} ms, max {LatencyMs.Max:F2} ms; " +
-        $"failed {Failed}; per client {ClientOpsMin:N0}-{ClientOpsMax:N0} ops; peak working set {PeakWorkingSetMb:F0} MB ({Groups} groups, {Clients} clients, {ValueSize} B values, {Mode})";
+        $"failed {Failed}; per client {ClientOpsMin:N0}-{ClientOpsMax:N0} ops; peak working set {PeakWorkingSetMb:F0} MB; " +
+        $"journal {(WrittenBytesPerCommand is { } w ? $"{w:F0} B" : "n/a")} written per command, disk {(DiskBytesPerNode is { } d ? $"{d / (1024.0 * 1024.0):F1} MB" : "n/a")} per node " +
+        $"({Groups} groups, {Clients} clients, {ValueSize} B values, {Mode})";
 }
 
 internal sealed record LatencyMs(

@@ -4,7 +4,12 @@ using Microsoft.Data.Sqlite;
 namespace PaxosActors.Storage;
 
 /// <summary>One event as the journal stores it: payload as serializer id + manifest + bytes.</summary>
-internal sealed record JournalRow(string PersistenceId, long SequenceNr, int SerializerId, string Manifest, byte[] Payload, string EventManifest, string Writer);
+internal sealed record JournalRow(string PersistenceId, long SequenceNr, int SerializerId, string Manifest, byte[] Payload, string EventManifest, string Writer)
+{
+    /// <summary>The bytes of its columns: text as UTF-8, the two numbers as 8 and 4.</summary>
+    public long Size => System.Text.Encoding.UTF8.GetByteCount(PersistenceId) + 8 + 4 + System.Text.Encoding.UTF8.GetByteCount(Manifest) + Payload.Length
+        + System.Text.Encoding.UTF8.GetByteCount(EventManifest) + System.Text.Encoding.UTF8.GetByteCount(Writer);
+}
 
 /// <summary>
 /// The journal's writer: one thread, one connection, one transaction (and one fsync) for
