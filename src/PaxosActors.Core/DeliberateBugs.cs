@@ -45,4 +45,10 @@ internal enum DeliberateBugs
     /// for a floor to settle it in the log, although a second copy may still run (invariant 9).
     /// </summary>
     RefusalIsFinal = 128,
+
+    /// <summary>
+    /// A checkpoint holds an empty duplicate filter: a node started from it runs again a command
+    /// that ran before the checkpoint and reaches the log once more (invariant 10).
+    /// </summary>
+    CheckpointForgetsFilter = 256,
 }

@@ -44,15 +44,24 @@ public sealed class Learner
     public IReadOnlyList<LogEntry> InMemory => _log;
 
     /// <summary>
-    /// Effects that replay the recovered log into fresh state machines, in order; after it only
-    /// the window stays in memory.
+    /// Effects that replay the recovered log into the state machines, in order, from
+    /// <paramref name="from"/> (the instance a loaded checkpoint covers up to, or 0 for fresh
+    /// machines); after it only the window stays in memory.
     /// </summary>
-    public IReadOnlyList<Effect> Replay()
+    public IReadOnlyList<Effect> Replay(long from = 0)
     {
-        var effects = _log.Select((e, i) => (Effect)new Execute(_firstInMemory + i, e.Value)).ToList();
+        if (from < _firstInMemory || from > NextInstance)
+        {
+            throw new ArgumentOutOfRangeException(nameof(from), $"The recovered log holds instances {_firstInMemory} to {NextInstance - 1}; it cannot replay from {from}.");
+        }
+
+        var effects = _log.Skip((int)(from - _firstInMemory)).Select((e, i) => (Effect)new Execute(from + i, e.Value)).ToList();
         Trim();
         return effects;
     }
+
+    /// <summary>The chained checksum of a recovered instance still in memory (before the first <see cref="Replay"/> trims it).</summary>
+    public ulong ChecksumAt(long instance) => _log[checked((int)(instance - _firstInMemory))].Checksum;
 
     public IReadOnlyList<Effect> Handle(object input) => input switch
     {

@@ -72,6 +72,12 @@ public sealed record ProtocolOptions
     /// <summary>Where the roles count their branches; the host gives each group on each node its own.</summary>
     public Breakpoints Breakpoints { get; init; } = Breakpoints.Untagged;
 
+    /// <summary>
+    /// Executed instances between two checkpoints of a group's state (0: none are taken).
+    /// Only groups whose state machines can all be checkpointed take them.
+    /// </summary>
+    public long CheckpointEvery { get; init; }
+
     internal DeliberateBugs Bugs { get; init; } = DeliberateBugs.None;
 
     public void Validate()
@@ -101,7 +107,7 @@ public sealed record ProtocolOptions
             throw new ArgumentException("Client queue and batch limits must be positive.");
         }
 
-        if (MaxConflictRetries < 0 || FutureQueueLimit < 1 || FutureQueueBytes < 1 || CatchUpBatch < 1 || LogWindow < CatchUpBatch || LogWindowBytes < 1)
+        if (MaxConflictRetries < 0 || FutureQueueLimit < 1 || FutureQueueBytes < 1 || CatchUpBatch < 1 || LogWindow < CatchUpBatch || LogWindowBytes < 1 || CheckpointEvery < 0)
         {
             throw new ArgumentException("Retry, queue and batch limits must be positive, and the log window at least one batch.");
         }

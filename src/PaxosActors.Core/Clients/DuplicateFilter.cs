@@ -68,11 +68,111 @@ public sealed class DuplicateFilter
         return new Admission(AdmitVerdict.Run, raised);
     }
 
+    /// <summary>
+    /// The filter's whole state, for a checkpoint: restored with <see cref="Read(ReadOnlySpan{byte})"/>, it decides
+    /// every later command exactly as this one would (invariant 10 across a checkpoint).
+    /// </summary>
+    public byte[] ToBytes()
+    {
+        if (_bugs.HasFlag(DeliberateBugs.CheckpointForgetsFilter) && (_open.Count > 0 || _legacy.Count > 0))
+        {
+            return new DuplicateFilter(_bugs).ToBytes();
+        }
+
+        var w = new WireWriter(64 + (_open.Values.Sum(s => s.Above.Count) * 8));
+        w.Byte(FormatVersion).Int32(_open.Count);
+        foreach (var (origin, s) in _open.OrderBy(o => o.Key.Value))
+        {
+            w.Int32(origin.Value).Int64(s.Session).Int64(s.Low).Int32(s.Above.Count);
+            foreach (var sequence in s.Above)
+            {
+                w.Int64(sequence);
+            }
+        }
+
+        w.Int32(_legacy.Count);
+        foreach (var ((origin, session), ran) in _legacy.OrderBy(l => l.Key.Item1.Value).ThenBy(l => l.Key.Item2))
+        {
+            w.Int32(origin.Value).Int64(session).Int32(ran.Count);
+            foreach (var sequence in ran.Order())
+            {
+                w.Int64(sequence);
+            }
+        }
+
+        return w.ToArray();
+    }
+
+    /// <summary>A filter in the state <see cref="ToBytes"/> wrote; malformed bytes throw <see cref="PaxosFormatException"/>.</summary>
+    public static DuplicateFilter Read(ReadOnlySpan<byte> bytes) => Read(bytes, DeliberateBugs.None);
+
+    internal static DuplicateFilter Read(ReadOnlySpan<byte> bytes, DeliberateBugs bugs)
+    {
+        var r = new WireReader(bytes);
+        if (r.Byte() != FormatVersion)
+        {
+            throw new PaxosFormatException("Unknown duplicate filter format.");
+        }
+
+        var filter = new DuplicateFilter(bugs);
+        var open = Count(ref r, 20);
+        for (var i = 0; i < open; i++)
+        {
+            var origin = new NodeId(r.Int32());
+            var s = new SessionState(r.Int64());
+            s.Restore(r.Int64());
+            var above = Count(ref r, 8);
+            for (var j = 0; j < above; j++)
+            {
+                var sequence = r.Int64();
+                if (sequence <= s.Low + 1 || !s.Above.Add(sequence))
+                {
+                    throw new PaxosFormatException($"Duplicate filter: sequence {sequence} of node {origin.Value} is not above its low mark {s.Low} + 1, or repeated.");
+                }
+            }
+
+            if (!filter._open.TryAdd(origin, s))
+            {
+                throw new PaxosFormatException($"Duplicate filter: node {origin.Value} appears twice.");
+            }
+        }
+
+        var legacy = Count(ref r, 16);
+        for (var i = 0; i < legacy; i++)
+        {
+            var key = (new NodeId(r.Int32()), r.Int64());
+            var ran = new HashSet<long>();
+            var count = Count(ref r, 8);
+            for (var j = 0; j < count; j++)
+            {
+                ran.Add(r.Int64());
+            }
+
+            if (!filter._legacy.TryAdd(key, ran))
+            {
+                throw new PaxosFormatException($"Duplicate filter: legacy session {key.Item2} of node {key.Item1.Value} appears twice.");
+            }
+        }
+
+        r.End();
+        return filter;
+    }
+
+    private const byte FormatVersion = 1;
+
+    private static int Count(ref WireReader r, int eachAtLeast)
+    {
+        var n = r.Int32();
+        return n >= 0 && n <= r.Remaining / eachAtLeast ? n : throw new PaxosFormatException($"Duplicate filter: a count of {n} with {r.Remaining} bytes left.");
+    }
+
     private sealed class SessionState(long session)
     {
         public long Session { get; } = session;
 
         public long Low { get; private set; }
+
+        public void Restore(long low) => Low = low >= 0 ? low : throw new PaxosFormatException($"Duplicate filter: low mark {low}.");
 
         public SortedSet<long> Above { get; } = [];
 

@@ -1,4 +1,4 @@
 namespace PaxosActors.Core;
 
 /// <summary>Bytes that are not a valid PaxosActors message, event or value.</summary>
-public sealed class PaxosFormatException(string message) : Exception(message);
+public class PaxosFormatException(string message) : Exception(message);

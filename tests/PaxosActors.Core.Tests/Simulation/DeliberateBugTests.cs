@@ -15,6 +15,7 @@ public sealed class DeliberateBugTests(ITestOutputHelper output)
     [InlineData("AbandonKeepsBallot", "invariant 1")]
     [InlineData("DuplicateFilterOff", "invariant 10")]
     [InlineData("RefusalIsFinal", "invariant 9")]
+    [InlineData("CheckpointForgetsFilter", "invariant 10")]
     public void The_simulator_catches_the_bug(string name, string expected)
     {
         var bug = Enum.Parse<DeliberateBugs>(name);

@@ -28,6 +28,10 @@ internal static class SeedSweep
             MaxPendingProposals = seed % 4 == 1 ? 2 : 10_000,
             BatchMaxCount = 1 + (seed % 6),
             BatchProposeMaxCount = 1 + (seed % 4),
+
+            // Half of the seeds take checkpoints, some after every instance: a restart then loads
+            // the newest one that fits and replays only the rest.
+            CheckpointEvery = seed % 4 < 2 ? 1 + (seed % 5) : 0,
         };
         var sim = new Simulation(NodesFor(seed), seed, options);
         sim.RunRandom();

@@ -36,6 +36,18 @@ internal sealed class SimNode
     /// <summary>What survives a crash: the acceptor's durable writes, in order.</summary>
     public List<AcceptorEvent> Durable { get; } = [];
 
+    /// <summary>
+    /// The newest checkpoint this node published: like a file renamed into place, it is there
+    /// whole or not at all, and survives a crash.
+    /// </summary>
+    public SimCheckpoint? Checkpoint { get; set; }
+
+    /// <summary>The instance the learner replays from after the last start (that of the checkpoint loaded, or 0).</summary>
+    public long ReplayFrom { get; private set; }
+
+    /// <summary>When this node takes its next checkpoint.</summary>
+    public CheckpointSchedule Schedule { get; private set; } = null!;
+
     /// <summary>Writes handed to the disk and not yet durable, with the replies they hold back.</summary>
     public List<PersistThenSend> PendingWrites { get; } = [];
 
@@ -102,13 +114,40 @@ internal sealed class SimNode
         _proposers = 0;
         Acceptor = new Acceptor(Id, Recovered, Options.Bugs);
         Learner = new Learner(Id, Options, ChosenLog.Values(Durable));
+        Filter = new DuplicateFilter(Options.Bugs);
+        Executed.Clear();
+        Ran.Clear();
+        ReplayFrom = 0;
+        if (Checkpoint is { } c && CheckpointSchedule.Misfit(c.Header, SimCheckpoint.Group, Learner.NextInstance, Learner.ChecksumAt) is null)
+        {
+            // Like LearnerActor: the state machine and the duplicate filter come from the
+            // checkpoint, and only the instances after it are replayed.
+            Filter = DuplicateFilter.Read(c.Filter, Options.Bugs);
+            Executed.AddRange(c.Executed);
+            Ran.UnionWith(c.Ran);
+            ReplayFrom = c.Header.Instance;
+        }
+
+        Schedule = new CheckpointSchedule(Options.CheckpointEvery, ReplayFrom);
         Coordinator = new InstanceCoordinator(Id, Members, Options, Recovered.Instance, Recovered.PreviousChecksum);
         var proposer = new Proposer(Id, Members, Options, new SeededRandom(unchecked((Seed * 1_000_003) + (Id.Value * 7919) + Incarnation)),
             Recovered.Instance, Recovered.PreviousChecksum, Recovered.Promised.ProposalId);
         NewQueue(proposer);
-        Filter = new DuplicateFilter(Options.Bugs);
-        Executed.Clear();
-        Ran.Clear();
+    }
+
+    /// <summary>Takes a checkpoint now, between two instances, if one is due.</summary>
+    public bool TakeCheckpointIfDue()
+    {
+        var executed = Learner.NextInstance;
+        if (!Schedule.Due(executed))
+        {
+            return false;
+        }
+
+        Schedule.Started();
+        Checkpoint = new SimCheckpoint(new CheckpointHeader(SimCheckpoint.Group, executed, Learner.LastChecksum), Filter.ToBytes(), [.. Executed], [.. Ran]);
+        Schedule.Finished(executed);
+        return true;
     }
 
     /// <summary>
@@ -154,4 +193,10 @@ internal sealed class SimNode
         ProposerIncarnation++;
         Queue = new ClientQueue(Id, Members, Options, proposer, AcceptorState.ProposerSession(_start, ++_proposers), new HashSet<int> { 1 });
     }
+}
+
+/// <summary>A simulated node's checkpoint: its header, the duplicate filter's bytes, and the state machine (what ran).</summary>
+internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, List<string> Executed, HashSet<string> Ran)
+{
+    public const string Group = "sim";
 }

@@ -107,7 +107,12 @@ internal sealed partial class Simulation
         }
 
         _livePromise[id] = n.Recovered.Promised;
-        Run(n, n.Learner.Replay());
+        if (n.ReplayFrom > 0)
+        {
+            Count("checkpoint.loaded");
+        }
+
+        Run(n, n.Learner.Replay(n.ReplayFrom));
         if (!Manual)
         {
             ScheduleLearnTick(n);
@@ -266,6 +271,11 @@ internal sealed partial class Simulation
                 }
 
                 Run(n, n.Learner.Handle(d.Input));
+                if (n.TakeCheckpointIfDue())
+                {
+                    Count("checkpoint.taken");
+                }
+
                 break;
             case Role.Proposer when d.Input is InstanceLearned learned:
                 Run(n, n.Queue.Learned(learned, Now));

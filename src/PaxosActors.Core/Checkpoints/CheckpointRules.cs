@@ -1,0 +1,57 @@
+namespace PaxosActors.Core;
+
+/// <summary>
+/// When a node takes a checkpoint, and which checkpoint it may start from. A checkpoint is
+/// taken between instances, once every <see cref="ProtocolOptions.CheckpointEvery"/> executed
+/// instances, one at a time. At start-up the newest checkpoint that fits the recovered chosen
+/// log wins: it must be of this group, must not lie past the log's end (its instances' chosen
+/// records were not all durable yet when the node stopped), and must carry the log's checksum
+/// at its instance (else it is of another history).
+/// </summary>
+public sealed class CheckpointSchedule(long every, long lastTaken)
+{
+    private bool _taking;
+
+    /// <summary>The instance the newest finished checkpoint covers (everything below it ran).</summary>
+    public long LastTaken { get; private set; } = lastTaken;
+
+    /// <summary>Whether to take one now, with everything below <paramref name="executed"/> run.</summary>
+    public bool Due(long executed) => every > 0 && !_taking && executed - LastTaken >= every;
+
+    public void Started() => _taking = true;
+
+    /// <summary>The checkpoint at <paramref name="instance"/> is published, or failed (null).</summary>
+    public void Finished(long? instance)
+    {
+        _taking = false;
+        if (instance is { } i && i > LastTaken)
+        {
+            LastTaken = i;
+        }
+    }
+
+    /// <summary>
+    /// Why <paramref name="header"/> cannot start group <paramref name="group"/> whose recovered
+    /// chosen log ends before <paramref name="logNext"/>, or null if it can.
+    /// <paramref name="checksumAt"/> gives the log's checksum at an instance below it.
+    /// </summary>
+    public static string? Misfit(CheckpointHeader header, string group, long logNext, Func<long, ulong> checksumAt)
+    {
+        if (header.Group != group)
+        {
+            return $"it is of group '{header.Group}'";
+        }
+
+        if (header.Instance > logNext)
+        {
+            return $"it covers instance {header.Instance - 1} and the chosen log ends before {logNext}";
+        }
+
+        if (header.Instance > 0 && checksumAt(header.Instance - 1) != header.Checksum)
+        {
+            return $"its checksum at instance {header.Instance - 1} ({header.Checksum:x16}) is not the log's ({checksumAt(header.Instance - 1):x16})";
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,124 @@
+namespace PaxosActors.Core.Tests.Checkpoints;
+
+/// <summary>
+/// The duplicate filter in a checkpoint: restored from its bytes, it decides every later command
+/// as the filter it was taken from does (exactly-once across a checkpoint), and bad bytes are a
+/// typed error.
+/// </summary>
+public sealed class FilterCheckpointTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void A_restored_filter_decides_the_rest_of_a_log_as_the_original(int seed)
+    {
+        var random = new Random(seed);
+        var commands = RandomLog(random, 3000);
+        for (var cut = 0; cut <= commands.Count; cut += 250)
+        {
+            var original = new DuplicateFilter();
+            foreach (var c in commands.Take(cut))
+            {
+                original.Admit(c);
+            }
+
+            var restored = DuplicateFilter.Read(original.ToBytes());
+            Assert.Equal(original.ToBytes(), restored.ToBytes());
+            foreach (var c in commands.Skip(cut))
+            {
+                Assert.Equal(original.Admit(c), restored.Admit(c));
+            }
+        }
+    }
+
+    [Fact]
+    public void An_empty_filter_round_trips()
+    {
+        var restored = DuplicateFilter.Read(new DuplicateFilter().ToBytes());
+        Assert.True(restored.Admit(new StoredCommand(new NodeId(1), 1, 1, 1, 1, 0, "", [])).Runs);
+    }
+
+    [Fact]
+    public void Every_cut_short_or_altered_filter_is_a_format_error_or_a_valid_filter()
+    {
+        var filter = new DuplicateFilter();
+        foreach (var c in RandomLog(new Random(9), 400))
+        {
+            filter.Admit(c);
+        }
+
+        var bytes = filter.ToBytes();
+        for (var n = 0; n < bytes.Length; n++)
+        {
+            Assert.Throws<PaxosFormatException>(() => DuplicateFilter.Read(bytes.AsSpan(0, n)));
+        }
+
+        var random = new Random(3);
+        for (var i = 0; i < 2000; i++)
+        {
+            var bad = (byte[])bytes.Clone();
+            bad[random.Next(bad.Length)] ^= (byte)(1 << random.Next(8));
+            try
+            {
+                DuplicateFilter.Read(bad);
+            }
+            catch (PaxosFormatException)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public void A_filter_whose_marks_contradict_themselves_is_refused()
+    {
+        var w = new WireWriter(64);
+        w.Byte(1).Int32(1).Int32(1).Int64(1).Int64(5).Int32(1).Int64(6).Int32(0);
+        Assert.Throws<PaxosFormatException>(() => DuplicateFilter.Read(w.ToArray()));
+        var repeated = new WireWriter(64);
+        repeated.Byte(1).Int32(1).Int32(1).Int64(1).Int64(5).Int32(2).Int64(8).Int64(8).Int32(0);
+        Assert.Throws<PaxosFormatException>(() => DuplicateFilter.Read(repeated.ToArray()));
+        var negative = new WireWriter(64);
+        negative.Byte(1).Int32(1).Int32(1).Int64(1).Int64(-1).Int32(0).Int32(0);
+        Assert.Throws<PaxosFormatException>(() => DuplicateFilter.Read(negative.ToArray()));
+        Assert.Throws<PaxosFormatException>(() => DuplicateFilter.Read([2, 0, 0, 0, 0, 0, 0, 0, 0]));
+    }
+
+    /// <summary>Commands as a log may hold them: three origins, sessions that go up, repeats, floors that trail.</summary>
+    private static List<StoredCommand> RandomLog(Random random, int count)
+    {
+        var log = new List<StoredCommand>();
+        var sessions = new long[4];
+        var next = new long[4];
+        for (var i = 0; i < count; i++)
+        {
+            var origin = random.Next(1, 4);
+            if (sessions[origin] == 0 || random.Next(200) == 0)
+            {
+                sessions[origin]++;
+                next[origin] = 1;
+            }
+
+            if (random.Next(10) == 0 && log.Count > 0)
+            {
+                log.Add(log[random.Next(log.Count)]);
+                continue;
+            }
+
+            if (random.Next(50) == 0)
+            {
+                log.Add(new StoredCommand(new NodeId(origin), random.Next(1, 3), random.Next(1, 50), StoredCommand.LegacyFloor, 1, 0, "", []));
+                continue;
+            }
+
+            var sequence = next[origin] + random.Next(0, 3);
+            next[origin] = sequence + 1;
+            var floor = Math.Max(1, sequence - random.Next(0, 8));
+            log.Add(new StoredCommand(new NodeId(origin), sessions[origin], sequence, floor, 1, 0, "", []));
+        }
+
+        return log;
+    }
+}
