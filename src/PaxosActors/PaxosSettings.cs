@@ -44,6 +44,12 @@ public sealed partial record PaxosSettings
 
     public required ProtocolOptions Protocol { get; init; }
 
+    /// <summary>Where checkpoints go (one folder per group), or null: checkpoints are off.</summary>
+    public string? CheckpointDir { get; init; }
+
+    /// <summary>Checkpoints kept per group.</summary>
+    public int CheckpointKeep { get; init; } = 2;
+
     /// <summary>Proposals packed into one instance at most (1: automatic batching off).</summary>
     public int BatchMaxCount => Protocol.BatchMaxCount;
 
@@ -121,8 +127,19 @@ public sealed partial record PaxosSettings
         var maxBackoff = Positive(c, "acceptor.restart-max-backoff");
         Require(maxBackoff >= minBackoff, "acceptor.restart-max-backoff", "must be >= acceptor.restart-min-backoff");
 
+        var checkpointEvery = c.GetLong("checkpoint.every-instances");
+        Require(checkpointEvery >= 0, "checkpoint.every-instances", "must be >= 0 (0: no checkpoints)");
+        var checkpointKeep = c.GetInt("checkpoint.keep");
+        Require(checkpointKeep >= 1, "checkpoint.keep", "must be >= 1");
+        var checkpointDir = c.GetString("checkpoint.dir", string.Empty);
+        if (checkpointDir.Length == 0 && c.GetString("sqlite-journal.path", string.Empty) is { Length: > 0 } journal)
+        {
+            checkpointDir = journal + ".checkpoints";
+        }
+
         var protocol = new ProtocolOptions
         {
+            CheckpointEvery = checkpointDir.Length == 0 ? 0 : checkpointEvery,
             PrepareTimeout = Positive(c, "proposer.prepare-timeout"),
             AcceptTimeout = Positive(c, "proposer.accept-timeout"),
             MaxRoundTimeout = Positive(c, "proposer.max-round-timeout"),
@@ -166,6 +183,8 @@ public sealed partial record PaxosSettings
             AcceptorRestartMinBackoff = minBackoff,
             AcceptorRestartMaxBackoff = maxBackoff,
             Protocol = protocol,
+            CheckpointDir = checkpointDir.Length == 0 ? null : checkpointDir,
+            CheckpointKeep = checkpointKeep,
         };
     }
 

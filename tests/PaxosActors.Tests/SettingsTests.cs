@@ -58,11 +58,27 @@ public sealed class SettingsTests
     [InlineData("paxos-actors.batch-propose.linger = 5s", "paxos-actors.batch-propose.linger")]
     [InlineData("paxos-actors.leader-timeout = 0s", "paxos-actors.leader-timeout")]
     [InlineData("paxos-actors.future-queue-bytes = 0", "future-queue-bytes")]
+    [InlineData("paxos-actors.checkpoint.every-instances = -1", "paxos-actors.checkpoint.every-instances")]
+    [InlineData("paxos-actors.checkpoint.keep = 0", "paxos-actors.checkpoint.keep")]
     [InlineData("paxos-actors.future-queue-bytes = 32 KiB", "paxos-actors.future-queue-bytes")]
     public void A_bad_value_fails_fast_naming_its_key(string bad, string key)
     {
         var e = Assert.Throws<ConfigurationException>(() => Create(Valid + "\n" + bad));
         Assert.Contains(key, e.Message);
+    }
+
+    [Fact]
+    public void Checkpoints_go_beside_the_sqlite_journal_unless_a_folder_is_named_and_are_off_without_either()
+    {
+        Assert.Null(Create(Valid).CheckpointDir);
+        Assert.Equal(0, Create(Valid).Protocol.CheckpointEvery);
+
+        var beside = Create(Valid + "\npaxos-actors.sqlite-journal.path = \"/data/n2.db\"");
+        Assert.Equal("/data/n2.db.checkpoints", beside.CheckpointDir);
+        Assert.Equal((100_000L, 2), (beside.Protocol.CheckpointEvery, beside.CheckpointKeep));
+
+        var named = Create(Valid + "\npaxos-actors.checkpoint { dir = \"/ckpt\", every-instances = 500, keep = 3 }");
+        Assert.Equal(("/ckpt", 500L, 3), (named.CheckpointDir, named.Protocol.CheckpointEvery, named.CheckpointKeep));
     }
 
     private static PaxosSettings Create(string hocon) =>

@@ -19,7 +19,15 @@ public sealed class CheckpointReader
     private CheckpointReader(Stream source) => _in = source;
 
     /// <summary>Reads <paramref name="source"/> to its end; its header if the checkpoint is whole and unaltered.</summary>
-    public static CheckpointHeader Verify(Stream source) => new CheckpointReader(source).Run(null);
+    public static CheckpointHeader Verify(Stream source) => Inspect(source).Header;
+
+    /// <summary>Like <see cref="Verify"/>, and the ids of its sections in order.</summary>
+    public static (CheckpointHeader Header, IReadOnlyList<int> Sections) Inspect(Stream source)
+    {
+        var sections = new List<int>();
+        var header = new CheckpointReader(source).Run((id, _) => sections.Add(id));
+        return (header, sections);
+    }
 
     /// <summary>
     /// Reads a checkpoint and hands each section, in order, to <paramref name="section"/> (its id

@@ -4,6 +4,7 @@ using Akka.Pattern;
 using PaxosActors.Core;
 using PaxosActors.Hosting;
 using PaxosActors.Messages;
+using PaxosActors.Storage;
 using Dropped = PaxosActors.Core.Dropped;
 
 namespace PaxosActors.Actors;
@@ -127,13 +128,32 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         }
 
         var learner = new Learner(self, _protocol, r.Log);
-        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer, _acceptor, _settings.CatchUpRate, _protocol.Breakpoints)), "learner");
+        var checkpoints = Checkpoints();
+        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer, _acceptor, _settings.CatchUpRate, _protocol.Breakpoints, checkpoints, _protocol.CheckpointEvery)), "learner");
         var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)(_settings.LearnInterval.TotalMilliseconds / 5) + 1));
         Timers.StartPeriodicTimer("learn", LearnTick.Instance, _settings.LearnInterval + jitter);
         _acceptorInStep = true;
         _log.Info("Group {0} on node {1} ready at instance {2}", _group.Name, self, r.State.Instance);
         Become(Ready);
         Stash.UnstashAll();
+    }
+
+    /// <summary>Where this group keeps checkpoints, or null if it takes none.</summary>
+    private CheckpointStore? Checkpoints()
+    {
+        if (_settings.CheckpointDir is null || _protocol.CheckpointEvery == 0)
+        {
+            return null;
+        }
+
+        var plain = _machines.Values.Where(m => m is not ICheckpointable).Select(m => m.GetType().Name).ToList();
+        if (plain.Count > 0)
+        {
+            _log.Info("Group {0} takes no checkpoints: {1} do(es) not implement ICheckpointable", _group.Name, string.Join(", ", plain));
+            return null;
+        }
+
+        return new CheckpointStore(_settings.CheckpointDir, _settings.CheckpointKeep);
     }
 
     private void Ready(object message)

@@ -13,6 +13,7 @@ public sealed class CheckpointFormatTests
         var bytes = Write(Header, (CheckpointFormat.FilterSection, [1, 2, 3]), (1, big), (7, []), (2, new byte[CheckpointFormat.ChunkSize]));
 
         Assert.Equal(Header, CheckpointReader.Verify(new MemoryStream(bytes)));
+        Assert.Equal([CheckpointFormat.FilterSection, 1, 7, 2], CheckpointReader.Inspect(new MemoryStream(bytes)).Sections);
         var read = new List<(int, byte[])>();
         Assert.Equal(Header, CheckpointReader.Load(new MemoryStream(bytes), (id, s) =>
         {

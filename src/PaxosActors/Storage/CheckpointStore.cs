@@ -1,0 +1,110 @@
+using System.Globalization;
+using PaxosActors.Core;
+
+namespace PaxosActors.Storage;
+
+/// <summary>
+/// A node's checkpoints as files, one folder per group: <c>&lt;dir&gt;/&lt;group&gt;/&lt;instance&gt;.checkpoint</c>.
+/// A checkpoint is published atomically: written to a temporary file, synced, renamed into
+/// place, and the folder synced, so after a crash it is there whole or not at all. The newest
+/// <c>keep</c> stay; an older one is what a start falls back to if the newest is damaged.
+/// </summary>
+internal sealed class CheckpointStore(string root, int keep)
+{
+    private const string Suffix = ".checkpoint";
+    private const string TempSuffix = ".checkpoint.tmp";
+
+    public string Root { get; } = Path.GetFullPath(root);
+
+    /// <summary>Writes and publishes one checkpoint; its path and size.</summary>
+    public (string Path, long Bytes) Write(CheckpointHeader header, byte[] filter, IReadOnlyList<(int Id, ICheckpointSnapshot Snapshot)> machines)
+    {
+        var folder = Folder(header.Group);
+        Directory.CreateDirectory(folder);
+        var name = header.Instance.ToString("D19", CultureInfo.InvariantCulture);
+        var temp = Path.Combine(folder, name + TempSuffix);
+        var final = Path.Combine(folder, name + Suffix);
+        long bytes;
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            var writer = new CheckpointWriter(file, header);
+            using (var section = writer.Section(CheckpointFormat.FilterSection))
+            {
+                section.Write(filter);
+            }
+
+            foreach (var (id, snapshot) in machines)
+            {
+                using var section = writer.Section(id);
+                snapshot.WriteTo(section);
+            }
+
+            writer.Finish();
+            file.Flush(flushToDisk: true);
+            bytes = file.Length;
+        }
+
+        File.Move(temp, final, overwrite: true);
+        DirectorySync.Flush(folder);
+        Prune(header.Group);
+        return (final, bytes);
+    }
+
+    /// <summary>The group's published checkpoints, newest first.</summary>
+    public IReadOnlyList<(long Instance, string Path)> List(string group)
+    {
+        var folder = Folder(group);
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+
+        return Directory.EnumerateFiles(folder, "*" + Suffix)
+            .Select(path => (Ok: long.TryParse(Path.GetFileName(path)[..^Suffix.Length], NumberStyles.None, CultureInfo.InvariantCulture, out var i), Instance: i, Path: path))
+            .Where(f => f.Ok)
+            .OrderByDescending(f => f.Instance)
+            .Select(f => (f.Instance, f.Path))
+            .ToList();
+    }
+
+    /// <summary>Deletes what a crash left half written; their number.</summary>
+    public int RemoveUnfinished(string group)
+    {
+        var folder = Folder(group);
+        if (!Directory.Exists(folder))
+        {
+            return 0;
+        }
+
+        var stale = Directory.GetFiles(folder, "*" + TempSuffix);
+        foreach (var f in stale)
+        {
+            File.Delete(f);
+        }
+
+        return stale.Length;
+    }
+
+    /// <summary>Reads a checkpoint file whole: its header and sections if it is intact (else <see cref="CorruptCheckpointException"/>).</summary>
+    public static (CheckpointHeader Header, IReadOnlyList<int> Sections) Verify(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return CheckpointReader.Inspect(file);
+    }
+
+    public static CheckpointHeader Load(string path, Action<int, Stream> section)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return CheckpointReader.Load(file, section);
+    }
+
+    private string Folder(string group) => Path.Combine(Root, group);
+
+    private void Prune(string group)
+    {
+        foreach (var (_, path) in List(group).Skip(keep))
+        {
+            File.Delete(path);
+        }
+    }
+}
