@@ -96,6 +96,27 @@ bench.SetAction(async (result, _) =>
 });
 root.Subcommands.Add(bench);
 
+var commands = new Option<long>("--commands") { Description = "Commands of 100 B in the log before node 3 restarts", DefaultValueFactory = _ => 100_000 };
+var recoveryData = new Option<string>("--data") { Description = "Folder for the nodes' files (wiped first)", DefaultValueFactory = _ => Path.Combine("data", "recovery") };
+var recovery = new Command("recovery", "Measure a restart: fill a 3-node log (3 processes, SQLite), stop node 3, start it again, and time it to its first proposal");
+foreach (var o in new Option[] { commands, recoveryData, json, hocon })
+{
+    recovery.Options.Add(o);
+}
+
+recovery.SetAction(async (result, _) =>
+{
+    if (result.GetValue(commands) < 1)
+    {
+        Console.Error.WriteLine("--commands must be positive.");
+        return 3;
+    }
+
+    await PaxosActors.Cli.Recovery.RecoveryCommand.RunAsync(result.GetValue(commands), result.GetValue(recoveryData)!, result.GetValue(json), string.Join("\n", result.GetValue(hocon)!), Console.Out);
+    return 0;
+});
+root.Subcommands.Add(recovery);
+
 var nodeConfig = new Option<string>("--config") { Required = true };
 var samples = new Option<string>("--samples") { Required = true };
 var clientGroup = new Option<string[]>("--client") { DefaultValueFactory = _ => [] };
@@ -114,5 +135,10 @@ benchNode.SetAction((result, _) => BenchNodeCommand.RunAsync(
     Console.In,
     Console.Out));
 root.Subcommands.Add(benchNode);
+
+var recoveryNode = new Command("recovery-node", "The restarted node of `paxos recovery` (started by it)") { Hidden = true };
+recoveryNode.Options.Add(nodeConfig);
+recoveryNode.SetAction((result, _) => PaxosActors.Cli.Recovery.RecoveryNodeCommand.RunAsync(result.GetValue(nodeConfig)!, Console.Out));
+root.Subcommands.Add(recoveryNode);
 
 return await root.Parse(args).InvokeAsync();

@@ -9,35 +9,27 @@ namespace PaxosActors.Core;
 /// instance, written when the node learned it again, fills it. <see cref="AcceptorState.Apply"/>
 /// follows the same rule, so the state and the log agree after any prefix of writes.
 /// </summary>
-public static class ChosenLog
+public sealed class ChosenLog(long from = 0)
 {
+    private readonly Dictionary<(long Instance, Ballot Ballot), byte[]> _accepted = [];
+
+    /// <summary>The next instance the log is waiting for.</summary>
+    public long Next { get; private set; } = from;
+
     /// <summary>
     /// The chosen instances from <paramref name="from"/> on, each with the position in
     /// <paramref name="events"/> of the record that chose it.
     /// </summary>
     public static IEnumerable<(int Position, InstanceChosen Chosen)> Read(IEnumerable<AcceptorEvent> events, long from = 0)
     {
-        var next = from;
-        var accepted = new Dictionary<(long Instance, Ballot Ballot), byte[]>();
+        var log = new ChosenLog(from);
         var position = -1;
         foreach (var e in events)
         {
             position++;
-            switch (e)
+            if (log.Add(e) is { } chosen)
             {
-                case Accepted a when a.Instance >= next:
-                    accepted[(a.Instance, a.Ballot)] = a.Value;
-                    break;
-                case InstanceChosen c when c.Instance == next:
-                    next++;
-                    Forget(accepted, next);
-                    yield return (position, c);
-                    break;
-                case ChosenAccepted c when c.Instance == next && accepted.TryGetValue((c.Instance, c.Ballot), out var value):
-                    next++;
-                    Forget(accepted, next);
-                    yield return (position, new InstanceChosen(c.Instance, value, c.Checksum));
-                    break;
+                yield return (position, chosen);
             }
         }
     }
@@ -54,16 +46,39 @@ public static class ChosenLog
         _ => null,
     };
 
-    private static void Forget(Dictionary<(long Instance, Ballot Ballot), byte[]> accepted, long next)
+    /// <summary>
+    /// Takes the next event in write order; the instance it completes, with its value, or null.
+    /// Only the accepted values of instances not yet chosen are held.
+    /// </summary>
+    public InstanceChosen? Add(AcceptorEvent e)
     {
-        if (accepted.Count == 0)
+        switch (e)
+        {
+            case Accepted a when a.Instance >= Next:
+                _accepted[(a.Instance, a.Ballot)] = a.Value;
+                return null;
+            case InstanceChosen c when c.Instance == Next:
+                Advance();
+                return c;
+            case ChosenAccepted c when c.Instance == Next && _accepted.TryGetValue((c.Instance, c.Ballot), out var value):
+                Advance();
+                return new InstanceChosen(c.Instance, value, c.Checksum);
+            default:
+                return null;
+        }
+    }
+
+    private void Advance()
+    {
+        Next++;
+        if (_accepted.Count == 0)
         {
             return;
         }
 
-        foreach (var key in accepted.Keys.Where(k => k.Instance < next).ToList())
+        foreach (var key in _accepted.Keys.Where(k => k.Instance < Next).ToList())
         {
-            accepted.Remove(key);
+            _accepted.Remove(key);
         }
     }
 }

@@ -66,6 +66,24 @@ public sealed class ChosenLogTests
     }
 
     [Fact]
+    public void Fed_one_event_at_a_time_it_completes_each_instance_at_its_record()
+    {
+        var log = new ChosenLog();
+        Assert.Null(log.Add(new Accepted(0, B1, [1])));
+        Assert.Null(log.Add(new Promised(B2)));
+        Assert.Equal(0, log.Next);
+        Assert.Equal([1], log.Add(new ChosenAccepted(0, B1, 10))!.Value);
+        Assert.Equal(1, log.Next);
+
+        // Instance 0's accept is forgotten once 0 is chosen: a late reference to it resolves nothing.
+        Assert.Null(log.Add(new ChosenAccepted(1, B1, 11)));
+        Assert.Null(log.Add(new Accepted(0, B1, [1])));
+        Assert.Null(log.Add(new ChosenAccepted(0, B1, 10)));
+        Assert.Equal([7], log.Add(new InstanceChosen(1, [7], 11))!.Value);
+        Assert.Equal(2, new ChosenLog(2).Next);
+    }
+
+    [Fact]
     public void Only_chosen_records_name_an_instance()
     {
         Assert.Equal(3, ChosenLog.ChosenInstance(new InstanceChosen(3, [1], 1)));

@@ -80,13 +80,30 @@ internal static class BenchNodes
         return refs;
     }
 
-    /// <summary>Counts what it runs: the benchmark measures consensus, not a state machine.</summary>
-    private sealed class CountingStateMachine : IStateMachine
+    /// <summary>
+    /// Counts what it runs: the benchmark measures consensus, not a state machine. Its count
+    /// checkpoints, so a bench or `paxos recovery` run takes checkpoints as a real group would.
+    /// </summary>
+    private sealed class CountingStateMachine : IStateMachine, ICheckpointable
     {
         private long _count;
 
         public int Id => 1;
 
         public object? Execute(long instance, object command) => ++_count;
+
+        public ICheckpointSnapshot Capture() => new Count(_count);
+
+        public void Restore(Stream checkpoint, long instance)
+        {
+            var bytes = new byte[8];
+            checkpoint.ReadExactly(bytes);
+            _count = BitConverter.ToInt64(bytes);
+        }
+
+        private sealed class Count(long count) : ICheckpointSnapshot
+        {
+            public void WriteTo(Stream destination) => destination.Write(BitConverter.GetBytes(count));
+        }
     }
 }

@@ -21,8 +21,11 @@ internal sealed class AcceptorActor : UntypedPersistentActor
     private readonly IActorRef _group;
     private readonly Breakpoints _breakpoints;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private List<AcceptorEvent>? _recovering = [];
-    private List<long>? _recoveringAt = [];
+    // Recovery folds each event as it arrives: only the chosen log (which the learner needs)
+    // and the accepted values of instances not yet chosen are held, not every event.
+    private AcceptorState _recovered = AcceptorState.Initial;
+    private List<InstanceChosen>? _recoveredLog = [];
+    private ChosenLog? _reading = new();
     private Acceptor? _acceptor;
 
     // The sequence number of each instance's chosen record (instance = index), to read it back
@@ -50,21 +53,19 @@ internal sealed class AcceptorActor : UntypedPersistentActor
         switch (message)
         {
             case AcceptorEvent e:
-                _recovering!.Add(e);
-                _recoveringAt!.Add(LastSequenceNr);
+                _recovered = _recovered.Apply(e);
+                if (_reading!.Add(e) is { } chosen)
+                {
+                    _recoveredLog!.Add(chosen);
+                    _chosenAt.Add(LastSequenceNr);
+                }
+
                 break;
             case RecoveryCompleted:
-                var events = _recovering!;
-                var at = _recoveringAt!;
-                _recovering = null;
-                _recoveringAt = null;
-                var state = Acceptor.Recover(events);
-                var log = new List<InstanceChosen>();
-                foreach (var (position, chosen) in ChosenLog.Read(events))
-                {
-                    log.Add(chosen);
-                    _chosenAt.Add(at[position]);
-                }
+                var state = _recovered;
+                var log = _recoveredLog!;
+                _recoveredLog = null;
+                _reading = null;
 
                 // A new start of the node: its proposer sessions are numbered above every earlier
                 // start's, and the number is durable before any proposer uses it.
