@@ -10,14 +10,18 @@ public sealed class Acceptor
     private readonly NodeId _self;
     private readonly DeliberateBugs _bugs;
     private readonly Breakpoints _breakpoints;
+    private readonly long _markEvery;
 
-    public Acceptor(NodeId self, AcceptorState state, Breakpoints? breakpoints = null)
-        : this(self, state, DeliberateBugs.None, breakpoints)
+    /// <param name="markEvery">Write a <see cref="LogMark"/> after every this many chosen instances (0: none).</param>
+    public Acceptor(NodeId self, AcceptorState state, Breakpoints? breakpoints = null, long markEvery = 0)
+        : this(self, state, DeliberateBugs.None, breakpoints, markEvery)
     {
     }
 
-    internal Acceptor(NodeId self, AcceptorState state, DeliberateBugs bugs, Breakpoints? breakpoints = null)
+    internal Acceptor(NodeId self, AcceptorState state, DeliberateBugs bugs, Breakpoints? breakpoints = null, long markEvery = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(markEvery);
+        _markEvery = markEvery;
         _breakpoints = breakpoints ?? Breakpoints.Untagged;
         _self = self;
         _bugs = bugs;
@@ -40,6 +44,7 @@ public sealed class Acceptor
         Prepare p => OnPrepare(p),
         Accept a => OnAccept(a),
         InstanceLearned l => OnLearned(l),
+        CheckpointInstalled c => OnInstalled(c),
         NextInstanceSeen n => OnNextInstanceSeen(n),
         _ => throw new ArgumentException($"The acceptor takes no {input.GetType().Name}.", nameof(input)),
     };
@@ -116,8 +121,34 @@ public sealed class Acceptor
             ? new ChosenAccepted(l.Instance, State.AcceptedBallot, l.Checksum)
             : new InstanceChosen(l.Instance, l.Value, l.Checksum);
         State = State.Apply(chosen);
-        return [new PersistThenSend(chosen, [])];
+        if (_markEvery == 0 || State.Instance % _markEvery != 0)
+        {
+            return [new PersistThenSend(chosen, [])];
+        }
+
+        // Written right behind the chosen record, before anything of the next instance: the
+        // journal can begin here once a checkpoint covers what lies before.
+        return [new PersistThenSend(chosen, []), new PersistThenSend(Mark(), [])];
     }
+
+    /// <summary>
+    /// The node loaded a checkpoint that covers every instance below <c>c.Instance</c>: this
+    /// acceptor never votes in those again (they are chosen), and the journal may begin at the
+    /// mark written behind the record.
+    /// </summary>
+    private IReadOnlyList<Effect> OnInstalled(CheckpointInstalled c)
+    {
+        if (c.Instance <= State.Instance)
+        {
+            return [];
+        }
+
+        _breakpoints.Count("acceptor.checkpoint_installed");
+        State = State.Apply(c);
+        return [new PersistThenSend(c, []), new PersistThenSend(Mark(), [])];
+    }
+
+    private LogMark Mark() => new(State.Instance, State.PreviousChecksum, State.Promised, State.Session);
 
     private IReadOnlyList<Effect> OnNextInstanceSeen(NextInstanceSeen n)
     {

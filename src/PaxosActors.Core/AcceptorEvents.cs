@@ -30,3 +30,19 @@ public sealed record SessionStarted(long Session) : AcceptorEvent;
 /// again, as after any chosen write that failed (<see cref="ChosenLog"/>).
 /// </summary>
 public sealed record ChosenAccepted(long Instance, Ballot Ballot, ulong Checksum) : AcceptorEvent;
+
+/// <summary>
+/// The journal may begin here: the acceptor's whole state right after the chosen record of
+/// <see cref="Instance"/> - 1 (nothing accepted yet for <see cref="Instance"/>). Written every
+/// <see cref="ProtocolOptions.LogMarkEvery"/> instances; truncation deletes every event before a
+/// mark, which then stands for them. Read anywhere but first, it only carries its promise and
+/// session (the events before it say the rest).
+/// </summary>
+public sealed record LogMark(long Instance, ulong PreviousChecksum, Ballot Promised, long Session) : AcceptorEvent;
+
+/// <summary>
+/// This node loaded a checkpoint (fetched from a peer) that covers every instance below
+/// <see cref="Instance"/>, whose chained checksum is <see cref="PreviousChecksum"/>: its chosen log
+/// starts again there, and what it held before is obsolete.
+/// </summary>
+public sealed record CheckpointInstalled(long Instance, ulong PreviousChecksum) : AcceptorEvent;

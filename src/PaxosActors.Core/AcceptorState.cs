@@ -66,6 +66,18 @@ public sealed record AcceptorState(
             AcceptedValue = null,
             PreviousChecksum = c.Checksum,
         },
+        // A mark read first is the start of a truncated journal: it stands for every event
+        // deleted before it. Read later, the events before it already said everything but
+        // what it may add to the promise and the session.
+        LogMark m when this == Initial => new AcceptorState(m.Instance, m.Promised, Ballot.Zero, null, m.PreviousChecksum) { Session = m.Session },
+        LogMark m => this with { Promised = Ballot.Max(Promised, m.Promised), Session = Math.Max(Session, m.Session) },
+        CheckpointInstalled c when c.Instance > Instance => this with
+        {
+            Instance = c.Instance,
+            AcceptedBallot = Ballot.Zero,
+            AcceptedValue = null,
+            PreviousChecksum = c.PreviousChecksum,
+        },
         _ => this,
     };
 }

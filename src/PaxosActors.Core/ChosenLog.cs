@@ -8,13 +8,22 @@ namespace PaxosActors.Core;
 /// accepted value's write failed) is a gap: nothing after it counts until a later record of that
 /// instance, written when the node learned it again, fills it. <see cref="AcceptorState.Apply"/>
 /// follows the same rule, so the state and the log agree after any prefix of writes.
+/// A <see cref="LogMark"/> read first (a truncated journal) starts the log at its instance; a
+/// <see cref="CheckpointInstalled"/> starts it again at its own, and everything before is void.
 /// </summary>
 public sealed class ChosenLog(long from = 0)
 {
     private readonly Dictionary<(long Instance, Ballot Ballot), byte[]> _accepted = [];
+    private bool _read;
 
     /// <summary>The next instance the log is waiting for.</summary>
     public long Next { get; private set; } = from;
+
+    /// <summary>The log's first instance: where the journal begins, or the latest checkpoint installed.</summary>
+    public long First { get; private set; } = from;
+
+    /// <summary>The checksum of instance <see cref="First"/> - 1.</summary>
+    public ulong FirstPreviousChecksum { get; private set; } = Checksum.Initial;
 
     /// <summary>
     /// The chosen instances from <paramref name="from"/> on, each with the position in
@@ -32,6 +41,32 @@ public sealed class ChosenLog(long from = 0)
                 yield return (position, chosen);
             }
         }
+    }
+
+    /// <summary>
+    /// Everything a restart reads from a whole journal: where the chosen log begins, the
+    /// checksum before it, and the log (what an installed checkpoint voided is left out).
+    /// </summary>
+    public static (long First, ulong PreviousChecksum, List<InstanceChosen> Log) Recover(IEnumerable<AcceptorEvent> events)
+    {
+        var log = new ChosenLog();
+        var chosen = new List<InstanceChosen>();
+        foreach (var e in events)
+        {
+            var first = log.First;
+            var c = log.Add(e);
+            if (log.First != first)
+            {
+                chosen.Clear();
+            }
+
+            if (c is not null)
+            {
+                chosen.Add(c);
+            }
+        }
+
+        return (log.First, log.FirstPreviousChecksum, chosen);
     }
 
     /// <summary>The chosen instances from <paramref name="from"/> on.</summary>
@@ -52,8 +87,16 @@ public sealed class ChosenLog(long from = 0)
     /// </summary>
     public InstanceChosen? Add(AcceptorEvent e)
     {
+        var first = !_read;
+        _read = true;
         switch (e)
         {
+            case LogMark m when first && m.Instance > Next:
+                Restart(m.Instance, m.PreviousChecksum);
+                return null;
+            case CheckpointInstalled c when c.Instance > Next:
+                Restart(c.Instance, c.PreviousChecksum);
+                return null;
             case Accepted a when a.Instance >= Next:
                 _accepted[(a.Instance, a.Ballot)] = a.Value;
                 return null;
@@ -66,6 +109,13 @@ public sealed class ChosenLog(long from = 0)
             default:
                 return null;
         }
+    }
+
+    private void Restart(long instance, ulong previousChecksum)
+    {
+        Next = First = instance;
+        FirstPreviousChecksum = previousChecksum;
+        _accepted.Clear();
     }
 
     private void Advance()

@@ -51,4 +51,7 @@ internal enum DeliberateBugs
     /// that ran before the checkpoint and reaches the log once more (invariant 10).
     /// </summary>
     CheckpointForgetsFilter = 256,
+
+    /// <summary>Truncation cuts the journal as far as its marks go, past the checkpoints a restart needs.</summary>
+    TruncatePastCheckpoint = 512,
 }

@@ -73,3 +73,29 @@ public sealed record InstanceLearned(long Instance, byte[] Value, ulong Checksum
 /// the next instance carried this ballot.
 /// </summary>
 public sealed record NextInstanceSeen(long Instance, Ballot Ballot);
+
+/// <summary>
+/// A node asked for instances older than this node's journal holds: offer it the newest
+/// checkpoint (a <see cref="CheckpointOffer"/>), which covers them.
+/// </summary>
+public sealed record OfferCheckpoint(NodeId To) : Effect;
+
+/// <summary>A verified chunk of the checkpoint being fetched: write it at <see cref="Offset"/> of the partial file.</summary>
+public sealed record WriteChunk(long Offset, byte[] Data) : Effect;
+
+/// <summary>
+/// The checkpoint being fetched is whole: verify the file against <see cref="Offer"/>'s length
+/// and checksum, publish it, load it into the state machines, and move every role to its
+/// instance. A file that fails the check is reported with <see cref="CheckpointFetch.Broken"/>.
+/// </summary>
+public sealed record InstallCheckpoint(CheckpointOffer Offer) : Effect;
+
+/// <summary>Start a new partial file for <see cref="Offer"/>, discarding any other.</summary>
+public sealed record BeginFetch(CheckpointOffer Offer) : Effect;
+
+/// <summary>
+/// The roles' news after a checkpoint was installed: every instance below
+/// <see cref="Instance"/> is chosen and executed, <see cref="PreviousChecksum"/> is the checksum
+/// of the last of them.
+/// </summary>
+public sealed record InstancesSkipped(long Instance, ulong PreviousChecksum);

@@ -73,6 +73,37 @@ public sealed class InstanceCoordinator
         return _members.Members.Where(n => n != _self).Select(n => (Effect)new Send(n, new AskForLearn(Instance, _self))).ToList();
     }
 
+    /// <summary>
+    /// The learner installed a checkpoint that covers every instance below
+    /// <c>s.Instance</c>: the acceptor and the proposer move there too, and the messages held
+    /// for the instances it covers are void (those for its own go on).
+    /// </summary>
+    public IReadOnlyList<Effect> Skip(InstancesSkipped s)
+    {
+        if (IsHalted || s.Instance <= Instance)
+        {
+            return [];
+        }
+
+        _options.Breakpoints.Count("coordinator.skipped");
+        var effects = new List<Effect>
+        {
+            new Deliver(Role.Acceptor, new CheckpointInstalled(s.Instance, s.PreviousChecksum)),
+            new Deliver(Role.Proposer, s),
+        };
+        Instance = s.Instance;
+        PreviousChecksum = s.PreviousChecksum;
+        foreach (var stale in _future.Where(f => f.Key < Instance).ToList())
+        {
+            _future.Remove(stale.Key);
+            _futureCount -= stale.Value.Count;
+            _futureBytes -= stale.Value.Sum(SizeOf);
+        }
+
+        Release(effects);
+        return effects;
+    }
+
     private void Route(PaxosMessage m, List<Effect> effects)
     {
         if (IsHalted)
@@ -81,8 +112,9 @@ public sealed class InstanceCoordinator
             return;
         }
 
-        // Followers only ask to learn; everything else must come from a voting member.
-        if (!_members.Contains(m.From) && !(m is AskForLearn && _members.IsFollower(m.From)))
+        // Followers only ask to learn (or for a checkpoint's chunks); everything else must come
+        // from a voting member.
+        if (!_members.Contains(m.From) && !(m is AskForLearn or ChunkRequest && _members.IsFollower(m.From)))
         {
             effects.Add(new Dropped(m, "not_member"));
             return;
@@ -104,7 +136,7 @@ public sealed class InstanceCoordinator
 
         switch (m)
         {
-            case AskForLearn:
+            case AskForLearn or CheckpointOffer or ChunkRequest or CheckpointChunk:
                 effects.Add(new Deliver(Role.Learner, m));
                 break;
             case LearnOffer o when o.Instance > Instance && Instance > _streamAskedAt:
@@ -148,6 +180,9 @@ public sealed class InstanceCoordinator
             Accept a => a.Ballot.ProposalId is > 0 and < limit,
             PrepareReply r => r.Promised.ProposalId is >= 0 and < limit && r.AcceptedBallot.ProposalId is >= 0 and < limit,
             AcceptReply r => r.Promised.ProposalId is >= 0 and < limit,
+            CheckpointOffer o => o.Length > 0,
+            ChunkRequest r => r.Offset >= 0 && r.Bytes is > 0 and <= ChunkRequest.MaxBytes,
+            CheckpointChunk c => c.Offset >= 0 && c.Data.Length <= ChunkRequest.MaxBytes,
             _ => true,
         };
     }

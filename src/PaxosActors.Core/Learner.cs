@@ -13,15 +13,22 @@ public sealed class Learner
     private readonly List<LogEntry> _log = [];
     private long _firstInMemory;
     private long _bytes;
+    private ulong _beforeFirst;
+    private long _installedAt;
 
-    /// <param name="recovered">The chosen log read back after a restart, from instance 0, in order.</param>
-    public Learner(NodeId self, ProtocolOptions options, IEnumerable<InstanceChosen> recovered)
+    /// <param name="recovered">The chosen log read back after a restart, in order, from <paramref name="start"/>.</param>
+    /// <param name="start">The journal's first instance (0 unless it was truncated or a checkpoint was installed).</param>
+    /// <param name="previousChecksum">The checksum of instance <paramref name="start"/> - 1.</param>
+    public Learner(NodeId self, ProtocolOptions options, IEnumerable<InstanceChosen> recovered, long start = 0, ulong previousChecksum = Checksum.Initial)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
         _self = self;
         _options = options;
+        _firstInMemory = LogStart = start;
+        _beforeFirst = LastChecksum = previousChecksum;
         foreach (var c in recovered)
         {
-            if (c.Instance != _log.Count)
+            if (c.Instance != NextInstance)
             {
                 throw new ArgumentException($"The recovered log has a gap before instance {c.Instance}.", nameof(recovered));
             }
@@ -35,7 +42,13 @@ public sealed class Learner
     /// <summary>The first instance this node has not learned.</summary>
     public long NextInstance => _firstInMemory + _log.Count;
 
-    public ulong LastChecksum { get; private set; } = Checksum.Initial;
+    public ulong LastChecksum { get; private set; }
+
+    /// <summary>
+    /// The first instance the node's durable log holds: the learner serves nodes from here on,
+    /// and offers a checkpoint to nodes that need anything older.
+    /// </summary>
+    public long LogStart { get; private set; }
 
     /// <summary>The first instance still held in memory.</summary>
     public long FirstInMemory => _firstInMemory;
@@ -60,8 +73,38 @@ public sealed class Learner
         return effects;
     }
 
-    /// <summary>The chained checksum of a recovered instance still in memory (before the first <see cref="Replay"/> trims it).</summary>
-    public ulong ChecksumAt(long instance) => _log[checked((int)(instance - _firstInMemory))].Checksum;
+    /// <summary>
+    /// The chained checksum of a recovered instance still in memory (before the first
+    /// <see cref="Replay"/> trims it), or of the instance just before the log's start.
+    /// </summary>
+    public ulong ChecksumAt(long instance) =>
+        instance == _firstInMemory - 1 ? _beforeFirst : _log[checked((int)(instance - _firstInMemory))].Checksum;
+
+    /// <summary>The journal was cut: it begins at <paramref name="start"/> now.</summary>
+    public void Truncated(long start)
+    {
+        if (start > LogStart && start <= NextInstance)
+        {
+            LogStart = start;
+        }
+    }
+
+    /// <summary>
+    /// The state machines were loaded from a checkpoint that covers every instance below
+    /// <paramref name="instance"/>: the log starts again there, empty, and nothing older is served.
+    /// </summary>
+    public void Installed(long instance, ulong checksum)
+    {
+        if (instance <= NextInstance)
+        {
+            throw new ArgumentOutOfRangeException(nameof(instance), $"A checkpoint at {instance} is no step forward from {NextInstance}.");
+        }
+
+        _log.Clear();
+        _bytes = 0;
+        _firstInMemory = LogStart = _installedAt = instance;
+        _beforeFirst = LastChecksum = checksum;
+    }
 
     public IReadOnlyList<Effect> Handle(object input) => input switch
     {
@@ -74,6 +117,12 @@ public sealed class Learner
 
     private IReadOnlyList<Effect> OnLearned(InstanceLearned l)
     {
+        if (l.Instance < NextInstance && l.Instance < _installedAt)
+        {
+            // Learned before a checkpoint this node installed since was announced: it is in it.
+            return [];
+        }
+
         if (l.Instance != NextInstance)
         {
             throw new InvalidOperationException($"Learned instance {l.Instance} out of order; next is {NextInstance}.");
@@ -97,6 +146,12 @@ public sealed class Learner
         if (to == _self || from < 0 || from >= NextInstance)
         {
             return [];
+        }
+
+        if (from < LogStart)
+        {
+            _options.Breakpoints.Count("learner.offer_checkpoint");
+            return [new OfferCheckpoint(to)];
         }
 
         if (from < _firstInMemory)
@@ -159,6 +214,7 @@ public sealed class Learner
 
         if (drop > 0)
         {
+            _beforeFirst = _log[drop - 1].Checksum;
             _log.RemoveRange(0, drop);
             _firstInMemory += drop;
             _bytes = bytes;

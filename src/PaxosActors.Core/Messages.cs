@@ -54,3 +54,27 @@ public sealed record AskForLearn(long Instance, NodeId From) : PaxosMessage(Inst
 /// learner's own.
 /// </summary>
 public sealed record LearnOffer(long Instance, NodeId From) : PaxosMessage(Instance, From);
+
+/// <summary>
+/// The sender's journal no longer holds what was asked for; its newest checkpoint covers every
+/// instance below <see cref="PaxosMessage.Instance"/> and is a file of <see cref="Length"/> bytes
+/// whose XxHash64 is <see cref="FileChecksum"/>. A node that needs it asks for it in chunks.
+/// </summary>
+public sealed record CheckpointOffer(long Instance, NodeId From, long Length, ulong FileChecksum) : PaxosMessage(Instance, From);
+
+/// <summary>
+/// Send <see cref="Bytes"/> bytes (fewer at the file's end) from <see cref="Offset"/> of the
+/// checkpoint file offered as (instance, <see cref="FileChecksum"/>).
+/// </summary>
+public sealed record ChunkRequest(long Instance, NodeId From, ulong FileChecksum, long Offset, int Bytes) : PaxosMessage(Instance, From)
+{
+    /// <summary>The largest chunk a node asks for or serves.</summary>
+    public const int MaxBytes = 1024 * 1024;
+}
+
+/// <summary>
+/// Bytes [<see cref="Offset"/>, <see cref="Offset"/> + Data.Length) of the checkpoint file offered as
+/// (instance, <see cref="FileChecksum"/>); <see cref="DataChecksum"/> is the XxHash64 of
+/// <see cref="Data"/>. An empty chunk past nothing says the sender no longer has that file.
+/// </summary>
+public sealed record CheckpointChunk(long Instance, NodeId From, ulong FileChecksum, long Offset, byte[] Data, ulong DataChecksum) : PaxosMessage(Instance, From);

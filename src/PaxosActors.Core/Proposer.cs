@@ -117,6 +117,7 @@ public sealed class Proposer
         PrepareReply r => OnPrepareReply(r),
         AcceptReply r => OnAcceptReply(r),
         InstanceLearned l => OnLearned(l),
+        InstancesSkipped s => OnSkipped(s),
         _ => throw new ArgumentException($"The proposer takes no {input.GetType().Name}.", nameof(input)),
     };
 
@@ -327,6 +328,37 @@ public sealed class Proposer
         if (chosenHere || _options.Bugs.HasFlag(DeliberateBugs.BallotEqualityLearning))
         {
             return StartRound();
+        }
+
+        return backingOff ? [] : BackOff();
+    }
+
+    /// <summary>
+    /// The node installed a checkpoint: every instance below <c>s.Instance</c> is decided, by
+    /// other ballots. The own value, if any, lost each it was out in; it goes on after a back-off.
+    /// </summary>
+    private IReadOnlyList<Effect> OnSkipped(InstancesSkipped s)
+    {
+        if (s.Instance <= Instance)
+        {
+            return [];
+        }
+
+        var backingOff = _phase == Phase.BackingOff;
+        Instance = s.Instance;
+        PreviousChecksum = s.PreviousChecksum;
+        _valueInFlight = null;
+        _chosenHere = false;
+        _canSkipPrepare = false;
+        if (!backingOff)
+        {
+            _timerGeneration++;
+        }
+
+        if (_ownValue is null)
+        {
+            _phase = Phase.Idle;
+            return [];
         }
 
         return backingOff ? [] : BackOff();

@@ -78,6 +78,28 @@ public sealed record ProtocolOptions
     /// </summary>
     public long CheckpointEvery { get; init; }
 
+    /// <summary>
+    /// Chosen instances kept in the journal before the oldest checkpoint still kept (PhxPaxos
+    /// keeps 1,000,000): lagging peers within that distance learn them one by one, farther
+    /// ones fetch a checkpoint. 0 keeps nothing before it; null never truncates.
+    /// </summary>
+    public long? KeepInstances { get; init; }
+
+    /// <summary>The acceptor writes a <see cref="LogMark"/>, where truncation may cut, after every this many instances.</summary>
+    public long LogMarkEvery { get; init; } = 1000;
+
+    /// <summary>One truncation step deletes at most about this many instances (the next mark past them)...</summary>
+    public long TruncateStepInstances { get; init; } = 20_000;
+
+    /// <summary>... and waits this long before the next, so deleting never crowds out the writes proposals wait for.</summary>
+    public TimeSpan TruncateInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Bytes of checkpoint per transfer chunk.</summary>
+    public int TransferChunkBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Transfer chunks asked for and not yet received, at most: the receiver's memory bound.</summary>
+    public int TransferWindow { get; init; } = 8;
+
     internal DeliberateBugs Bugs { get; init; } = DeliberateBugs.None;
 
     public void Validate()
@@ -107,7 +129,8 @@ public sealed record ProtocolOptions
             throw new ArgumentException("Client queue and batch limits must be positive.");
         }
 
-        if (MaxConflictRetries < 0 || FutureQueueLimit < 1 || FutureQueueBytes < 1 || CatchUpBatch < 1 || LogWindow < CatchUpBatch || LogWindowBytes < 1 || CheckpointEvery < 0)
+        if (MaxConflictRetries < 0 || FutureQueueLimit < 1 || FutureQueueBytes < 1 || CatchUpBatch < 1 || LogWindow < CatchUpBatch || LogWindowBytes < 1 || CheckpointEvery < 0
+            || KeepInstances < 0 || LogMarkEvery < 1 || TruncateStepInstances < 1 || TruncateInterval < TimeSpan.Zero || TransferChunkBytes is < 1 or > ChunkRequest.MaxBytes || TransferWindow < 1)
         {
             throw new ArgumentException("Retry, queue and batch limits must be positive, and the log window at least one batch.");
         }

@@ -250,6 +250,33 @@ public sealed class ClientQueueEdgeTests
     }
 
     [Fact]
+    public void A_value_out_in_an_accept_when_a_checkpoint_skips_its_instance_may_have_run()
+    {
+        var q = Queue(B);
+        Submit(q, 0);
+        Promise(q, B, A, 0);
+        Assert.True(q.Proposer.OwnValueMayBeChosen);
+
+        // The node fetched a checkpoint up to instance 5: the value may be chosen in any of 0..4.
+        q.Skipped(new InstancesSkipped(5, 99), 1);
+        Assert.Equal((5L, 99UL), (q.Proposer.Instance, q.Proposer.PreviousChecksum));
+        var failed = (Failed)Assert.Single(q.Stop("stopping").OfType<Answer>()).Outcome;
+        Assert.True(failed.OutcomeUnknown);
+    }
+
+    [Fact]
+    public void A_value_still_preparing_when_a_checkpoint_skips_ahead_did_not_run()
+    {
+        var q = Queue(B);
+        Submit(q, 0);
+        q.Skipped(new InstancesSkipped(0, 0), 1);
+        Assert.Equal(0, q.Proposer.Instance);
+        q.Skipped(new InstancesSkipped(5, 99), 1);
+        var failed = (Failed)Assert.Single(q.Stop("stopping").OfType<Answer>()).Outcome;
+        Assert.False(failed.OutcomeUnknown);
+    }
+
+    [Fact]
     public void A_deadline_is_due_at_its_millisecond()
     {
         var q = Queue(B, Options with { ProposeTimeout = TimeSpan.FromMilliseconds(100) });

@@ -32,14 +32,20 @@ public sealed class CheckpointSchedule(long every, long lastTaken)
 
     /// <summary>
     /// Why <paramref name="header"/> cannot start group <paramref name="group"/> whose recovered
-    /// chosen log ends before <paramref name="logNext"/>, or null if it can.
-    /// <paramref name="checksumAt"/> gives the log's checksum at an instance below it.
+    /// chosen log holds [<paramref name="logStart"/>, <paramref name="logNext"/>), or null if it
+    /// can. <paramref name="checksumAt"/> gives the log's checksum at an instance in it, or at
+    /// <paramref name="logStart"/> - 1.
     /// </summary>
-    public static string? Misfit(CheckpointHeader header, string group, long logNext, Func<long, ulong> checksumAt)
+    public static string? Misfit(CheckpointHeader header, string group, long logStart, long logNext, Func<long, ulong> checksumAt)
     {
         if (header.Group != group)
         {
             return $"it is of group '{header.Group}'";
+        }
+
+        if (header.Instance < logStart)
+        {
+            return $"it covers instances below {header.Instance} and the journal begins at {logStart}: the instances in between are gone";
         }
 
         if (header.Instance > logNext)

@@ -148,6 +148,26 @@ public sealed partial class ClientQueue
         return Finish(effects, now);
     }
 
+    /// <summary>The node installed a checkpoint and every role moved to its instance.</summary>
+    public IReadOnlyList<Effect> Skipped(InstancesSkipped skipped, long now)
+    {
+        if (Proposer.OwnValueMayBeChosen && skipped.Instance > Proposer.Instance)
+        {
+            foreach (var sequence in _valueLocal)
+            {
+                if (_local.TryGetValue(sequence, out var command))
+                {
+                    command.Handed = true;
+                }
+            }
+        }
+
+        var effects = new List<Effect>();
+        Absorb(Proposer.Handle(skipped), effects, now);
+        HandOver(effects, now);
+        return Finish(effects, now);
+    }
+
     /// <summary>
     /// The learner ran (or, for a fence, passed) this node's command <paramref name="sequence"/>
     /// of <paramref name="session"/> at <paramref name="instance"/>.
@@ -397,7 +417,11 @@ public sealed partial class ClientQueue
 
         public State State { get; set; } = State.Queued;
 
-        /// <summary>It was handed to another node once: a failure here leaves its outcome open.</summary>
+        /// <summary>
+        /// It was handed to another node once, or was out in an accept when the node skipped the
+        /// instances a checkpoint covers (it may be chosen in one of them): a failure here leaves
+        /// its outcome open.
+        /// </summary>
         public bool Handed { get; set; }
 
         /// <summary>The node it is out at, while <see cref="State"/> is Out.</summary>

@@ -145,7 +145,7 @@ internal sealed class LearnerActor : UntypedActor
             {
                 (header, var sections) = CheckpointStore.Verify(path);
                 why = (header.Instance == instance ? null : $"its name says instance {instance} and its header {header.Instance}")
-                    ?? CheckpointSchedule.Misfit(header, _group, _learner.NextInstance, _learner.ChecksumAt)
+                    ?? CheckpointSchedule.Misfit(header, _group, _learner.LogStart, _learner.NextInstance, _learner.ChecksumAt)
                     ?? (sections.Order().SequenceEqual(_machines.Keys.Append(CheckpointFormat.FilterSection).Order()) ? null : $"its sections [{string.Join(", ", sections)}] are not this group's state machines and filter");
             }
             catch (Exception e) when (e is CorruptCheckpointException or IOException or UnauthorizedAccessException)

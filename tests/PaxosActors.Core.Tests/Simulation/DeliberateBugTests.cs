@@ -16,6 +16,7 @@ public sealed class DeliberateBugTests(ITestOutputHelper output)
     [InlineData("DuplicateFilterOff", "invariant 10")]
     [InlineData("RefusalIsFinal", "invariant 9")]
     [InlineData("CheckpointForgetsFilter", "invariant 10")]
+    [InlineData("TruncatePastCheckpoint", "storage:")]
     public void The_simulator_catches_the_bug(string name, string expected)
     {
         var bug = Enum.Parse<DeliberateBugs>(name);

@@ -32,8 +32,18 @@ internal static class SeedSweep
             // Half of the seeds take checkpoints, some after every instance: a restart then loads
             // the newest one that fits and replays only the rest.
             CheckpointEvery = seed % 4 < 2 ? 1 + (seed % 5) : 0,
+
+            // Most of those cut their journals a few instances behind the oldest checkpoint, so a
+            // node that was down or cut off comes back by fetching a checkpoint in small chunks.
+            KeepInstances = seed % 4 < 2 && seed % 5 != 0 ? seed % 3 : null,
+            LogMarkEvery = 1 + (seed % 3),
+            TruncateStepInstances = 1 + (seed % 7),
+            TruncateInterval = TimeSpan.FromMilliseconds(seed % 2 * 300),
+            TransferChunkBytes = 64 << (seed % 4),
+            TransferWindow = 1 + (seed % 3),
         };
         var sim = new Simulation(NodesFor(seed), seed, options);
+        sim.Network.CorruptRate = seed % 3 == 1 ? 0.2 : 0;
         sim.RunRandom();
         return sim;
     }

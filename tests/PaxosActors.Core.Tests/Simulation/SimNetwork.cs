@@ -14,6 +14,9 @@ internal sealed class SimNetwork
 
     public int MaxDelayMs { get; set; } = 5;
 
+    /// <summary>The odds that a checkpoint chunk arrives with a bit flipped (a property of the run: healing keeps it).</summary>
+    public double CorruptRate { get; set; }
+
     public bool IsCut(NodeId a, NodeId b) => _cut.Contains((a, b));
 
     /// <summary>Cuts every link between the two sides, both ways.</summary>

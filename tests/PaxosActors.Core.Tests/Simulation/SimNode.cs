@@ -33,14 +33,30 @@ internal sealed class SimNode
     /// <summary>Bumped at each restart of the proposer alone (a new session): its wake-ups are ignored after.</summary>
     public int ProposerIncarnation { get; private set; }
 
-    /// <summary>What survives a crash: the acceptor's durable writes, in order.</summary>
+    /// <summary>What survives a crash: the acceptor's durable writes, in order, from <see cref="DurableStart"/> on.</summary>
     public List<AcceptorEvent> Durable { get; } = [];
 
+    /// <summary>The position (counted from the node's first write ever) of Durable[0]: truncation moves it.</summary>
+    public long DurableStart { get; private set; }
+
     /// <summary>
-    /// The newest checkpoint this node published: like a file renamed into place, it is there
-    /// whole or not at all, and survives a crash.
+    /// The checkpoints this node published, oldest first, at most <see cref="CheckpointKeep"/>:
+    /// like files renamed into place, each is there whole or not at all, and survives a crash.
     /// </summary>
-    public SimCheckpoint? Checkpoint { get; set; }
+    public List<SimCheckpoint> Checkpoints { get; } = [];
+
+    public const int CheckpointKeep = 2;
+
+    /// <summary>The newest checkpoint published.</summary>
+    public SimCheckpoint? Checkpoint => Checkpoints.Count == 0 ? null : Checkpoints[^1];
+
+    /// <summary>Where this life may cut the journal.</summary>
+    public LogTruncation Truncation { get; private set; } = null!;
+
+    /// <summary>The checkpoint being fetched from a peer in this life, and the bytes of it so far.</summary>
+    public CheckpointFetch Fetch { get; private set; } = null!;
+
+    public MemoryStream Part { get; set; } = new();
 
     /// <summary>The instance the learner replays from after the last start (that of the checkpoint loaded, or 0).</summary>
     public long ReplayFrom { get; private set; }
@@ -105,6 +121,7 @@ internal sealed class SimNode
         Incarnation++;
         Up = true;
         Recovered = Core.Acceptor.Recover(Durable, Options.Bugs);
+        var (first, previous, log) = ChosenLog.Recover(Durable);
 
         // Like AcceptorActor: a new start of the node is durable before anything is proposed.
         var started = new SessionStarted(Recovered.Session + 1);
@@ -112,13 +129,20 @@ internal sealed class SimNode
         Recovered = Recovered.Apply(started);
         _start = started.Session;
         _proposers = 0;
-        Acceptor = new Acceptor(Id, Recovered, Options.Bugs);
-        Learner = new Learner(Id, Options, ChosenLog.Values(Durable));
+        Acceptor = NewAcceptor(Recovered);
+        Learner = new Learner(Id, Options, log, first, previous);
         Filter = new DuplicateFilter(Options.Bugs);
         Executed.Clear();
         Ran.Clear();
         ReplayFrom = 0;
-        if (Checkpoint is { } c && CheckpointSchedule.Misfit(c.Header, SimCheckpoint.Group, Learner.NextInstance, Learner.ChecksumAt) is null)
+        var fits = Checkpoints.LastOrDefault(c => CheckpointSchedule.Misfit(c.Header, SimCheckpoint.Group, Learner.LogStart, Learner.NextInstance, Learner.ChecksumAt) is null);
+        if (fits is null && first > 0)
+        {
+            // What LearnerActor refuses to start from: a journal cut with no checkpoint to replay it from.
+            throw new InvariantViolation($"storage: node {Id}'s journal begins at {first} and no checkpoint fits it ({Checkpoints.Count} kept)");
+        }
+
+        if (fits is { } c)
         {
             // Like LearnerActor: the state machine and the duplicate filter come from the
             // checkpoint, and only the instances after it are replayed.
@@ -129,6 +153,22 @@ internal sealed class SimNode
         }
 
         Schedule = new CheckpointSchedule(Options.CheckpointEvery, ReplayFrom);
+        Truncation = new LogTruncation(Options, first);
+        for (var i = 0; i < Durable.Count; i++)
+        {
+            if (Durable[i] is LogMark m)
+            {
+                Truncation.Marked(m.Instance, DurableStart + i);
+            }
+        }
+
+        if (Checkpoints.Count > 0)
+        {
+            Truncation.Checkpointed(Checkpoints[0].Header.Instance);
+        }
+
+        Fetch = new CheckpointFetch(Id, Options);
+        Part = new MemoryStream();
         Coordinator = new InstanceCoordinator(Id, Members, Options, Recovered.Instance, Recovered.PreviousChecksum);
         var proposer = new Proposer(Id, Members, Options, new SeededRandom(unchecked((Seed * 1_000_003) + (Id.Value * 7919) + Incarnation)),
             Recovered.Instance, Recovered.PreviousChecksum, Recovered.Promised.ProposalId);
@@ -145,9 +185,53 @@ internal sealed class SimNode
         }
 
         Schedule.Started();
-        Checkpoint = new SimCheckpoint(new CheckpointHeader(SimCheckpoint.Group, executed, Learner.LastChecksum), Filter.ToBytes(), [.. Executed], [.. Ran]);
+        Publish(SimCheckpoint.Take(new CheckpointHeader(SimCheckpoint.Group, executed, Learner.LastChecksum), Filter.ToBytes(), Executed, Ran));
         Schedule.Finished(executed);
         return true;
+    }
+
+    /// <summary>Publishes a checkpoint (taken here or fetched), lets the oldest beyond the kept ones go.</summary>
+    public void Publish(SimCheckpoint c)
+    {
+        Checkpoints.Add(c);
+        if (Checkpoints.Count > CheckpointKeep)
+        {
+            Checkpoints.RemoveAt(0);
+        }
+
+        Truncation.Checkpointed(Checkpoints[0].Header.Instance);
+    }
+
+    /// <summary>Cuts the journal if a step is due: deleting is atomic, as a database's delete is.</summary>
+    public long? TruncateIfDue(long now)
+    {
+        if (Truncation.Next(now) is not { } step)
+        {
+            return null;
+        }
+
+        Durable.RemoveRange(0, checked((int)(step.Position - DurableStart)));
+        DurableStart = step.Position;
+        Truncation.Deleted(now);
+        Learner.Truncated(step.Instance);
+        return step.Instance;
+    }
+
+    /// <summary>
+    /// Loads a fetched checkpoint, verified whole, into the state machine and the filter, and
+    /// moves the learner there; the host then moves the other roles (the coordinator's skip).
+    /// </summary>
+    public void Install(SimCheckpoint c)
+    {
+        Filter = DuplicateFilter.Read(c.Filter, Options.Bugs);
+        Executed.Clear();
+        Executed.AddRange(c.Executed);
+        Ran.Clear();
+        Ran.UnionWith(c.Ran);
+        Learner.Installed(c.Header.Instance, c.Header.Checksum);
+        Publish(c);
+        Schedule.Finished(c.Header.Instance);
+        Truncation.Installed(c.Header.Instance);
     }
 
     /// <summary>
@@ -167,8 +251,10 @@ internal sealed class SimNode
     {
         PendingWrites.Clear();
         FlushScheduled = false;
-        Acceptor = new Acceptor(Id, Core.Acceptor.Recover(Durable, Options.Bugs), Options.Bugs);
+        Acceptor = NewAcceptor(Core.Acceptor.Recover(Durable, Options.Bugs));
     }
+
+    private Acceptor NewAcceptor(AcceptorState state) => new(Id, state, Options.Bugs, markEvery: Options.LogMarkEvery);
 
     public void MakeDurable(PersistThenSend write)
     {
@@ -183,6 +269,9 @@ internal sealed class SimNode
                 MaxDurablePromise = Ballot.Max(MaxDurablePromise, a.Ballot);
                 DurableAccepts.Add((a.Instance, a.Ballot));
                 break;
+            case LogMark m:
+                Truncation.Marked(m.Instance, DurableStart + Durable.Count);
+                break;
         }
 
         Durable.Add(write.Event);
@@ -195,8 +284,66 @@ internal sealed class SimNode
     }
 }
 
-/// <summary>A simulated node's checkpoint: its header, the duplicate filter's bytes, and the state machine (what ran).</summary>
-internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, List<string> Executed, HashSet<string> Ran)
+/// <summary>
+/// A simulated node's checkpoint: its header, the duplicate filter's bytes, the state machine
+/// (what ran), and the file in the real format (<see cref="Bytes"/>) that a transfer sends.
+/// </summary>
+internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, List<string> Executed, HashSet<string> Ran, byte[] Bytes)
 {
     public const string Group = "sim";
+
+    public ulong FileChecksum { get; } = System.IO.Hashing.XxHash64.HashToUInt64(Bytes);
+
+    public static SimCheckpoint Take(CheckpointHeader header, byte[] filter, IEnumerable<string> executed, IEnumerable<string> ran)
+    {
+        var file = new MemoryStream();
+        var writer = new CheckpointWriter(file, header);
+        using (var section = writer.Section(CheckpointFormat.FilterSection))
+        {
+            section.Write(filter);
+        }
+
+        using (var section = writer.Section(1))
+        using (var w = new BinaryWriter(section))
+        {
+            Write(w, executed.ToList());
+            Write(w, ran.Order(StringComparer.Ordinal).ToList());
+        }
+
+        writer.Finish();
+        return Read(file.ToArray());
+    }
+
+    /// <summary>A checkpoint from a file's bytes; <see cref="CorruptCheckpointException"/> if they are not one.</summary>
+    public static SimCheckpoint Read(byte[] bytes)
+    {
+        CheckpointReader.Verify(new MemoryStream(bytes));
+        byte[] filter = [];
+        List<string> executed = [];
+        List<string> ran = [];
+        var header = CheckpointReader.Load(new MemoryStream(bytes), (id, stream) =>
+        {
+            if (id == CheckpointFormat.FilterSection)
+            {
+                var b = new MemoryStream();
+                stream.CopyTo(b);
+                filter = b.ToArray();
+            }
+            else
+            {
+                using var r = new BinaryReader(stream);
+                executed = ReadList(r);
+                ran = ReadList(r);
+            }
+        });
+        return new SimCheckpoint(header, filter, executed, [.. ran], bytes);
+    }
+
+    private static void Write(BinaryWriter w, List<string> items)
+    {
+        w.Write(items.Count);
+        items.ForEach(w.Write);
+    }
+
+    private static List<string> ReadList(BinaryReader r) => Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToList();
 }

@@ -145,7 +145,7 @@ internal sealed partial class Simulation
         Count("fault.acceptor_restart");
         n.RestartAcceptor();
         _livePromise[id] = n.Acceptor.State.Promised;
-        var durable = ChosenLog.Values(n.Durable).ToDictionary(c => c.Instance);
+        var durable = ChosenLog.Recover(n.Durable).Log.ToDictionary(c => c.Instance);
         for (var i = n.Acceptor.State.Instance; i < n.Learner.NextInstance; i++)
         {
             var entry = i >= n.Learner.FirstInMemory ? n.Learner.InMemory[(int)(i - n.Learner.FirstInMemory)] : durable.TryGetValue(i, out var c) ? new LogEntry(c.Value, c.Checksum) : default;
@@ -176,6 +176,12 @@ internal sealed partial class Simulation
                 break;
             case LearnTick l when Live(l.Node, l.Incarnation):
                 Run(Nodes[l.Node], Nodes[l.Node].Coordinator.OnLearnTick());
+                Run(Nodes[l.Node], Nodes[l.Node].Fetch.OnTick());
+                if (Nodes[l.Node].TruncateIfDue(Now) is not null)
+                {
+                    Count("log.truncated");
+                }
+
                 ScheduleLearnTick(Nodes[l.Node]);
                 break;
             case DiskFlush f when Live(f.Node, f.Incarnation):
@@ -228,6 +234,19 @@ internal sealed partial class Simulation
                 case Execute x:
                     Execute(n, x);
                     break;
+                case OfferCheckpoint o:
+                    Offer(n, o.To);
+                    break;
+                case BeginFetch:
+                    n.Part = new MemoryStream();
+                    break;
+                case WriteChunk w:
+                    n.Part.Position = w.Offset;
+                    n.Part.Write(w.Data);
+                    break;
+                case InstallCheckpoint i:
+                    InstallFetched(n, i.Offer);
+                    break;
                 case Answer a:
                     Answered(n, a);
                     break;
@@ -263,6 +282,18 @@ internal sealed partial class Simulation
 
                 Run(n, n.Acceptor.Handle(d.Input));
                 CheckPromise(n);
+                break;
+            case Role.Learner when d.Input is CheckpointOffer o:
+                Run(n, n.Fetch.Offered(o, n.Learner.NextInstance));
+                break;
+            case Role.Learner when d.Input is CheckpointChunk c:
+                Run(n, n.Fetch.Received(c));
+                break;
+            case Role.Learner when d.Input is ChunkRequest r:
+                ServeChunk(n, r);
+                break;
+            case Role.Proposer when d.Input is InstancesSkipped skipped:
+                Run(n, n.Queue.Skipped(skipped, Now));
                 break;
             case Role.Learner:
                 if (d.Input is InstanceLearned l)
@@ -303,7 +334,7 @@ internal sealed partial class Simulation
     private void ServeFromDisk(SimNode n, ServeFromStorage read)
     {
         Count("served_from_disk");
-        var durable = ChosenLog.Values(n.Durable).Where(c => c.Instance >= read.From && c.Instance < read.Until);
+        var durable = ChosenLog.Recover(n.Durable).Log.Where(c => c.Instance >= read.From && c.Instance < read.Until);
         var next = read.From;
         foreach (var c in durable)
         {
@@ -320,6 +351,67 @@ internal sealed partial class Simulation
         {
             Transmit(n, new Send(read.To, new LearnOffer(read.Offer, n.Id)));
         }
+    }
+
+    /// <summary>Like LearnerActor: offers the newest checkpoint to a node that needs what the journal no longer holds.</summary>
+    private void Offer(SimNode n, NodeId to)
+    {
+        if (n.Checkpoint is not { } c)
+        {
+            Fail($"storage: node {n.Id} cut its journal and has no checkpoint to offer");
+            return;
+        }
+
+        Count("transfer.offered");
+        Transmit(n, new Send(to, new CheckpointOffer(c.Header.Instance, n.Id, c.Bytes.Length, c.FileChecksum)));
+    }
+
+    /// <summary>Serves a chunk of a kept checkpoint file, or an empty one if the file is gone.</summary>
+    private void ServeChunk(SimNode n, ChunkRequest r)
+    {
+        var file = n.Checkpoints.FirstOrDefault(c => c.Header.Instance == r.Instance && c.FileChecksum == r.FileChecksum);
+        var data = file is null || r.Offset >= file.Bytes.Length ? [] : file.Bytes.AsSpan((int)r.Offset, (int)Math.Min(r.Bytes, file.Bytes.Length - r.Offset)).ToArray();
+        Transmit(n, new Send(r.From, CheckpointFetch.Chunk(n.Id, r, data)));
+    }
+
+    /// <summary>Like LearnerActor: the fetched file, whole and verified, replaces the state machine; every role moves on.</summary>
+    private void InstallFetched(SimNode n, CheckpointOffer o)
+    {
+        if (o.Instance <= n.Learner.NextInstance)
+        {
+            Count("transfer.caught_up_meanwhile");
+            n.Fetch.Finished();
+            return;
+        }
+
+        var bytes = n.Part.ToArray();
+        SimCheckpoint? c = null;
+        if (bytes.Length == o.Length && System.IO.Hashing.XxHash64.HashToUInt64(bytes) == o.FileChecksum)
+        {
+            try
+            {
+                c = SimCheckpoint.Read(bytes);
+            }
+            catch (CorruptCheckpointException)
+            {
+            }
+        }
+
+        if (c is null || c.Header.Instance != o.Instance || c.Header.Group != SimCheckpoint.Group)
+        {
+            Run(n, n.Fetch.Broken());
+            return;
+        }
+
+        if (!_chosen.TryGetValue(c.Header.Instance - 1, out var last) || last.Checksum != c.Header.Checksum)
+        {
+            Fail($"invariant 6: node {n.Id} fetched a checkpoint at {c.Header.Instance} whose checksum is not the chosen log's");
+        }
+
+        Count("transfer.installed");
+        n.Install(c);
+        n.Fetch.Finished();
+        Run(n, n.Coordinator.Skip(new InstancesSkipped(c.Header.Instance, c.Header.Checksum)));
     }
 
     private void ScheduleFlush(SimNode n)
@@ -369,7 +461,17 @@ internal sealed partial class Simulation
 
         foreach (var delay in Delays(from.Id, s.To))
         {
-            Schedule(Now + delay, new Arrival(from.Id, s.To, s.Message));
+            var message = s.Message;
+            if (message is CheckpointChunk { Data.Length: > 0 } c && Random.NextDouble() < Network.CorruptRate)
+            {
+                // A flipped bit on the way: the chunk's checksum must catch it.
+                Count("net.corrupted");
+                var data = c.Data.ToArray();
+                data[Random.Next(data.Length)] ^= (byte)(1 << Random.Next(8));
+                message = c with { Data = data };
+            }
+
+            Schedule(Now + delay, new Arrival(from.Id, s.To, message));
         }
     }
 
