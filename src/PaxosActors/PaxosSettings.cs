@@ -137,9 +137,24 @@ public sealed partial record PaxosSettings
             checkpointDir = journal + ".checkpoints";
         }
 
+        var chunk = c.GetByteSize("checkpoint.transfer.chunk-size") ?? 0;
+        Require(chunk is >= 1024 and <= ChunkRequest.MaxBytes && chunk + FrameOverhead <= frame, "checkpoint.transfer.chunk-size", $"must be at least 1 KiB, at most 1 MiB, and leave {FrameOverhead} bytes under akka.remote.dot-netty.tcp.maximum-frame-size ({frame})");
+        var window = c.GetInt("checkpoint.transfer.window");
+        Require(window >= 1, "checkpoint.transfer.window", "must be >= 1");
+        long? keep = c.GetString("log.keep-instances", "off") is "off" or "false" ? null : c.GetLong("log.keep-instances");
+        Require(keep is null or >= 0, "log.keep-instances", "must be >= 0, or off");
+        var every = checkpointDir.Length == 0 ? 0 : checkpointEvery;
         var protocol = new ProtocolOptions
         {
-            CheckpointEvery = checkpointDir.Length == 0 ? 0 : checkpointEvery,
+            CheckpointEvery = every,
+            KeepInstances = every == 0 ? null : keep,
+
+            // Marks (where a cut may fall) a few times per checkpoint interval and per kept span.
+            LogMarkEvery = Math.Clamp(Math.Min(keep ?? long.MaxValue, every == 0 ? long.MaxValue : every) / 4, 1, 1000),
+            TruncateStepInstances = c.GetLong("log.truncate-step-instances"),
+            TruncateInterval = c.GetTimeSpan("log.truncate-interval"),
+            TransferChunkBytes = (int)chunk,
+            TransferWindow = window,
             PrepareTimeout = Positive(c, "proposer.prepare-timeout"),
             AcceptTimeout = Positive(c, "proposer.accept-timeout"),
             MaxRoundTimeout = Positive(c, "proposer.max-round-timeout"),
@@ -166,7 +181,7 @@ public sealed partial record PaxosSettings
         }
         catch (ArgumentException e)
         {
-            throw new ConfigurationException($"{Section}.proposer / future-queue-limit / future-queue-bytes / catch-up-batch / log-memory-window / log-memory-bytes: {e.Message}");
+            throw new ConfigurationException($"{Section}.proposer / future-queue-limit / future-queue-bytes / catch-up-batch / log-memory-window / log-memory-bytes / log: {e.Message}");
         }
 
         Require(protocol.FutureQueueBytes >= maxValue, "future-queue-bytes", "must hold at least one value of max-value-size");

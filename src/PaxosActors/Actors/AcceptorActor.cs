@@ -12,11 +12,13 @@ namespace PaxosActors.Actors;
 /// handler of the write that carries it, or of a DeferAsync behind the writes before it: a
 /// reply implies that it and all before it are durable (invariant 2). A journal failure or
 /// rejection stops this actor; its back-off supervisor starts it again and it recovers from the
-/// journal.
+/// journal. It also cuts its journal when <see cref="LogTruncation"/> says so (behind the oldest
+/// checkpoint the learner keeps), a step at a time, and reads only from the cut onward.
 /// </summary>
-internal sealed class AcceptorActor : UntypedPersistentActor
+internal sealed class AcceptorActor : UntypedPersistentActor, IWithTimers
 {
     private readonly NodeId _self;
+    private readonly ProtocolOptions _options;
     private readonly PeerRouter _router;
     private readonly IActorRef _group;
     private readonly Breakpoints _breakpoints;
@@ -26,17 +28,22 @@ internal sealed class AcceptorActor : UntypedPersistentActor
     private AcceptorState _recovered = AcceptorState.Initial;
     private List<InstanceChosen>? _recoveredLog = [];
     private ChosenLog? _reading = new();
+    private List<(long Instance, long SequenceNr)>? _recoveredMarks = [];
     private Acceptor? _acceptor;
+    private LogTruncation? _truncation;
+    private (long Instance, long Position)? _deleting;
 
-    // The sequence number of each instance's chosen record (instance = index), to read it back
-    // for a lagging node once the learner no longer holds it in memory. An instance's events
-    // (its accepts and its chosen record) lie after the previous instance's chosen record.
+    // The sequence number of each instance's chosen record (instance = _logStart + index), to
+    // read it back for a lagging node once the learner no longer holds it in memory. An
+    // instance's events (its accepts and its chosen record) lie after the previous instance's.
     private readonly List<long> _chosenAt = [];
+    private long _logStart;
 
-    public AcceptorActor(string persistenceId, NodeId self, PeerRouter router, IActorRef group, string journalPluginId, Breakpoints? breakpoints = null)
+    public AcceptorActor(string persistenceId, NodeId self, PeerRouter router, IActorRef group, string journalPluginId, ProtocolOptions options)
     {
         PersistenceId = persistenceId;
-        _breakpoints = breakpoints ?? Breakpoints.Untagged;
+        _options = options;
+        _breakpoints = options.Breakpoints;
         _self = self;
         _router = router;
         _group = group;
@@ -48,34 +55,57 @@ internal sealed class AcceptorActor : UntypedPersistentActor
 
     public override string PersistenceId { get; }
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     protected override void OnRecover(object message)
     {
         switch (message)
         {
             case AcceptorEvent e:
                 _recovered = _recovered.Apply(e);
-                if (_reading!.Add(e) is { } chosen)
+                var first = _reading!.First;
+                if (_reading.Add(e) is { } chosen)
                 {
                     _recoveredLog!.Add(chosen);
                     _chosenAt.Add(LastSequenceNr);
+                }
+                else if (_reading.First != first)
+                {
+                    // A truncated journal's first mark, or an installed checkpoint: the log starts here.
+                    _recoveredLog!.Clear();
+                    _chosenAt.Clear();
+                }
+
+                if (e is LogMark m)
+                {
+                    _recoveredMarks!.Add((m.Instance, LastSequenceNr));
                 }
 
                 break;
             case RecoveryCompleted:
                 var state = _recovered;
                 var log = _recoveredLog!;
+                _logStart = _reading!.First;
+                var startChecksum = _reading.FirstPreviousChecksum;
+                _truncation = new LogTruncation(_options, _logStart);
+                _recoveredMarks!.ForEach(m => _truncation.Marked(m.Instance, m.SequenceNr));
                 _recoveredLog = null;
                 _reading = null;
+                _recoveredMarks = null;
+                if (_options.KeepInstances is not null)
+                {
+                    Timers.StartPeriodicTimer("truncate", TruncateTick.Instance, _options.TruncateInterval > TimeSpan.Zero ? _options.TruncateInterval : TimeSpan.FromMilliseconds(100));
+                }
 
                 // A new start of the node: its proposer sessions are numbered above every earlier
                 // start's, and the number is durable before any proposer uses it.
                 var started = new SessionStarted(checked(state.Session + 1));
                 state = state.Apply(started);
-                _acceptor = new Acceptor(_self, state, _breakpoints);
+                _acceptor = new Acceptor(_self, state, _breakpoints, _options.LogMarkEvery);
                 Persist(started, _ =>
                 {
-                    _log.Info("Acceptor {0} recovered: instance {1}, promise {2}, {3} chosen, start {4}", PersistenceId, state.Instance, state.Promised, log.Count, state.Session);
-                    _group.Tell(new AcceptorRecovered(state, log));
+                    _log.Info("Acceptor {0} recovered: instance {1}, promise {2}, journal from instance {3}, {4} chosen, start {5}", PersistenceId, state.Instance, state.Promised, _logStart, log.Count, state.Session);
+                    _group.Tell(new AcceptorRecovered(state, log, _logStart, startChecksum));
                 });
                 break;
         }
@@ -87,6 +117,32 @@ internal sealed class AcceptorActor : UntypedPersistentActor
         {
             case Prepare or Accept or InstanceLearned:
                 Run(_acceptor!.Handle(message));
+                break;
+            case CheckpointInstalled c when c.Instance > _acceptor!.State.Instance:
+                // Everything before it is void: the chosen log starts again at its instance.
+                _logStart = c.Instance;
+                _chosenAt.Clear();
+                _truncation!.Installed(c.Instance);
+                _log.Info("Acceptor {0}: the node installed a checkpoint; the journal starts again at instance {1}", PersistenceId, c.Instance);
+                Run(_acceptor.Handle(c));
+                break;
+            case CheckpointInstalled:
+                break;
+            case CheckpointsKept k:
+                _truncation!.Checkpointed(k.Oldest);
+                Truncate();
+                break;
+            case TruncateTick:
+                Truncate();
+                break;
+            case DeleteMessagesSuccess d:
+                Truncated(d.ToSequenceNr);
+                break;
+            case DeleteMessagesFailure f:
+                _deleting = null;
+                _truncation!.Failed(Environment.TickCount64);
+                _breakpoints.Count("acceptor.truncate_failed");
+                _log.Warning("Acceptor {0} could not cut its journal: {1}; trying again later", PersistenceId, f.Cause.Message);
                 break;
             case ServeFromStorage read:
                 ReadBack(read);
@@ -140,9 +196,13 @@ internal sealed class AcceptorActor : UntypedPersistentActor
 #pragma warning disable AK1006
                     PersistAsync(p.Event, e =>
                     {
-                        if (ChosenLog.ChosenInstance(e) == _chosenAt.Count)
+                        if (ChosenLog.ChosenInstance(e) == _logStart + _chosenAt.Count)
                         {
                             _chosenAt.Add(LastSequenceNr);
+                        }
+                        else if (e is LogMark m)
+                        {
+                            _truncation!.Marked(m.Instance, LastSequenceNr);
                         }
 
                         Reply(p);
@@ -166,8 +226,9 @@ internal sealed class AcceptorActor : UntypedPersistentActor
 
     private void ReadBack(ServeFromStorage read)
     {
-        var until = Math.Min(read.Until, _chosenAt.Count);
-        if (read.From < 0 || read.From >= until)
+        // A cut since the learner decided: the node asks again and is offered a checkpoint.
+        var until = Math.Min(read.Until, _logStart + _chosenAt.Count);
+        if (read.From < _logStart || read.From >= until)
         {
             return;
         }
@@ -175,8 +236,38 @@ internal sealed class AcceptorActor : UntypedPersistentActor
         _breakpoints.Count("acceptor.read_back");
         var journal = Persistence.Instance.Apply(Context.System).JournalFor(JournalPluginId);
         var request = read with { Until = until };
-        var first = read.From == 0 ? 1 : _chosenAt[(int)read.From - 1] + 1;
-        Context.ActorOf(Props.Create(() => new JournalReader(journal, PersistenceId, first, _chosenAt[(int)until - 1], request)));
+        var first = read.From == _logStart ? 1 : _chosenAt[(int)(read.From - _logStart) - 1] + 1;
+        Context.ActorOf(Props.Create(() => new JournalReader(journal, PersistenceId, first, _chosenAt[(int)(until - _logStart) - 1], request)));
+    }
+
+    /// <summary>Starts the next step of cutting the journal, if one is due.</summary>
+    private void Truncate()
+    {
+        if (_deleting is null && _truncation!.Next(Environment.TickCount64) is { } step)
+        {
+            _deleting = step;
+            DeleteMessages(step.Position - 1);
+        }
+    }
+
+    private void Truncated(long toSequenceNr)
+    {
+        if (_deleting is not { } step || step.Position - 1 != toSequenceNr)
+        {
+            return;
+        }
+
+        _deleting = null;
+        _truncation!.Deleted(Environment.TickCount64);
+        if (step.Instance > _logStart)
+        {
+            _chosenAt.RemoveRange(0, (int)Math.Min(step.Instance - _logStart, _chosenAt.Count));
+            _logStart = step.Instance;
+        }
+
+        _breakpoints.Count("acceptor.truncated");
+        _log.Info("Acceptor {0} cut its journal: it begins at instance {1} (events before sequence number {2} deleted)", PersistenceId, step.Instance, step.Position);
+        _group.Tell(new LogTruncated(step.Instance));
     }
 
     private void SendRead(StorageRead done)

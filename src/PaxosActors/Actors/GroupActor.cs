@@ -42,6 +42,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
     private AcceptorCatchUp? _catchUp;
     private LogEntries? _window;
     private string? _halted;
+    private long _installedAt;
 
     public GroupActor(PaxosSettings settings, GroupSettings group, IReadOnlyList<IStateMachine> machines)
     {
@@ -74,7 +75,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         }
 
         var persistenceId = $"paxos-{_group.Name}-{_settings.NodeId}";
-        var acceptor = Akka.Actor.Props.Create(() => new AcceptorActor(persistenceId, _settings.NodeId, _router, Self, _settings.JournalPluginId, _protocol.Breakpoints));
+        var acceptor = Akka.Actor.Props.Create(() => new AcceptorActor(persistenceId, _settings.NodeId, _router, Self, _settings.JournalPluginId, _protocol));
         _acceptor = Context.ActorOf(
             BackoffSupervisor.Props(Backoff.OnStop(acceptor, "acceptor", _settings.AcceptorRestartMinBackoff, _settings.AcceptorRestartMaxBackoff, 0.2, maxNrOfRetries: -1)),
             "acceptor");
@@ -127,9 +128,9 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
             _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings.NodeId, _protocol, _members, proposer, _router, machineIds, session, _settings.Nodes)), "proposer");
         }
 
-        var learner = new Learner(self, _protocol, r.Log);
+        var learner = new Learner(self, _protocol, r.Log, r.LogStart, r.StartChecksum);
         var checkpoints = Checkpoints();
-        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer, _acceptor, _settings.CatchUpRate, _protocol.Breakpoints, checkpoints, _protocol.CheckpointEvery)), "learner");
+        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer, _acceptor, _settings.CatchUpRate, _protocol, checkpoints)), "learner");
         var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)(_settings.LearnInterval.TotalMilliseconds / 5) + 1));
         Timers.StartPeriodicTimer("learn", LearnTick.Instance, _settings.LearnInterval + jitter);
         _acceptorInStep = true;
@@ -228,6 +229,32 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
             case LogEntries l:
                 OnLogEntries(l);
                 break;
+            case LogTruncated t:
+                _learner.Tell(t);
+                break;
+            case CheckpointInstalledHere c:
+                // The learner loaded a fetched checkpoint: the acceptor jumps there even while it
+                // catches up (what it lacked is covered now), the proposer and coordinator follow.
+                _installedAt = Math.Max(_installedAt, c.Skipped.Instance);
+                foreach (var effect in _coordinator.Skip(c.Skipped))
+                {
+                    if (effect is Deliver { To: Role.Acceptor, Input: CheckpointInstalled installed })
+                    {
+                        _acceptor.Tell(installed);
+                    }
+                    else
+                    {
+                        Run([effect]);
+                    }
+                }
+
+                if (_catchUp is not null)
+                {
+                    // What it was fetching lies below the checkpoint: nothing left to fetch.
+                    HandOver(_window!);
+                }
+
+                break;
             case HaltGroup h:
                 Halt(h.Reason);
                 break;
@@ -294,7 +321,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         }
 
         var restarted = _restarted!;
-        if (l.From <= restarted.Instance)
+        if (l.From <= Math.Max(restarted.Instance, _installedAt))
         {
             HandOver(l);
             return;

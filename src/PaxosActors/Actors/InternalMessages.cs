@@ -3,8 +3,33 @@ using PaxosActors.Core;
 
 namespace PaxosActors.Actors;
 
-/// <summary>The acceptor finished reading its journal: its state and the chosen log, from instance 0.</summary>
-internal sealed record AcceptorRecovered(AcceptorState State, IReadOnlyList<InstanceChosen> Log);
+/// <summary>
+/// The acceptor finished reading its journal: its state and the chosen log, from
+/// <see cref="LogStart"/> (the journal's first instance; <see cref="StartChecksum"/> is the
+/// checksum of the one before).
+/// </summary>
+internal sealed record AcceptorRecovered(AcceptorState State, IReadOnlyList<InstanceChosen> Log, long LogStart = 0, ulong StartChecksum = 0);
+
+/// <summary>The learner to the acceptor: the oldest checkpoint it keeps covers every instance below <see cref="Oldest"/>.</summary>
+internal sealed record CheckpointsKept(long Oldest);
+
+/// <summary>The acceptor cut its journal: it begins at <see cref="Start"/> (the group tells the learner).</summary>
+internal sealed record LogTruncated(long Start);
+
+/// <summary>The learner installed a fetched checkpoint: the group moves the other roles to its instance.</summary>
+internal sealed record CheckpointInstalledHere(InstancesSkipped Skipped);
+
+/// <summary>The acceptor's timer for the next truncation step.</summary>
+internal sealed record TruncateTick
+{
+    public static readonly TruncateTick Instance = new();
+}
+
+/// <summary>The learner's timer for a checkpoint fetch in progress.</summary>
+internal sealed record FetchTick
+{
+    public static readonly FetchTick Instance = new();
+}
 
 /// <summary>Chosen instances read back from the journal for a <see cref="ServeFromStorage"/>.</summary>
 internal sealed record StorageRead(ServeFromStorage Request, IReadOnlyList<InstanceChosen> Chosen);

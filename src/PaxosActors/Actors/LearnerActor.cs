@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Win32.SafeHandles;
 using Akka.Actor;
 using Akka.Event;
 using PaxosActors.Core;
@@ -10,10 +11,16 @@ namespace PaxosActors.Actors;
 /// Runs the group's state machines on chosen instances strictly in order (loading the newest
 /// checkpoint that fits and replaying the recovered log after it first), hands each result of
 /// this node's own proposals to the proposer, serves chosen instances to nodes that lag, and
-/// takes checkpoints between instances when they are due (written on another thread).
+/// takes checkpoints between instances when they are due (written on another thread). When its
+/// peers' journals no longer hold what it lacks, it fetches a peer's checkpoint into a temp file
+/// (<see cref="CheckpointFetch"/>) and loads it only once it is whole and verified, in one step
+/// between two messages; it serves its own checkpoints to peers the same way.
 /// </summary>
-internal sealed class LearnerActor : UntypedActor
+internal sealed class LearnerActor : UntypedActor, IWithTimers
 {
+    /// <summary>How often a fetch in progress is checked for progress.</summary>
+    private static readonly TimeSpan FetchTickInterval = TimeSpan.FromSeconds(1);
+
     private readonly string _group;
     private readonly Learner _learner;
     private readonly IReadOnlyDictionary<int, IStateMachine> _machines;
@@ -26,16 +33,24 @@ internal sealed class LearnerActor : UntypedActor
     private DuplicateFilter _ran = new();
     private readonly int _catchUpRate;
     private readonly Breakpoints _breakpoints;
+    private readonly CheckpointFetch _fetch;
+    private readonly Dictionary<string, (long Length, ulong Hash)> _fingerprints = [];
     private long _executed;
     private long _windowStart;
     private int _servedInWindow;
+    private SafeFileHandle? _part;
+    private string? _partPath;
+    private long _fetchStarted;
+    private string? _broken;
+    private bool _cannotInstallLogged;
 
-    public LearnerActor(string group, Learner learner, IReadOnlyDictionary<int, IStateMachine> machines, PeerRouter router, IActorRef proposer, IActorRef acceptor, int catchUpRate, Breakpoints breakpoints, CheckpointStore? checkpoints = null, long checkpointEvery = 0)
+    public LearnerActor(string group, Learner learner, IReadOnlyDictionary<int, IStateMachine> machines, PeerRouter router, IActorRef proposer, IActorRef acceptor, int catchUpRate, ProtocolOptions options, CheckpointStore? checkpoints = null)
     {
         _checkpoints = checkpoints;
-        _schedule = new CheckpointSchedule(checkpoints is null ? 0 : checkpointEvery, 0);
+        _schedule = new CheckpointSchedule(checkpoints is null ? 0 : options.CheckpointEvery, 0);
+        _fetch = new CheckpointFetch(router.Self, options);
         _acceptor = acceptor;
-        _breakpoints = breakpoints;
+        _breakpoints = options.Breakpoints;
         _catchUpRate = catchUpRate;
         _group = group;
         _learner = learner;
@@ -44,19 +59,76 @@ internal sealed class LearnerActor : UntypedActor
         _proposer = proposer;
     }
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     protected override void PreStart()
     {
         var from = LoadCheckpoint();
+        if (from < _learner.LogStart)
+        {
+            // The journal was cut behind a checkpoint that is now gone or damaged: the state
+            // machines cannot be brought to the log's start. Running on would execute later
+            // instances on the wrong state.
+            _broken = $"the journal begins at instance {_learner.LogStart} and no checkpoint at or after it could be loaded (see the errors above). "
+                + $"Restore the checkpoint files under {_checkpoints?.Root ?? "(checkpoints are off)"}, or remove this node's data for the group so that it fetches a checkpoint from its peers.";
+            _breakpoints.Count("learner.storage_inconsistent");
+            _log.Error("Group {0} cannot start: {1}", _group, _broken);
+            Context.Parent.Tell(new HaltGroup(_broken));
+            return;
+        }
+
         _executed = from;
         var replay = _learner.Replay(from);
         Run(replay, replaying: true);
         _log.Info("Group {0}: replayed {1} chosen instances into the state machines, from instance {2}", _group, replay.Count, from);
+        Timers.StartPeriodicTimer("fetch", FetchTick.Instance, FetchTickInterval);
+        TellKept();
+    }
+
+    protected override void PostStop()
+    {
+        _part?.Dispose();
+        base.PostStop();
     }
 
     protected override void OnReceive(object message)
     {
+        if (_broken is not null)
+        {
+            if (message is StatusRequest s)
+            {
+                s.ReplyTo.Tell(new GroupStatus(_group, _router.Self.Value, _executed, _learner.LastChecksum, true, _broken));
+            }
+
+            return;
+        }
+
         switch (message)
         {
+            case CheckpointOffer o when _checkpoints is null:
+                _breakpoints.Count("transfer.cannot_install");
+                if (!_cannotInstallLogged)
+                {
+                    _cannotInstallLogged = true;
+                    _log.Error("Group {0}: node {1} offers a checkpoint at instance {2}, which this node needs (its peers' journals no longer hold instance {3}), but this group takes no checkpoints here (checkpoint.every-instances, a checkpoint folder, and ICheckpointable state machines are needed)", _group, o.From, o.Instance, _learner.NextInstance);
+                }
+
+                break;
+            case CheckpointOffer o:
+                Run(_fetch.Offered(o, _learner.NextInstance), replaying: false);
+                break;
+            case CheckpointChunk c:
+                Run(_fetch.Received(c), replaying: false);
+                break;
+            case ChunkRequest r:
+                ServeChunk(r);
+                break;
+            case FetchTick:
+                Run(_fetch.OnTick(), replaying: false);
+                break;
+            case LogTruncated t:
+                _learner.Truncated(t.Start);
+                break;
             case AskForLearn or Prepare or Accept when OverRate(out var wait):
                 // Serving lagging nodes has a budget per second; this request waits for the next.
                 _breakpoints.Count("learner.serve_delayed");
@@ -71,6 +143,7 @@ internal sealed class LearnerActor : UntypedActor
                 _breakpoints.Count("checkpoint.taken");
                 _breakpoints.Count("checkpoint.bytes", t.Bytes);
                 _log.Info("Group {0}: checkpoint at instance {1}, {2:N0} bytes in {3} ms ({4})", _group, t.Header.Instance, t.Bytes, t.Milliseconds, t.Path);
+                TellKept();
                 break;
             case CheckpointFailed f:
                 _schedule.Finished(null);
@@ -113,6 +186,18 @@ internal sealed class LearnerActor : UntypedActor
                     break;
                 case Halt h:
                     Context.Parent.Tell(new HaltGroup(h.Reason));
+                    break;
+                case OfferCheckpoint o:
+                    Offer(o.To);
+                    break;
+                case BeginFetch b:
+                    BeginFetch(b.Offer);
+                    break;
+                case WriteChunk w:
+                    RandomAccess.Write(_part!, w.Data, w.Offset);
+                    break;
+                case InstallCheckpoint i:
+                    Install(i.Offer);
                     break;
                 default:
                     throw new InvalidOperationException($"The learner has no way to carry out {effect.GetType().Name}.");
@@ -164,19 +249,7 @@ internal sealed class LearnerActor : UntypedActor
 
             // Verified whole a moment ago: a failure from here on is of the state machine's own
             // reading, and leaves it half loaded, so it stops the start.
-            CheckpointStore.Load(path, (id, stream) =>
-            {
-                if (id == CheckpointFormat.FilterSection)
-                {
-                    var bytes = new MemoryStream();
-                    stream.CopyTo(bytes);
-                    _ran = DuplicateFilter.Read(bytes.ToArray());
-                }
-                else
-                {
-                    ((ICheckpointable)_machines[id]).Restore(stream, header.Instance);
-                }
-            });
+            LoadInto(path, header.Instance);
             _schedule.Finished(header.Instance);
             _breakpoints.Count("checkpoint.loaded");
             _log.Info("Group {0}: loaded checkpoint {1} (instance {2})", _group, path, header.Instance);
@@ -184,6 +257,178 @@ internal sealed class LearnerActor : UntypedActor
         }
 
         return 0;
+    }
+
+    /// <summary>Loads a verified checkpoint file into the duplicate filter and the state machines.</summary>
+    private void LoadInto(string path, long instance) =>
+        CheckpointStore.Load(path, (id, stream) =>
+        {
+            if (id == CheckpointFormat.FilterSection)
+            {
+                var bytes = new MemoryStream();
+                stream.CopyTo(bytes);
+                _ran = DuplicateFilter.Read(bytes.ToArray());
+            }
+            else
+            {
+                ((ICheckpointable)_machines[id]).Restore(stream, instance);
+            }
+        });
+
+    /// <summary>Why a verified checkpoint cannot be this group's state, or null.</summary>
+    private string? Unfit(CheckpointHeader header, IReadOnlyList<int> sections) =>
+        header.Group != _group ? $"it is of group '{header.Group}'"
+        : sections.Order().SequenceEqual(_machines.Keys.Append(CheckpointFormat.FilterSection).Order()) ? null
+        : $"its sections [{string.Join(", ", sections)}] are not this group's state machines and filter";
+
+    /// <summary>Tells the acceptor the oldest checkpoint kept: the journal may be cut behind it.</summary>
+    private void TellKept()
+    {
+        if (_checkpoints?.List(_group) is { Count: > 0 } kept)
+        {
+            _acceptor.Tell(new CheckpointsKept(kept[^1].Instance));
+        }
+    }
+
+    private (long Length, ulong Hash) Fingerprint(string path)
+    {
+        if (!_fingerprints.TryGetValue(path, out var f))
+        {
+            _fingerprints[path] = f = CheckpointStore.Fingerprint(path);
+        }
+
+        return f;
+    }
+
+    /// <summary>Offers the newest checkpoint to a node that needs instances the journal no longer holds.</summary>
+    private void Offer(NodeId to)
+    {
+        var newest = _checkpoints?.List(_group).FirstOrDefault();
+        if (newest?.Path is not { } path)
+        {
+            _breakpoints.Count("transfer.nothing_to_offer");
+            return;
+        }
+
+        try
+        {
+            var (length, hash) = Fingerprint(path);
+            _breakpoints.Count("transfer.offered");
+            _router.Send(new Send(to, new CheckpointOffer(newest.Value.Instance, _router.Self, length, hash)));
+        }
+        catch (IOException e)
+        {
+            _log.Warning("Group {0}: could not offer checkpoint {1}: {2}", _group, path, e.Message);
+        }
+    }
+
+    /// <summary>Serves a chunk of a kept checkpoint, or an empty one if that file is gone.</summary>
+    private void ServeChunk(ChunkRequest r)
+    {
+        byte[] data = [];
+        var file = _checkpoints?.List(_group).FirstOrDefault(c => c.Instance == r.Instance).Path;
+        try
+        {
+            if (file is not null && Fingerprint(file).Hash == r.FileChecksum)
+            {
+                data = CheckpointStore.ReadChunk(file, r.Offset, r.Bytes);
+            }
+        }
+        catch (IOException)
+        {
+            // Pruned while read: the empty chunk tells the node to look elsewhere.
+        }
+
+        _breakpoints.Count("transfer.chunk_served");
+        _router.Send(new Send(r.From, CheckpointFetch.Chunk(_router.Self, r, data)));
+    }
+
+    private void BeginFetch(CheckpointOffer o)
+    {
+        ClosePart(delete: true);
+        _partPath = _checkpoints!.FetchPath(_group, o.Instance);
+        _part = File.OpenHandle(_partPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+        _fetchStarted = Environment.TickCount64;
+        _log.Info("Group {0}: this node lacks instance {1}, which its peers' journals no longer hold; fetching node {2}'s checkpoint at instance {3} ({4:N0} bytes)", _group, _learner.NextInstance, o.From, o.Instance, o.Length);
+    }
+
+    private void ClosePart(bool delete)
+    {
+        _part?.Dispose();
+        _part = null;
+        if (delete && _partPath is not null && File.Exists(_partPath))
+        {
+            File.Delete(_partPath);
+        }
+    }
+
+    /// <summary>
+    /// The fetched file is whole: checked (length, hash, format, group, sections), published, and
+    /// loaded in this one step, so no message sees a half-loaded state; then every role moves on.
+    /// </summary>
+    private void Install(CheckpointOffer o)
+    {
+        if (o.Instance <= _learner.NextInstance)
+        {
+            _log.Info("Group {0}: caught up past instance {1} while fetching its checkpoint; dropping it", _group, o.Instance);
+            ClosePart(delete: true);
+            _fetch.Finished();
+            return;
+        }
+
+        ClosePart(delete: false);
+        var path = _partPath!;
+        CheckpointHeader header;
+        string? why;
+        try
+        {
+            var (length, hash) = CheckpointStore.Fingerprint(path);
+            if (length != o.Length || hash != o.FileChecksum)
+            {
+                throw new CorruptCheckpointException($"{length:N0} bytes with hash {hash:x16}, offered as {o.Length:N0} with {o.FileChecksum:x16}");
+            }
+
+            (header, var sections) = CheckpointStore.Verify(path);
+            why = header.Instance != o.Instance ? $"it covers instance {header.Instance}, offered as {o.Instance}" : Unfit(header, sections);
+        }
+        catch (Exception e) when (e is CorruptCheckpointException or IOException)
+        {
+            _log.Warning("Group {0}: the checkpoint fetched from node {1} is damaged ({2}); fetching it again", _group, o.From, e.Message);
+            Run(_fetch.Broken(), replaying: false);
+            return;
+        }
+
+        if (why is not null)
+        {
+            _breakpoints.Count("transfer.misfit");
+            _log.Error("Group {0}: the checkpoint node {1} sent does not fit this group: {2}", _group, o.From, why);
+            File.Delete(path);
+            _fetch.Finished();
+            return;
+        }
+
+        var published = _checkpoints!.Publish(_group, path, header.Instance);
+        _fingerprints[published] = (o.Length, o.FileChecksum);
+        try
+        {
+            LoadInto(published, header.Instance);
+        }
+        catch (Exception e)
+        {
+            _broken = $"loading the checkpoint fetched from node {o.From} failed half way ({e.GetType().Name}: {e.Message}); restart the node";
+            _log.Error(e, "Group {0}: {1}", _group, _broken);
+            Context.Parent.Tell(new HaltGroup(_broken));
+            return;
+        }
+
+        _learner.Installed(header.Instance, header.Checksum);
+        _executed = header.Instance;
+        _schedule.Finished(header.Instance);
+        _fetch.Finished();
+        _breakpoints.Count("transfer.installed");
+        _log.Info("Group {0}: installed node {1}'s checkpoint at instance {2} ({3:N0} bytes in {4} ms); learning on from there", _group, o.From, header.Instance, o.Length, Environment.TickCount64 - _fetchStarted);
+        Context.Parent.Tell(new CheckpointInstalledHere(new InstancesSkipped(header.Instance, header.Checksum)));
+        TellKept();
     }
 
     private void TakeCheckpointIfDue()

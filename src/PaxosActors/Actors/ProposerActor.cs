@@ -65,6 +65,9 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             case InstanceLearned l:
                 Run(_queue.Learned(l, Now));
                 break;
+            case InstancesSkipped skipped:
+                Run(_queue.Skipped(skipped, Now));
+                break;
             case PrepareReply or AcceptReply:
                 Run(_queue.Handle((PaxosMessage)message, Now));
                 break;

@@ -8,7 +8,7 @@ namespace PaxosActors.Serialization;
 /// </summary>
 internal static class EventCodec
 {
-    public const string PromisedV1 = "P1", AcceptedV1 = "A1", ChosenV1 = "C1", ChosenAcceptedV1 = "C2", SessionV1 = "S1";
+    public const string PromisedV1 = "P1", AcceptedV1 = "A1", ChosenV1 = "C1", ChosenAcceptedV1 = "C2", SessionV1 = "S1", MarkV1 = "M1", InstalledV1 = "I1";
 
     public static string Manifest(AcceptorEvent e) => e switch
     {
@@ -17,6 +17,8 @@ internal static class EventCodec
         InstanceChosen => ChosenV1,
         ChosenAccepted => ChosenAcceptedV1,
         SessionStarted => SessionV1,
+        LogMark => MarkV1,
+        CheckpointInstalled => InstalledV1,
         _ => throw new ArgumentException($"No storage format for {e.GetType().Name}.", nameof(e)),
     };
 
@@ -44,6 +46,14 @@ internal static class EventCodec
             case SessionStarted s:
                 w.Int64(s.Session);
                 break;
+            case LogMark m:
+                w.Int64(m.Instance).UInt64(m.PreviousChecksum);
+                MessageCodec.Ballot(w, m.Promised);
+                w.Int64(m.Session);
+                break;
+            case CheckpointInstalled c:
+                w.Int64(c.Instance).UInt64(c.PreviousChecksum);
+                break;
             default:
                 throw new ArgumentException($"No storage format for {e.GetType().Name}.", nameof(e));
         }
@@ -61,11 +71,15 @@ internal static class EventCodec
             ChosenV1 => new InstanceChosen(r.Int64(), r.Bytes(), r.UInt64()),
             ChosenAcceptedV1 => new ChosenAccepted(r.Int64(), MessageCodec.Ballot(ref r), r.UInt64()),
             SessionV1 => new SessionStarted(Positive(r.Int64())),
+            MarkV1 => new LogMark(NotNegative(r.Int64()), r.UInt64(), MessageCodec.Ballot(ref r), NotNegative(r.Int64())),
+            InstalledV1 => new CheckpointInstalled(NotNegative(r.Int64()), r.UInt64()),
             _ => throw new PaxosFormatException($"Unknown event manifest '{manifest}'."),
         };
         r.End();
         return e;
     }
+
+    private static long NotNegative(long n) => n >= 0 ? n : throw new PaxosFormatException($"Invalid instance or session {n}.");
 
     private static long Positive(long n) => n > 0 ? n : throw new PaxosFormatException($"Invalid session {n}.");
 }

@@ -9,7 +9,7 @@ namespace PaxosActors.Serialization;
 /// </summary>
 internal static class MessageCodec
 {
-    private const byte PrepareTag = 1, PrepareReplyTag = 2, AcceptTag = 3, AcceptReplyTag = 4, ValueChosenTag = 5, AskForLearnTag = 6, LearnOfferTag = 7;
+    private const byte PrepareTag = 1, PrepareReplyTag = 2, AcceptTag = 3, AcceptReplyTag = 4, ValueChosenTag = 5, AskForLearnTag = 6, LearnOfferTag = 7, CheckpointOfferTag = 8, ChunkRequestTag = 9, CheckpointChunkTag = 10;
 
     public static byte[] Encode(PaxosEnvelope envelope)
     {
@@ -17,6 +17,7 @@ internal static class MessageCodec
         {
             Accept a => a.Value.Length,
             ValueChosen v => v.Value.Length,
+            CheckpointChunk c => c.Data.Length,
             PrepareReply r => r.AcceptedValue?.Length ?? 0,
             _ => 0,
         };
@@ -57,6 +58,18 @@ internal static class MessageCodec
             case LearnOffer:
                 Head(w, LearnOfferTag, m);
                 break;
+            case CheckpointOffer o:
+                Head(w, CheckpointOfferTag, m);
+                w.Int64(o.Length).UInt64(o.FileChecksum);
+                break;
+            case ChunkRequest q:
+                Head(w, ChunkRequestTag, m);
+                w.UInt64(q.FileChecksum).Int64(q.Offset).Int32(q.Bytes);
+                break;
+            case CheckpointChunk c:
+                Head(w, CheckpointChunkTag, m);
+                w.UInt64(c.FileChecksum).Int64(c.Offset).Bytes(c.Data).UInt64(c.DataChecksum);
+                break;
             default:
                 throw new ArgumentException($"No wire format for {m.GetType().Name}.", nameof(envelope));
         }
@@ -89,6 +102,9 @@ internal static class MessageCodec
             ValueChosenTag => new ValueChosen(instance, from, r.Bytes(), r.UInt64()),
             AskForLearnTag => new AskForLearn(instance, from),
             LearnOfferTag => new LearnOffer(instance, from),
+            CheckpointOfferTag => new CheckpointOffer(instance, from, NotNegative(r.Int64()), r.UInt64()),
+            ChunkRequestTag => new ChunkRequest(instance, from, r.UInt64(), NotNegative(r.Int64()), ChunkBytes(r.Int32())),
+            CheckpointChunkTag => new CheckpointChunk(instance, from, r.UInt64(), NotNegative(r.Int64()), r.Bytes(), r.UInt64()),
             _ => throw new PaxosFormatException($"Unknown message tag {tag}."),
         };
         r.End();
@@ -104,6 +120,10 @@ internal static class MessageCodec
             ? ballot
             : throw new PaxosFormatException($"Invalid ballot {ballot}.");
     }
+
+    private static int ChunkBytes(int n) => n is > 0 and <= ChunkRequest.MaxBytes ? n : throw new PaxosFormatException($"A chunk of {n} bytes asked for.");
+
+    private static long NotNegative(long n) => n >= 0 ? n : throw new PaxosFormatException($"Invalid length or offset {n}.");
 
     private static void Head(WireWriter w, byte tag, PaxosMessage m) => w.Byte(tag).Int64(m.Instance).Int32(m.From.Value);
 }

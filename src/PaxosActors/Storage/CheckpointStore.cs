@@ -50,6 +50,65 @@ internal sealed class CheckpointStore(string root, int keep)
         return (final, bytes);
     }
 
+    /// <summary>Where a checkpoint fetched from a peer is written until it is whole: a temp file, so a crash leaves nothing that counts.</summary>
+    public string FetchPath(string group, long instance)
+    {
+        var folder = Folder(group);
+        Directory.CreateDirectory(folder);
+        return Path.Combine(folder, instance.ToString("D19", CultureInfo.InvariantCulture) + ".fetch" + TempSuffix);
+    }
+
+    /// <summary>Publishes a whole, verified fetched file as the checkpoint of <paramref name="instance"/>; its final path.</summary>
+    public string Publish(string group, string fetched, long instance)
+    {
+        using (var file = new FileStream(fetched, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            file.Flush(flushToDisk: true);
+        }
+
+        var folder = Folder(group);
+        var final = Path.Combine(folder, instance.ToString("D19", CultureInfo.InvariantCulture) + Suffix);
+        File.Move(fetched, final, overwrite: true);
+        DirectorySync.Flush(folder);
+        Prune(group);
+        return final;
+    }
+
+    /// <summary>A file's length and the XxHash64 of its bytes (what a transfer offers and checks).</summary>
+    public static (long Length, ulong Hash) Fingerprint(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var hash = new System.IO.Hashing.XxHash64();
+        hash.Append(file);
+        return (file.Length, hash.GetCurrentHashAsUInt64());
+    }
+
+    /// <summary>Up to <paramref name="count"/> bytes of a file from <paramref name="offset"/>.</summary>
+    public static byte[] ReadChunk(string path, long offset, int count)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var length = RandomAccess.GetLength(handle);
+        if (offset >= length)
+        {
+            return [];
+        }
+
+        var data = new byte[(int)Math.Min(count, length - offset)];
+        var read = 0;
+        while (read < data.Length)
+        {
+            var n = RandomAccess.Read(handle, data.AsSpan(read), offset + read);
+            if (n == 0)
+            {
+                return [];
+            }
+
+            read += n;
+        }
+
+        return data;
+    }
+
     /// <summary>The group's published checkpoints, newest first.</summary>
     public IReadOnlyList<(long Instance, string Path)> List(string group)
     {

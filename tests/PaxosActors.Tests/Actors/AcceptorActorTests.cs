@@ -225,7 +225,7 @@ public sealed class AcceptorActorTests(ITestOutputHelper output) : JournalTestKi
     private IActorRef Start(string id, Akka.TestKit.TestProbe group, Akka.TestKit.TestProbe peer)
     {
         var router = new PeerRouter("g", Self, group.Ref, new Dictionary<NodeId, ICanTell> { [Peer] = peer.Ref });
-        return Sys.ActorOf(Props.Create(() => new AcceptorActor(id, Self, router, group.Ref, string.Empty, NodeMetrics.For(Sys))));
+        return Sys.ActorOf(Props.Create(() => new AcceptorActor(id, Self, router, group.Ref, string.Empty, new ProtocolOptions { Breakpoints = NodeMetrics.For(Sys) })));
     }
 
     private static T Reply<T>(Akka.TestKit.TestProbe peer)

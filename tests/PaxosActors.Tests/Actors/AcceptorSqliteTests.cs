@@ -69,7 +69,7 @@ public sealed class AcceptorSqliteTests(ITestOutputHelper output) : IDisposable
         public IActorRef Start()
         {
             var router = new PeerRouter("g", Self, Group.Ref, new Dictionary<NodeId, ICanTell> { [Peer] = PeerProbe.Ref });
-            return Sys.ActorOf(Props.Create(() => new AcceptorActor("paxos-g-1", Self, router, Group.Ref, string.Empty)));
+            return Sys.ActorOf(Props.Create(() => new AcceptorActor("paxos-g-1", Self, router, Group.Ref, string.Empty, new ProtocolOptions())));
         }
 
         public T Reply<T>()

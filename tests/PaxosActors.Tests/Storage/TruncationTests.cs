@@ -1,0 +1,112 @@
+using Microsoft.Data.Sqlite;
+using PaxosActors.TestKit;
+
+namespace PaxosActors.Tests.Storage;
+
+/// <summary>
+/// Journal truncation and checkpoint transfer over real Akka.Remote and SQLite: the nodes cut
+/// their journals behind their checkpoints, a restart reads and replays only what is left, and
+/// a node that was down while the others cut comes back by fetching a checkpoint from them.
+/// </summary>
+public sealed class TruncationTests
+{
+    private static readonly TimeSpan Ceiling = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_restart_after_truncation_reads_and_replays_only_the_tail()
+    {
+        await using var cluster = await StartAsync();
+        await ProposeAsync(cluster, [1, 2, 3], 0, 25);
+        await WaitForCutAsync(cluster, 3, beyond: 1);
+
+        await cluster.CrashAsync(3);
+        var rows = Rows(cluster, 3);
+        await cluster.RestartAsync(3);
+
+        var restarted = cluster.StateMachine<CheckpointedLog>(3);
+        Assert.True(restarted.RestoredAt >= 20, $"restored at {restarted.RestoredAt}");
+        Assert.Equal(25 - restarted.RestoredAt, restarted.ExecutedHere);
+        Assert.Equal(cluster.StateMachine<CheckpointedLog>(1).Ran, restarted.Ran);
+        Assert.True(rows.First > 1 && rows.Count < 40, $"the journal still holds sequence numbers {rows.First}.. ({rows.Count} rows)");
+
+        await ProposeAsync(cluster, [3], 25, 3);
+        Assert.Equal(28, cluster.StateMachine<CheckpointedLog>(3).Ran.Count);
+    }
+
+    [Fact]
+    public async Task A_node_down_while_the_others_cut_their_journals_rejoins_by_fetching_a_checkpoint()
+    {
+        await using var cluster = await StartAsync();
+        await ProposeAsync(cluster, [1, 2, 3], 0, 3);
+        await cluster.CrashAsync(3);
+
+        await ProposeAsync(cluster, [1, 2], 3, 40);
+        await WaitForCutAsync(cluster, 1, beyond: 20);
+        await WaitForCutAsync(cluster, 2, beyond: 20);
+
+        await cluster.RestartAsync(3);
+        await cluster.AwaitConvergenceAsync(Ceiling, atLeast: 43);
+        var rejoined = cluster.StateMachine<CheckpointedLog>(3);
+        Assert.True(rejoined.RestoredAt >= 35, $"node 3 restored at {rejoined.RestoredAt}: it did not fetch a checkpoint");
+        Assert.Equal(cluster.StateMachine<CheckpointedLog>(1).Ran, rejoined.Ran);
+        var fetched = Directory.GetFiles(Path.Combine(cluster.DataDirectory, "node3.db.checkpoints", "test"), "*.checkpoint");
+        Assert.NotEmpty(fetched);
+
+        // It votes and proposes again, and its own restart starts from the fetched checkpoint.
+        await ProposeAsync(cluster, [3], 43, 3);
+        await cluster.CrashAsync(3);
+        await cluster.RestartAsync(3);
+        await cluster.AwaitConvergenceAsync(Ceiling, atLeast: 46);
+        Assert.Equal(cluster.StateMachine<CheckpointedLog>(1).Ran, cluster.StateMachine<CheckpointedLog>(3).Ran);
+    }
+
+    internal static Task<PaxosTestCluster> StartAsync(string extra = "") => PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
+    {
+        Nodes = 3,
+        StateMachines = (_, _) => [new CheckpointedLog()],
+        ExtraConfig = extra + """
+            akka.loglevel = OFF
+            akka.remote.log-remote-lifecycle-events = off
+            paxos-actors {
+              propose-timeout = 30s
+              learn-interval = 300ms
+              checkpoint { every-instances = 5, keep = 2, transfer { chunk-size = 1 KiB, window = 2 } }
+              log { keep-instances = 0, truncate-interval = 50ms }
+            }
+            """,
+    });
+
+    private static async Task ProposeAsync(PaxosTestCluster cluster, int[] via, int from, int count)
+    {
+        for (var i = from; i < from + count; i++)
+        {
+            Assert.IsType<ProposeResult>(await cluster.ProposeAsync(via[i % via.Length], $"c{i}", Ceiling));
+        }
+
+        await cluster.AwaitConvergenceAsync(Ceiling, atLeast: from + count);
+    }
+
+    /// <summary>The first sequence number node <paramref name="node"/>'s journal holds for the group, and its rows.</summary>
+    internal static (long First, long Count) Rows(PaxosTestCluster cluster, int node)
+    {
+        using var db = new SqliteConnection($"Data Source={Path.Combine(cluster.DataDirectory, $"node{node}.db")};Pooling=False");
+        db.Open();
+        using var q = db.CreateCommand();
+        q.CommandText = "SELECT coalesce(min(sequence_nr), 0), count(*) FROM paxos_journal WHERE persistence_id = $id";
+        q.Parameters.AddWithValue("$id", $"paxos-test-{new Core.NodeId(node)}");
+        using var r = q.ExecuteReader();
+        r.Read();
+        return (r.GetInt64(0), r.GetInt64(1));
+    }
+
+    /// <summary>Waits until node <paramref name="node"/>'s journal no longer begins at or before sequence number <paramref name="beyond"/>.</summary>
+    internal static async Task WaitForCutAsync(PaxosTestCluster cluster, int node, long beyond)
+    {
+        var deadline = DateTime.UtcNow + Ceiling;
+        while (Rows(cluster, node).First <= beyond)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"node {node}'s journal was not cut past {beyond}: {Rows(cluster, node)}");
+            await Task.Delay(50);
+        }
+    }
+}
