@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Microsoft.Win32.SafeHandles;
 using Akka.Actor;
 using Akka.Event;
+using Microsoft.Win32.SafeHandles;
 using PaxosActors.Core;
 using PaxosActors.Storage;
 
