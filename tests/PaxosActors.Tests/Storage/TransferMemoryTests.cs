@@ -16,31 +16,9 @@ public sealed class TransferMemoryTests(ITestOutputHelper output)
     [Fact]
     public async Task A_50_MB_checkpoint_transfers_within_64_MB_of_memory()
     {
-        await using var cluster = await PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
-        {
-            Nodes = 3,
-            StateMachines = (_, _) => [new Blob()],
-            ExtraConfig = """
-                akka.loglevel = OFF
-                akka.remote.log-remote-lifecycle-events = off
-                paxos-actors {
-                  propose-timeout = 60s
-                  learn-interval = 300ms
-                  checkpoint { every-instances = 4, keep = 1 }
-                  log { keep-instances = 0, truncate-interval = 50ms }
-                }
-                """,
-        });
+        await using var cluster = await StartBlobsAsync();
         await cluster.CrashAsync(3);
-        Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1, $"size {Size}", Ceiling));
-        for (var i = 0; i < 4; i++)
-        {
-            Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1 + (i % 2), "tick", Ceiling));
-        }
-
-        await cluster.AwaitConvergenceAsync(Ceiling, atLeast: 5);
-        await TruncationTests.WaitForCutAsync(cluster, 1, beyond: 3);
-        await TruncationTests.WaitForCutAsync(cluster, 2, beyond: 3);
+        await FillAsync(cluster, Size);
 
         // The baseline: the two running nodes, collected; then the working set's peak (and the
         // heap's, garbage included, for the record), sampled while node 3 fetches and loads.
@@ -72,6 +50,65 @@ public sealed class TransferMemoryTests(ITestOutputHelper output)
         var grewWorkingSet = (peakWorkingSet - workingSet) / (1024.0 * 1024);
         output.WriteLine($"fetched and loaded {Size >> 20} MB in {clock.Elapsed.TotalSeconds:F1} s; heap grew by at most {grewHeap:F1} MB, working set by {grewWorkingSet:F1} MB");
         Assert.True(grewWorkingSet < 64, $"the working set grew by {grewWorkingSet:F1} MB while a {Size >> 20} MB checkpoint transferred");
+    }
+
+    [Fact]
+    public async Task A_transfer_cut_off_from_its_source_goes_on_from_another_peer()
+    {
+        const long size = 16L * 1024 * 1024;
+        await using var cluster = await StartBlobsAsync("checkpoint.transfer { chunk-size = 16 KiB, window = 1 }");
+        await cluster.CrashAsync(3);
+        await FillAsync(cluster, size);
+
+        // Node 3 hears only node 1 until a part of the file has arrived; then only node 2.
+        cluster.Partition([3], [2]);
+        await cluster.RestartAsync(3);
+        var folder = Path.Combine(cluster.DataDirectory, "node3.db.checkpoints", "test");
+        var deadline = DateTime.UtcNow + Ceiling;
+        while (!Directory.Exists(folder) || Directory.GetFiles(folder, "*.fetch.checkpoint.tmp").Select(f => new FileInfo(f).Length).DefaultIfEmpty(0).Max() < 1024 * 1024)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "node 3 fetched nothing from node 1");
+            await Task.Delay(5);
+        }
+
+        cluster.Heal();
+        cluster.Partition([3], [1]);
+        await cluster.AwaitConvergenceAsync(Ceiling, atLeast: 5);
+        var blob = cluster.StateMachine<Blob>(3);
+        Assert.Equal(4, blob.RestoredAt);
+        Assert.Equal((size, Blob.HashOf(size)), (blob.Size, blob.RestoredHash));
+        Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
+    }
+
+    private static Task<PaxosTestCluster> StartBlobsAsync(string extra = "") => PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
+    {
+        Nodes = 3,
+        StateMachines = (_, _) => [new Blob()],
+        ExtraConfig = $$"""
+            akka.loglevel = OFF
+            akka.remote.log-remote-lifecycle-events = off
+            paxos-actors {
+              propose-timeout = 60s
+              learn-interval = 300ms
+              checkpoint { every-instances = 4, keep = 1 }
+              log { keep-instances = 0, truncate-interval = 50ms }
+              {{extra}}
+            }
+            """,
+    });
+
+    /// <summary>Nodes 1 and 2 grow the blob, checkpoint it at instance 4 and cut their journals behind it.</summary>
+    private static async Task FillAsync(PaxosTestCluster cluster, long size)
+    {
+        Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1, $"size {size}", Ceiling));
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1 + (i % 2), "tick", Ceiling));
+        }
+
+        await cluster.AwaitConvergenceAsync(Ceiling, atLeast: 5);
+        await TruncationTests.WaitForCutAsync(cluster, 1, beyond: 3);
+        await TruncationTests.WaitForCutAsync(cluster, 2, beyond: 3);
     }
 
     private static (long Heap, long WorkingSet) Settle(Process process)
