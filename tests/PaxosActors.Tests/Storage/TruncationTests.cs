@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Microsoft.Data.Sqlite;
 using PaxosActors.TestKit;
 
@@ -58,6 +59,24 @@ public sealed class TruncationTests
         await cluster.RestartAsync(3);
         await cluster.AwaitConvergenceAsync(Ceiling, atLeast: 46);
         Assert.Equal(cluster.StateMachine<CheckpointedLog>(1).Ran, cluster.StateMachine<CheckpointedLog>(3).Ran);
+    }
+
+    [Fact]
+    public async Task A_cut_journal_whose_checkpoints_are_gone_stops_the_group_with_a_clear_error_and_the_others_go_on()
+    {
+        await using var cluster = await StartAsync();
+        await ProposeAsync(cluster, [1, 2, 3], 0, 25);
+        await WaitForCutAsync(cluster, 3, beyond: 1);
+        await cluster.CrashAsync(3);
+        Directory.Delete(Path.Combine(cluster.DataDirectory, "node3.db.checkpoints"), recursive: true);
+
+        await cluster.RestartAsync(3);
+        var status = await cluster.Group(3).Ask<GroupStatus>(GetGroupStatus.Instance, Ceiling);
+        Assert.True(status.Halted);
+        Assert.Contains("the journal begins at instance", status.HaltReason);
+        Assert.Contains("no checkpoint at or after it could be loaded", status.HaltReason);
+        Assert.IsType<ProposeFailed>(await cluster.ProposeAsync(3, "refused", Ceiling));
+        Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1, "on", Ceiling));
     }
 
     internal static Task<PaxosTestCluster> StartAsync(string extra = "") => PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
