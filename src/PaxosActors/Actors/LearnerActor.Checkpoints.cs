@@ -1,0 +1,262 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using PaxosActors.Core;
+using PaxosActors.Storage;
+
+namespace PaxosActors.Actors;
+
+/// <summary>
+/// The learner's checkpoints: loading one at start-up, taking them, offering and serving them to
+/// peers, and fetching and installing a peer's.
+/// </summary>
+internal sealed partial class LearnerActor
+{
+    /// <summary>
+    /// Loads the newest intact checkpoint that fits the recovered log into the state machines
+    /// and the duplicate filter; the instance to replay from (0: none loaded).
+    /// </summary>
+    private long LoadCheckpoint()
+    {
+        if (_checkpoints is null)
+        {
+            return 0;
+        }
+
+        var stale = _checkpoints.RemoveUnfinished(_group);
+        if (stale > 0)
+        {
+            _log.Warning("Group {0}: removed {1} checkpoint(s) a crash left half written", _group, stale);
+        }
+
+        foreach (var (instance, path) in _checkpoints.List(_group))
+        {
+            string? why;
+            CheckpointHeader header;
+            try
+            {
+                (header, var sections) = CheckpointStore.Verify(path);
+                why = (header.Instance == instance ? null : $"its name says instance {instance} and its header {header.Instance}")
+                    ?? CheckpointSchedule.Misfit(header, _group, _learner.LogStart, _learner.NextInstance, _learner.ChecksumAt)
+                    ?? (sections.Order().SequenceEqual(_machines.Keys.Append(CheckpointFormat.FilterSection).Order()) ? null : $"its sections [{string.Join(", ", sections)}] are not this group's state machines and filter");
+            }
+            catch (Exception e) when (e is CorruptCheckpointException or IOException or UnauthorizedAccessException)
+            {
+                _breakpoints.Count("checkpoint.corrupt");
+                _log.Error("Group {0}: checkpoint {1} is damaged ({2}); trying the one before it", _group, path, e.Message);
+                continue;
+            }
+
+            if (why is not null)
+            {
+                _breakpoints.Count("checkpoint.misfit");
+                _log.Warning("Group {0}: checkpoint {1} does not fit this node's log: {2}; trying the one before it", _group, path, why);
+                continue;
+            }
+
+            // Verified whole a moment ago: a failure from here on is of the state machine's own
+            // reading, and leaves it half loaded, so it stops the start.
+            LoadInto(path, header.Instance);
+            _schedule.Finished(header.Instance);
+            _breakpoints.Count("checkpoint.loaded");
+            _log.Info("Group {0}: loaded checkpoint {1} (instance {2})", _group, path, header.Instance);
+            return header.Instance;
+        }
+
+        return 0;
+    }
+
+    /// <summary>Loads a verified checkpoint file into the duplicate filter and the state machines.</summary>
+    private void LoadInto(string path, long instance) =>
+        CheckpointStore.Load(path, (id, stream) =>
+        {
+            if (id == CheckpointFormat.FilterSection)
+            {
+                var bytes = new MemoryStream();
+                stream.CopyTo(bytes);
+                _ran = DuplicateFilter.Read(bytes.ToArray());
+            }
+            else
+            {
+                ((ICheckpointable)_machines[id]).Restore(stream, instance);
+            }
+        });
+
+    /// <summary>Why a verified checkpoint cannot be this group's state, or null.</summary>
+    private string? Unfit(CheckpointHeader header, IReadOnlyList<int> sections) =>
+        header.Group != _group ? $"it is of group '{header.Group}'"
+        : sections.Order().SequenceEqual(_machines.Keys.Append(CheckpointFormat.FilterSection).Order()) ? null
+        : $"its sections [{string.Join(", ", sections)}] are not this group's state machines and filter";
+
+    /// <summary>Tells the acceptor the oldest checkpoint kept: the journal may be cut behind it.</summary>
+    private void TellKept()
+    {
+        if (_checkpoints?.List(_group) is { Count: > 0 } kept)
+        {
+            _acceptor.Tell(new CheckpointsKept(kept[^1].Instance));
+        }
+    }
+
+    private (long Length, ulong Hash) Fingerprint(string path)
+    {
+        if (!_fingerprints.TryGetValue(path, out var f))
+        {
+            _fingerprints[path] = f = CheckpointStore.Fingerprint(path);
+        }
+
+        return f;
+    }
+
+    /// <summary>Offers the newest checkpoint to a node that needs instances the journal no longer holds.</summary>
+    private void Offer(NodeId to)
+    {
+        var newest = _checkpoints?.List(_group).FirstOrDefault();
+        if (newest?.Path is not { } path)
+        {
+            _breakpoints.Count("transfer.nothing_to_offer");
+            return;
+        }
+
+        try
+        {
+            var (length, hash) = Fingerprint(path);
+            _breakpoints.Count("transfer.offered");
+            _router.Send(new Send(to, new CheckpointOffer(newest.Value.Instance, _router.Self, length, hash)));
+        }
+        catch (IOException e)
+        {
+            _log.Warning("Group {0}: could not offer checkpoint {1}: {2}", _group, path, e.Message);
+        }
+    }
+
+    /// <summary>Serves a chunk of a kept checkpoint, or an empty one if that file is gone.</summary>
+    private void ServeChunk(ChunkRequest r)
+    {
+        byte[] data = [];
+        var file = _checkpoints?.List(_group).FirstOrDefault(c => c.Instance == r.Instance).Path;
+        try
+        {
+            if (file is not null && Fingerprint(file).Hash == r.FileChecksum)
+            {
+                data = CheckpointStore.ReadChunk(file, r.Offset, r.Bytes);
+            }
+        }
+        catch (IOException)
+        {
+            // Pruned while read: the empty chunk tells the node to look elsewhere.
+        }
+
+        _breakpoints.Count("transfer.chunk_served");
+        _router.Send(new Send(r.From, CheckpointFetch.Chunk(_router.Self, r, data)));
+    }
+
+    private void BeginFetch(CheckpointOffer o)
+    {
+        ClosePart(delete: true);
+        _partPath = _checkpoints!.FetchPath(_group, o.Instance);
+        _part = File.OpenHandle(_partPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+        _fetchStarted = Environment.TickCount64;
+        _log.Info("Group {0}: this node lacks instance {1}, which its peers' journals no longer hold; fetching node {2}'s checkpoint at instance {3} ({4:N0} bytes)", _group, _learner.NextInstance, o.From, o.Instance, o.Length);
+    }
+
+    private void ClosePart(bool delete)
+    {
+        _part?.Dispose();
+        _part = null;
+        if (delete && _partPath is not null && File.Exists(_partPath))
+        {
+            File.Delete(_partPath);
+        }
+    }
+
+    /// <summary>
+    /// The fetched file is whole: checked (length, hash, format, group, sections), published, and
+    /// loaded in this one step, so no message sees a half-loaded state; then every role moves on.
+    /// </summary>
+    private void Install(CheckpointOffer o)
+    {
+        if (o.Instance <= _learner.NextInstance)
+        {
+            _log.Info("Group {0}: caught up past instance {1} while fetching its checkpoint; dropping it", _group, o.Instance);
+            ClosePart(delete: true);
+            _fetch.Finished();
+            return;
+        }
+
+        ClosePart(delete: false);
+        var path = _partPath!;
+        CheckpointHeader header;
+        string? why;
+        try
+        {
+            var (length, hash) = CheckpointStore.Fingerprint(path);
+            if (length != o.Length || hash != o.FileChecksum)
+            {
+                throw new CorruptCheckpointException($"{length:N0} bytes with hash {hash:x16}, offered as {o.Length:N0} with {o.FileChecksum:x16}");
+            }
+
+            (header, var sections) = CheckpointStore.Verify(path);
+            why = header.Instance != o.Instance ? $"it covers instance {header.Instance}, offered as {o.Instance}" : Unfit(header, sections);
+        }
+        catch (Exception e) when (e is CorruptCheckpointException or IOException)
+        {
+            _log.Warning("Group {0}: the checkpoint fetched from node {1} is damaged ({2}); fetching it again", _group, o.From, e.Message);
+            Run(_fetch.Broken(), replaying: false);
+            return;
+        }
+
+        if (why is not null)
+        {
+            _breakpoints.Count("transfer.misfit");
+            _log.Error("Group {0}: the checkpoint node {1} sent does not fit this group: {2}", _group, o.From, why);
+            File.Delete(path);
+            _fetch.Finished();
+            return;
+        }
+
+        var published = _checkpoints!.Publish(_group, path, header.Instance);
+        _fingerprints[published] = (o.Length, o.FileChecksum);
+        try
+        {
+            LoadInto(published, header.Instance);
+        }
+        catch (Exception e)
+        {
+            _broken = $"loading the checkpoint fetched from node {o.From} failed half way ({e.GetType().Name}: {e.Message}); restart the node";
+            _log.Error(e, "Group {0}: {1}", _group, _broken);
+            Context.Parent.Tell(new HaltGroup(_broken));
+            return;
+        }
+
+        _learner.Installed(header.Instance, header.Checksum);
+        _executed = header.Instance;
+        _schedule.Finished(header.Instance);
+        _fetch.Finished();
+        _breakpoints.Count("transfer.installed");
+        _log.Info("Group {0}: installed node {1}'s checkpoint at instance {2} ({3:N0} bytes in {4} ms); learning on from there", _group, o.From, header.Instance, o.Length, Environment.TickCount64 - _fetchStarted);
+        Context.Parent.Tell(new CheckpointInstalledHere(new InstancesSkipped(header.Instance, header.Checksum)));
+        TellKept();
+    }
+
+    private void TakeCheckpointIfDue()
+    {
+        if (_checkpoints is null || _executed != _learner.NextInstance || !_schedule.Due(_executed))
+        {
+            return;
+        }
+
+        // Between two instances: the filter is copied and each machine frozen here, on the
+        // learner; the files are written on another thread while the group goes on.
+        _schedule.Started();
+        var header = new CheckpointHeader(_group, _executed, _learner.LastChecksum);
+        var filter = _ran.ToBytes();
+        var frozen = _machines.Values.Select(m => (m.Id, ((ICheckpointable)m).Capture())).ToList();
+        var store = _checkpoints;
+        Task.Run(() =>
+        {
+            var watch = Stopwatch.StartNew();
+            var (path, bytes) = store.Write(header, filter, frozen);
+            return new CheckpointTaken(header, path, bytes, watch.ElapsedMilliseconds);
+        }).PipeTo(Self, failure: e => new CheckpointFailed(header, e));
+    }
+}
