@@ -164,11 +164,6 @@ public sealed class AcceptorCatchUp
         effects.Add(new Halt(reason));
     }
 
-    private void Ask(List<Effect> effects)
-    {
-        if (_peers.Count > 0)
-        {
-            effects.Add(new Send(_peers[_peer], new AskForLearn(Next, _self)));
-        }
-    }
+    /// <summary>Asks the current peer; only called with peers to ask.</summary>
+    private void Ask(List<Effect> effects) => effects.Add(new Send(_peers[_peer], new AskForLearn(Next, _self)));
 }

@@ -25,6 +25,9 @@ public sealed class ChosenLog(long from = 0)
     /// <summary>The checksum of instance <see cref="First"/> - 1.</summary>
     public ulong FirstPreviousChecksum { get; private set; } = Checksum.Initial;
 
+    /// <summary>How many accepted values are held for instances not chosen yet (what a recovery keeps in memory).</summary>
+    internal int Held => _accepted.Count;
+
     /// <summary>
     /// The chosen instances from <paramref name="from"/> on, each with the position in
     /// <paramref name="events"/> of the record that chose it.

@@ -102,6 +102,113 @@ public sealed class AcceptorCatchUpTests
         Assert.Empty(catchUp.OnTick());
     }
 
+    [Fact]
+    public void It_refuses_a_range_that_runs_backwards_or_below_zero_and_takes_an_empty_one()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AcceptorCatchUp(A, Three, -1, Checksum.Initial, 3, Log[3]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AcceptorCatchUp(A, Three, 5, Log[4].Checksum, 4, Log[4]));
+
+        // Nothing between: the join is checked at once, from instance 0 too.
+        var empty = new AcceptorCatchUp(A, Three, 0, Checksum.Initial, 0, Log[0]);
+        Assert.Empty(empty.Start());
+        Assert.True(empty.IsDone);
+        Assert.Null(empty.HaltReason);
+    }
+
+    [Fact]
+    public void An_empty_range_that_does_not_lead_into_the_learners_first_instance_halts_at_start()
+    {
+        var catchUp = new AcceptorCatchUp(A, Three, 4, Log[3].Checksum, 4, new LogEntry([99], Log[4].Checksum));
+        var halt = Assert.IsType<Halt>(Assert.Single(catchUp.Start()));
+        Assert.Contains("Instance 4 diverged: the chain the peers sent up to it does not lead", halt.Reason);
+    }
+
+    [Fact]
+    public void A_batch_end_asks_again_only_from_the_peer_asked_and_only_if_it_has_more()
+    {
+        var catchUp = new AcceptorCatchUp(A, Three, 3, Log[2].Checksum, 8, Log[8]);
+        var asked = Assert.IsType<Send>(Assert.Single(catchUp.Start())).To;
+        Assert.Equal(asked, catchUp.Asked);
+        var other = asked == B ? C : B;
+
+        Assert.Empty(catchUp.Handle(new LearnOffer(20, other)));
+        Assert.Empty(catchUp.Handle(new LearnOffer(3, asked)));
+        Assert.IsType<Send>(Assert.Single(catchUp.Handle(new LearnOffer(4, asked))));
+    }
+
+    [Fact]
+    public void Once_done_or_halted_a_tick_asks_nobody()
+    {
+        var done = new AcceptorCatchUp(A, Three, 3, Log[2].Checksum, 4, Log[4]);
+        var peer = Assert.IsType<Send>(Assert.Single(done.Start())).To;
+        done.Handle(Chosen(3, peer));
+        Assert.True(done.IsDone);
+        Assert.Empty(done.OnTick());
+        Assert.Empty(done.OnTick());
+
+        var halted = new AcceptorCatchUp(A, Three, 3, Log[2].Checksum, 8, Log[8]);
+        halted.Start();
+        halted.Handle(new ValueChosen(3, B, [42], Log[3].Checksum));
+        Assert.NotNull(halted.HaltReason);
+        Assert.Empty(halted.OnTick());
+        Assert.Empty(halted.OnTick());
+    }
+
+    [Fact]
+    public void Its_halts_say_which_instances_and_which_node()
+    {
+        var lone = new AcceptorCatchUp(A, new Membership([A]), 3, Log[2].Checksum, 8, Log[8]);
+        Assert.Equal(NodeId.None, lone.Asked);
+        Assert.Equal(
+            "The acceptor lacks instances 3 to 7 and the group has no other member to fetch them from.",
+            Assert.IsType<Halt>(Assert.Single(lone.Start())).Reason);
+
+        var diverged = new AcceptorCatchUp(A, Three, 3, Log[2].Checksum, 8, Log[8]);
+        diverged.Start();
+        var halt = Assert.IsType<Halt>(Assert.Single(diverged.Handle(new ValueChosen(3, C, [42], Log[3].Checksum))));
+        Assert.StartsWith($"Instance 3 diverged: node {C} has checksum {Log[3].Checksum:x16}", halt.Reason);
+    }
+
+    [Fact]
+    public void Each_branch_counts()
+    {
+        using var probe = new ThreadCounterProbe();
+        var catchUp = new AcceptorCatchUp(A, Three, 3, Log[2].Checksum, 8, Log[8]);
+        var peer = Assert.IsType<Send>(Assert.Single(catchUp.Start())).To;
+        catchUp.Handle(Chosen(3, peer));
+        catchUp.Handle(Chosen(4, peer));
+        catchUp.OnTick();
+        catchUp.OnTick();
+        catchUp.Handle(new ValueChosen(5, B, [42], Log[5].Checksum));
+        new AcceptorCatchUp(A, new Membership([A]), 3, Log[2].Checksum, 8, Log[8]).Start();
+        probe.Expect(
+            ("acceptor_catch_up.from_peers", 2),
+            ("acceptor_catch_up.learned", 2),
+            ("acceptor_catch_up.peer_passed_over", 1),
+            ("acceptor_catch_up.checksum_mismatch", 1),
+            ("acceptor_catch_up.no_peer", 1));
+    }
+
+    [Fact]
+    public void It_counts_on_the_breakpoints_it_is_given()
+    {
+        using var meter = new System.Diagnostics.Metrics.Meter(Breakpoints.MeterName);
+        var counted = 0L;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, meter))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref counted, value));
+        listener.Start();
+
+        new AcceptorCatchUp(A, Three, 3, Log[2].Checksum, 8, Log[8], new Breakpoints(meter)).Start();
+        Assert.Equal(1, Interlocked.Read(ref counted));
+    }
+
     private static ValueChosen Chosen(int instance, NodeId from) => new(instance, from, Log[instance].Value, Log[instance].Checksum);
 
     private static IEnumerable<long> Delivered(IReadOnlyList<Effect> effects) =>

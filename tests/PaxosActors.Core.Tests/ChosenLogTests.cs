@@ -102,4 +102,24 @@ public sealed class ChosenLogTests
         var next = accepted.Apply(new ChosenAccepted(0, B2, 10));
         Assert.Equal(AcceptorState.Initial with { Instance = 1, Promised = B2, PreviousChecksum = 10 }, next);
     }
+
+    [Fact]
+    public void It_holds_only_the_accepted_values_of_instances_not_yet_chosen()
+    {
+        var log = new ChosenLog();
+        log.Add(new Accepted(0, B1, [1]));
+        log.Add(new Accepted(0, B2, [2]));
+        log.Add(new Accepted(1, B1, [3]));
+        log.Add(new Accepted(2, B1, [4]));
+        Assert.Equal(4, log.Held);
+
+        Assert.NotNull(log.Add(new ChosenAccepted(0, B2, 10)));
+        Assert.Equal(2, log.Held);
+        Assert.NotNull(log.Add(new InstanceChosen(1, [3], 11)));
+        Assert.Equal(1, log.Held);
+
+        // An accept for an instance already chosen is not held at all.
+        log.Add(new Accepted(1, B2, [5]));
+        Assert.Equal(1, log.Held);
+    }
 }

@@ -428,6 +428,24 @@ public sealed class LearnerEdgeTests
     }
 
     [Fact]
+    public void A_log_recovered_from_a_cut_journal_replays_from_a_checkpoint_inside_it_and_knows_its_checksums()
+    {
+        var log = Log(10);
+        var learner = new Learner(A, new ProtocolOptions(), log.Skip(4), start: 4, previousChecksum: log[3].Checksum);
+        Assert.Equal((4L, 10L), (learner.LogStart, learner.NextInstance));
+        Assert.Equal(log[3].Checksum, learner.ChecksumAt(3));
+        Assert.Equal(log[6].Checksum, learner.ChecksumAt(6));
+        Assert.Equal(log[9].Checksum, learner.ChecksumAt(9));
+        Assert.Throws<ArgumentOutOfRangeException>(() => learner.Replay(3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => learner.Replay(11));
+
+        var replay = learner.Replay(7).Cast<Execute>().ToList();
+        Assert.Equal([7L, 8L, 9L], replay.Select(e => e.Instance));
+        Assert.Equal([(byte)7, 8, 9], replay.Select(e => e.Value.Single()));
+        Assert.Empty(new Learner(A, new ProtocolOptions(), log.Skip(4), 4, log[3].Checksum).Replay(10));
+    }
+
+    [Fact]
     public void A_recovered_log_with_a_gap_is_refused_and_a_whole_one_replays_in_order()
     {
         Assert.Throws<ArgumentException>(() => new Learner(A, new ProtocolOptions(), [Log(3)[0], Log(3)[2]]));

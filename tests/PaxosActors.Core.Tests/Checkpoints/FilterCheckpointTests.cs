@@ -86,6 +86,70 @@ public sealed class FilterCheckpointTests
         Assert.Throws<PaxosFormatException>(() => DuplicateFilter.Read([2, 0, 0, 0, 0, 0, 0, 0, 0]));
     }
 
+    [Fact]
+    public void The_encoding_is_fixed_ordered_by_node_then_session_then_sequence_whatever_the_order_of_arrival()
+    {
+        // Every node writes the same bytes for the same filter, so peers offer the same
+        // checkpoint file and a transfer can go on from any of them.
+        StoredCommand[] commands =
+        [
+            new(new NodeId(3), 7, 1, 1, 1, 0, "", []), new(new NodeId(3), 7, 4, 1, 1, 0, "", []),
+            new(new NodeId(3), 7, 3, 1, 1, 0, "", []), new(new NodeId(1), 2, 5, 5, 1, 0, "", []),
+            new(new NodeId(2), 9, 1, StoredCommand.LegacyFloor, 1, 0, "", []),
+            new(new NodeId(2), 4, 8, StoredCommand.LegacyFloor, 1, 0, "", []),
+            new(new NodeId(2), 4, 6, StoredCommand.LegacyFloor, 1, 0, "", []),
+        ];
+        var expected = new WireWriter(64).Byte(1)
+            .Int32(2).Int32(1).Int64(2).Int64(5).Int32(0)
+            .Int32(3).Int64(7).Int64(1).Int32(2).Int64(3).Int64(4)
+            .Int32(2).Int32(2).Int64(4).Int32(2).Int64(6).Int64(8)
+            .Int32(2).Int64(9).Int32(1).Int64(1)
+            .ToArray();
+        foreach (var order in new[] { commands, commands.Reverse().ToArray() })
+        {
+            var filter = new DuplicateFilter();
+            foreach (var c in order)
+            {
+                filter.Admit(c);
+            }
+
+            Assert.Equal(expected, filter.ToBytes());
+        }
+    }
+
+    [Fact]
+    public void A_node_or_legacy_session_listed_twice_trailing_bytes_and_impossible_counts_are_refused()
+    {
+        var twice = new WireWriter(64).Byte(1).Int32(2).Int32(1).Int64(1).Int64(0).Int32(0).Int32(1).Int64(2).Int64(0).Int32(0).Int32(0);
+        Assert.Contains("node 1 appears twice", Assert.Throws<PaxosFormatException>(() => DuplicateFilter.Read(twice.ToArray())).Message);
+
+        var legacyTwice = new WireWriter(64).Byte(1).Int32(0).Int32(2).Int32(1).Int64(3).Int32(0).Int32(1).Int64(3).Int32(0);
+        Assert.Contains("legacy session 3 of node 1 appears twice", Assert.Throws<PaxosFormatException>(() => DuplicateFilter.Read(legacyTwice.ToArray())).Message);
+
+        var trailing = new WireWriter(64).Byte(1).Int32(0).Int32(0).Byte(0);
+        Assert.Throws<PaxosFormatException>(() => DuplicateFilter.Read(trailing.ToArray()));
+
+        var negative = new WireWriter(64).Byte(1).Int32(-1).Int32(0);
+        Assert.Contains("a count of -1", Assert.Throws<PaxosFormatException>(() => DuplicateFilter.Read(negative.ToArray())).Message);
+
+        // Two open sessions need at least 40 bytes; 24 are left.
+        var tooMany = new WireWriter(64).Byte(1).Int32(2).Int64(0).Int64(0).Int32(0).Int32(0);
+        Assert.Contains("a count of 2 with 24 bytes left", Assert.Throws<PaxosFormatException>(() => DuplicateFilter.Read(tooMany.ToArray())).Message);
+    }
+
+    [Fact]
+    public void The_deliberate_bug_forgets_a_filter_that_holds_anything()
+    {
+        var forgetful = new DuplicateFilter(DeliberateBugs.CheckpointForgetsFilter);
+        var empty = forgetful.ToBytes();
+        forgetful.Admit(new StoredCommand(new NodeId(1), 1, 2, 1, 1, 0, "", []));
+        Assert.Equal(empty, forgetful.ToBytes());
+
+        var legacy = new DuplicateFilter(DeliberateBugs.CheckpointForgetsFilter);
+        legacy.Admit(new StoredCommand(new NodeId(1), 1, 2, StoredCommand.LegacyFloor, 1, 0, "", []));
+        Assert.Equal(empty, legacy.ToBytes());
+    }
+
     /// <summary>Commands as a log may hold them: three origins, sessions that go up, repeats, floors that trail.</summary>
     private static List<StoredCommand> RandomLog(Random random, int count)
     {
