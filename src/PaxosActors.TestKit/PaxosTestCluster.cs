@@ -90,6 +90,31 @@ public sealed class PaxosTestCluster : IAsyncDisposable
     public Task RestartAsync(int node) => _running.ContainsKey(node) ? Task.CompletedTask : StartNodeAsync(node);
 
     /// <summary>
+    /// The storage events (<see cref="PaxosStorageEvent"/>: checkpoints saved, journal cuts,
+    /// checkpoint fetches) node <paramref name="node"/> published since it last started, in order.
+    /// </summary>
+    public IReadOnlyList<PaxosStorageEvent> StorageEvents(int node) => Node(node).Events.Events;
+
+    /// <summary>
+    /// The first storage event of type <typeparamref name="T"/> that node <paramref name="node"/>
+    /// published since it last started and that <paramref name="match"/> accepts, waiting for it
+    /// if it has not happened yet; throws TimeoutException after the ceiling.
+    /// </summary>
+    public async Task<T> AwaitStorageEventAsync<T>(int node, TimeSpan ceiling, Func<T, bool>? match = null)
+        where T : PaxosStorageEvent
+    {
+        var seen = Node(node).Events.FirstAsync(e => e is T t && (match is null || match(t)));
+        try
+        {
+            return (T)await seen.WaitAsync(ceiling);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"Node {node} published no matching {typeof(T).Name} within {ceiling}; it published: {string.Join(", ", StorageEvents(node))}");
+        }
+    }
+
+    /// <summary>
     /// Waits until every running node executed the same instances of the group with the same
     /// checksum, and at least <paramref name="atLeast"/>; throws TimeoutException after the ceiling.
     /// </summary>
@@ -139,6 +164,7 @@ public sealed class PaxosTestCluster : IAsyncDisposable
             .WithFallback(LocalNodeConfig.Create(node, _ports, Path.Combine(DataDirectory, $"node{node}.db"), _options.Groups, followers: _options.Followers));
         var system = ActorSystem.Create(LocalNodeConfig.SystemName, config);
         LinkFaults.Attach(system, Faults);
+        var events = StorageEventLog.Attach(system);
         var paxos = PaxosExtension.Get(system);
         var groups = new Dictionary<string, IActorRef>();
         var machines = new Dictionary<string, IStateMachine[]>();
@@ -150,8 +176,8 @@ public sealed class PaxosTestCluster : IAsyncDisposable
 
         // A status answer waits for recovery, so a started node has replayed its log.
         await Task.WhenAll(groups.Values.Select(g => g.Ask<GroupStatus>(GetGroupStatus.Instance, TimeSpan.FromSeconds(60))));
-        _running[node] = new RunningNode(system, groups, machines);
+        _running[node] = new RunningNode(system, groups, machines, events);
     }
 
-    private sealed record RunningNode(ActorSystem System, IReadOnlyDictionary<string, IActorRef> Groups, IReadOnlyDictionary<string, IStateMachine[]> Machines);
+    private sealed record RunningNode(ActorSystem System, IReadOnlyDictionary<string, IActorRef> Groups, IReadOnlyDictionary<string, IStateMachine[]> Machines, StorageEventLog Events);
 }

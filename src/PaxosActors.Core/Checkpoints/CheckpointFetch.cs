@@ -32,6 +32,9 @@ public sealed class CheckpointFetch(NodeId self, ProtocolOptions options)
     /// <summary>Bytes of it checked and handed to the host to write, from the start.</summary>
     public long Written { get; private set; }
 
+    /// <summary>The peer the chunks are asked from now, or <see cref="NodeId.None"/> when not fetching.</summary>
+    public NodeId Source => Offer is null || _sources.Count == 0 ? NodeId.None : _sources[_source];
+
     private long ChunkBytes => options.TransferChunkBytes;
 
     /// <summary>

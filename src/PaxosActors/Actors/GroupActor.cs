@@ -231,6 +231,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                 break;
             case LogTruncated t:
                 _learner.Tell(t);
+                Context.System.EventStream.Publish(new JournalTruncated(_group.Name, _settings.NodeId.Value, t.Start));
                 break;
             case CheckpointInstalledHere c:
                 // The learner loaded a fetched checkpoint: the acceptor jumps there even while it

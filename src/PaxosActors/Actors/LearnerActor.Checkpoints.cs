@@ -156,8 +156,25 @@ internal sealed partial class LearnerActor
         _partPath = _checkpoints!.FetchPath(_group, o.Instance);
         _part = File.OpenHandle(_partPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
         _fetchStarted = Environment.TickCount64;
+        _progressPublished = -1;
         _log.Info("Group {0}: this node lacks instance {1}, which its peers' journals no longer hold; fetching node {2}'s checkpoint at instance {3} ({4:N0} bytes)", _group, _learner.NextInstance, o.From, o.Instance, o.Length);
+        PublishProgress();
     }
+
+    /// <summary>Publishes the fetch's progress at its start and at each further MiB written.</summary>
+    private void PublishProgress()
+    {
+        const long MiB = 1 << 20;
+        if (_fetch.Offer is not { } o || _fetch.Written / MiB <= _progressPublished)
+        {
+            return;
+        }
+
+        _progressPublished = _fetch.Written / MiB;
+        Publish(new CheckpointFetchProgress(_group, _router.Self.Value, _fetch.Source.Value, o.Instance, _fetch.Written, o.Length));
+    }
+
+    private void Publish(PaxosStorageEvent e) => Context.System.EventStream.Publish(e);
 
     private void ClosePart(bool delete)
     {
@@ -233,7 +250,9 @@ internal sealed partial class LearnerActor
         _schedule.Finished(header.Instance);
         _fetch.Finished();
         _breakpoints.Count("transfer.installed");
-        _log.Info("Group {0}: installed node {1}'s checkpoint at instance {2} ({3:N0} bytes in {4} ms); learning on from there", _group, o.From, header.Instance, o.Length, Environment.TickCount64 - _fetchStarted);
+        var elapsed = TimeSpan.FromMilliseconds(Environment.TickCount64 - _fetchStarted);
+        _log.Info("Group {0}: installed node {1}'s checkpoint at instance {2} ({3:N0} bytes in {4} ms); learning on from there", _group, o.From, header.Instance, o.Length, (long)elapsed.TotalMilliseconds);
+        Publish(new CheckpointFetched(_group, _router.Self.Value, o.From.Value, header.Instance, o.Length, elapsed));
         Context.Parent.Tell(new CheckpointInstalledHere(new InstancesSkipped(header.Instance, header.Checksum)));
         TellKept();
     }

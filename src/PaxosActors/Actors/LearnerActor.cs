@@ -40,6 +40,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
     private SafeFileHandle? _part;
     private string? _partPath;
     private long _fetchStarted;
+    private long _progressPublished;
     private string? _broken;
     private bool _cannotInstallLogged;
 
@@ -142,6 +143,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
                 _breakpoints.Count("checkpoint.taken");
                 _breakpoints.Count("checkpoint.bytes", t.Bytes);
                 _log.Info("Group {0}: checkpoint at instance {1}, {2:N0} bytes in {3} ms ({4})", _group, t.Header.Instance, t.Bytes, t.Milliseconds, t.Path);
+                Publish(new CheckpointSaved(_group, _router.Self.Value, t.Header.Instance, t.Bytes, t.Path));
                 TellKept();
                 break;
             case CheckpointFailed f:
@@ -194,6 +196,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
                     break;
                 case WriteChunk w:
                     RandomAccess.Write(_part!, w.Data, w.Offset);
+                    PublishProgress();
                     break;
                 case InstallCheckpoint i:
                     Install(i.Offer);

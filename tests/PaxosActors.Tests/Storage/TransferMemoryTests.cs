@@ -63,13 +63,8 @@ public sealed class TransferMemoryTests(ITestOutputHelper output)
         // Node 3 hears only node 1 until a part of the file has arrived; then only node 2.
         cluster.Partition([3], [2]);
         await cluster.RestartAsync(3);
-        var folder = Path.Combine(cluster.DataDirectory, "node3.db.checkpoints", "test");
-        var deadline = DateTime.UtcNow + Ceiling;
-        while (!Directory.Exists(folder) || Directory.GetFiles(folder, "*.fetch.checkpoint.tmp").Select(f => new FileInfo(f).Length).DefaultIfEmpty(0).Max() < 1024 * 1024)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "node 3 fetched nothing from node 1");
-            await Task.Delay(5);
-        }
+        var progress = await cluster.AwaitStorageEventAsync<CheckpointFetchProgress>(3, Ceiling, p => p.Received >= 1024 * 1024);
+        Assert.Equal(1, progress.Source);
 
         cluster.Heal();
         cluster.Partition([3], [1]);
@@ -77,10 +72,14 @@ public sealed class TransferMemoryTests(ITestOutputHelper output)
         var blob = cluster.StateMachine<Blob>(3);
         Assert.Equal(4, blob.RestoredAt);
         Assert.Equal((size, Blob.HashOf(size)), (blob.Size, blob.RestoredHash));
-        Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
+        var fetched = await cluster.AwaitStorageEventAsync<CheckpointFetched>(3, Ceiling);
+        Assert.Equal(4L, fetched.Instance);
+        Assert.True(fetched.Bytes > size, $"fetched a file of {fetched.Bytes} bytes for a {size}-byte blob");
+        Assert.Contains(cluster.StorageEvents(3), e => e is CheckpointFetchProgress { Source: 2 });
+        Assert.Empty(Directory.GetFiles(Path.Combine(cluster.DataDirectory, "node3.db.checkpoints", "test"), "*.tmp"));
     }
 
-    private static Task<PaxosTestCluster> StartBlobsAsync(string extra = "") => PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
+    internal static Task<PaxosTestCluster> StartBlobsAsync(string extra = "") => PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
     {
         Nodes = 3,
         StateMachines = (_, _) => [new Blob()],
@@ -98,7 +97,7 @@ public sealed class TransferMemoryTests(ITestOutputHelper output)
     });
 
     /// <summary>Nodes 1 and 2 grow the blob, checkpoint it at instance 4 and cut their journals behind it.</summary>
-    private static async Task FillAsync(PaxosTestCluster cluster, long size)
+    internal static async Task FillAsync(PaxosTestCluster cluster, long size)
     {
         Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1, $"size {size}", Ceiling));
         for (var i = 0; i < 4; i++)
@@ -107,8 +106,8 @@ public sealed class TransferMemoryTests(ITestOutputHelper output)
         }
 
         await cluster.AwaitConvergenceAsync(Ceiling, atLeast: 5);
-        await TruncationTests.WaitForCutAsync(cluster, 1, beyond: 3);
-        await TruncationTests.WaitForCutAsync(cluster, 2, beyond: 3);
+        await TruncationTests.WaitForCutAsync(cluster, 1, past: 3);
+        await TruncationTests.WaitForCutAsync(cluster, 2, past: 3);
     }
 
     private static (long Heap, long WorkingSet) Settle(Process process)
