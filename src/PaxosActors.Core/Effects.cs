@@ -90,12 +90,18 @@ public sealed record WriteChunk(long Offset, byte[] Data) : Effect;
 /// </summary>
 public sealed record InstallCheckpoint(CheckpointOffer Offer) : Effect;
 
-/// <summary>Start a new partial file for <see cref="Offer"/>, discarding any other.</summary>
-public sealed record BeginFetch(CheckpointOffer Offer) : Effect;
+/// <summary>
+/// Start the partial file for <see cref="Offer"/>, discarding any other: a new one, or, with
+/// <see cref="From"/> above 0, the one an earlier life left (<see cref="CheckpointFetch.Partial"/>)
+/// cut to its first <see cref="From"/> bytes.
+/// </summary>
+public sealed record BeginFetch(CheckpointOffer Offer, long From = 0) : Effect;
 
 /// <summary>
 /// The roles' news after a checkpoint was installed: every instance below
 /// <see cref="Instance"/> is chosen and executed, <see cref="PreviousChecksum"/> is the checksum
-/// of the last of them.
+/// of the last of them. <see cref="Own"/> is what the checkpoint's duplicate filter holds of this
+/// node's own commands, so its client queue can answer the ones that ran in the instances the
+/// node skipped (null: nothing of this node's).
 /// </summary>
-public sealed record InstancesSkipped(long Instance, ulong PreviousChecksum);
+public sealed record InstancesSkipped(long Instance, ulong PreviousChecksum, SessionMarks? Own = null);

@@ -22,6 +22,34 @@ public sealed class ClientQueueTests
     }
 
     [Fact]
+    public void A_handed_command_the_checkpoints_filter_holds_as_run_is_answered_when_its_instance_is_skipped()
+    {
+        var (queue, sequence) = HandedToLeader();
+        var other = queue.Submit(1, 0, string.Empty, [2], batch: false, now: 2).Sequence;
+
+        // A filter of another session, or one that holds neither: nothing is answered.
+        Assert.Empty(queue.Skipped(new InstancesSkipped(3, 7, new SessionMarks(Session - 1, 10, [])), 3).OfType<Answer>());
+        Assert.Empty(queue.Skipped(new InstancesSkipped(4, 7, new SessionMarks(Session, 0, [other + 1])), 3).OfType<Answer>());
+
+        var answers = queue.Skipped(new InstancesSkipped(5, 7, new SessionMarks(Session, 0, [sequence])), 4).OfType<Answer>().ToList();
+        var failed = (Failed)Assert.Single(answers, a => a.Sequence == sequence).Outcome;
+        Assert.Equal((ClientFailure.ResultLost, true), (failed.Reason, failed.OutcomeUnknown));
+        Assert.DoesNotContain(queue.Skipped(new InstancesSkipped(6, 7, new SessionMarks(Session, other, [])), 4).OfType<Answer>(), a => a.Sequence == sequence);
+        Assert.Equal(0, queue.Pending);
+    }
+
+    [Fact]
+    public void A_refused_command_below_the_checkpoints_low_mark_may_have_run_or_not()
+    {
+        var (queue, sequence) = HandedToLeader();
+        queue.Refused(A, Session, [sequence], ClientFailure.Overloaded, "full", 5);
+        var answer = Assert.Single(queue.Skipped(new InstancesSkipped(5, 7, new SessionMarks(Session, sequence, [])), 6).OfType<Answer>());
+        var failed = (Failed)answer.Outcome;
+        Assert.Equal((sequence, ClientFailure.Overloaded, true), (answer.Sequence, failed.Reason, failed.OutcomeUnknown));
+        Assert.StartsWith("full", failed.Message);
+    }
+
+    [Fact]
     public void A_refused_command_did_not_run_once_a_floor_above_it_passes_in_the_log()
     {
         var (queue, sequence) = HandedToLeader();
@@ -262,6 +290,24 @@ public sealed class ClientQueueEdgeTests
         Assert.Equal((5L, 99UL), (q.Proposer.Instance, q.Proposer.PreviousChecksum));
         var failed = (Failed)Assert.Single(q.Stop("stopping").OfType<Answer>()).Outcome;
         Assert.True(failed.OutcomeUnknown);
+    }
+
+    [Fact]
+    public void A_command_chosen_in_an_instance_a_checkpoint_covers_is_answered_that_it_ran_with_its_result_lost()
+    {
+        var q = Queue(B);
+        var sequence = Submit(q, 0);
+        var value = ValueIn(Promise(q, B, A, 0));
+        q.Learned(new InstanceLearned(0, value.Encode(), 1), 1);
+
+        // Chosen at 0; a checkpoint at 0 does not cover it (it runs here), one at 1 does.
+        Assert.Empty(q.Skipped(new InstancesSkipped(0, 0), 2).OfType<Answer>());
+        var answer = Assert.Single(q.Skipped(new InstancesSkipped(1, 1), 2).OfType<Answer>());
+        var failed = (Failed)answer.Outcome;
+        Assert.Equal((sequence, ClientFailure.ResultLost, true), (answer.Sequence, failed.Reason, failed.OutcomeUnknown));
+        Assert.Contains("ran, but this node installed a checkpoint at instance 1", failed.Message);
+        Assert.Equal(0, q.Pending);
+        Assert.Empty(q.Executed(q.Session, sequence, 0, 0, null, 3).OfType<Answer>());
     }
 
     [Fact]

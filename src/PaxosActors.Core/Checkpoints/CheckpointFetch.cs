@@ -25,6 +25,7 @@ public sealed class CheckpointFetch(NodeId self, ProtocolOptions options)
     private long _askedUntil;
     private long _writtenAtTick;
     private int _idle;
+    private PartialFetch? _partial;
 
     /// <summary>The checkpoint being fetched, or null.</summary>
     public CheckpointOffer? Offer { get; private set; }
@@ -36,6 +37,15 @@ public sealed class CheckpointFetch(NodeId self, ProtocolOptions options)
     public NodeId Source => Offer is null || _sources.Count == 0 ? NodeId.None : _sources[_source];
 
     private long ChunkBytes => options.TransferChunkBytes;
+
+    /// <summary>
+    /// What a previous life of this node left of a fetch: the first <see cref="PartialFetch.Have"/>
+    /// bytes of the checkpoint file it names. The next offer of that same file (instance, length
+    /// and file checksum) goes on from there, from the last whole chunk; any other offer starts
+    /// anew. Nothing in those bytes is trusted: the whole file is checked at the end, and a bad one
+    /// is fetched again from the start (<see cref="Broken"/>).
+    /// </summary>
+    public void Partial(PartialFetch? partial) => _partial = partial is { Have: > 0 } p && p.Have < p.Length ? p : null;
 
     /// <summary>
     /// A peer offered a checkpoint; <paramref name="learnerNext"/> is the first instance this
@@ -68,7 +78,15 @@ public sealed class CheckpointFetch(NodeId self, ProtocolOptions options)
         _sources.Clear();
         _sources.Add(o.From);
         _source = 0;
-        return Restart();
+        var from = 0L;
+        if (_partial is { } p && p.Instance == o.Instance && p.Length == o.Length && p.FileChecksum == o.FileChecksum)
+        {
+            options.Breakpoints.Count("transfer.resumed_from_disk");
+            from = p.Have / ChunkBytes * ChunkBytes;
+        }
+
+        _partial = null;
+        return Restart(from);
     }
 
     /// <summary>A chunk arrived.</summary>
@@ -170,15 +188,16 @@ public sealed class CheckpointFetch(NodeId self, ProtocolOptions options)
 
         options.Breakpoints.Count("transfer.file_corrupt");
         _source = (_source + 1) % _sources.Count;
-        return Restart();
+        return Restart(0);
     }
 
-    private List<Effect> Restart()
+    /// <summary>Starts the fetch of <see cref="Offer"/> with its first <paramref name="from"/> bytes already written.</summary>
+    private List<Effect> Restart(long from)
     {
-        Written = 0;
-        _writtenAtTick = 0;
+        Written = from;
+        _writtenAtTick = from;
         _idle = 0;
-        var effects = new List<Effect> { new BeginFetch(Offer!) };
+        var effects = new List<Effect> { new BeginFetch(Offer!, from) };
         Resume(effects);
         return effects;
     }
@@ -219,3 +238,6 @@ public sealed class CheckpointFetch(NodeId self, ProtocolOptions options)
         _idle = 0;
     }
 }
+
+/// <summary>The first <paramref name="Have"/> bytes of the checkpoint file of <paramref name="Instance"/> with this length and file checksum, left on disk by an interrupted fetch.</summary>
+public sealed record PartialFetch(long Instance, long Length, ulong FileChecksum, long Have);

@@ -31,6 +31,31 @@ public sealed class CheckpointSchedule(long every, long lastTaken)
     }
 
     /// <summary>
+    /// Which checkpoints a node keeps, given the instances of those it has, how many to
+    /// <paramref name="keep"/>, and <paramref name="durable"/>: how far its acceptor's chosen log
+    /// is known to be durable. A checkpoint at or below it is <em>anchored</em>: a restart finds
+    /// the journal reaching it, so it fits. Checkpoints past it (taken while the chosen records
+    /// were still being written, or fetched while the acceptor's jump to them was) may not fit
+    /// after a crash. So the newest <paramref name="keep"/> stay and so does the newest anchored
+    /// one, and the journal may be cut only behind the oldest that stays once one is anchored:
+    /// whatever the crash, one checkpoint the journal reaches is left.
+    /// </summary>
+    public static CheckpointRetention Retain(IEnumerable<long> instances, int keep, long durable)
+    {
+        var newestFirst = instances.Distinct().OrderDescending().ToList();
+        var kept = newestFirst.Take(keep).ToHashSet();
+        var anchored = newestFirst.FirstOrDefault(i => i <= durable, -1);
+        if (anchored >= 0)
+        {
+            kept.Add(anchored);
+        }
+
+        return new CheckpointRetention(
+            newestFirst.Where(i => !kept.Contains(i)).ToList(),
+            anchored >= 0 ? kept.Min() : null);
+    }
+
+    /// <summary>
     /// Why <paramref name="header"/> cannot start group <paramref name="group"/> whose recovered
     /// chosen log holds [<paramref name="logStart"/>, <paramref name="logNext"/>), or null if it
     /// can. <paramref name="checksumAt"/> gives the log's checksum at an instance in it, or at
@@ -61,3 +86,9 @@ public sealed class CheckpointSchedule(long every, long lastTaken)
         return null;
     }
 }
+
+/// <summary>
+/// The checkpoints to <see cref="Delete"/>, and the instance the journal may be cut behind
+/// (<see cref="TruncateBehind"/>: the oldest checkpoint kept), or null while none is anchored.
+/// </summary>
+public sealed record CheckpointRetention(IReadOnlyList<long> Delete, long? TruncateBehind);

@@ -10,6 +10,12 @@ public enum ClientFailure
     GroupHalted,
     UnknownStateMachine,
     Stopped,
+
+    /// <summary>
+    /// The command ran, but this node installed a checkpoint that covers the instance it ran in
+    /// before it ran it here, so its result is not known on this node.
+    /// </summary>
+    ResultLost,
 }
 
 /// <summary>How a caller's command ended: it ran, or it failed (see <see cref="Failed.OutcomeUnknown"/>).</summary>

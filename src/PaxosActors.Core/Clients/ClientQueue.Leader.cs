@@ -262,8 +262,8 @@ public sealed partial class ClientQueue
         {
             switch (effect)
             {
-                case ProposalChosen:
-                    OnChosen(effects, now);
+                case ProposalChosen chosen:
+                    OnChosen(chosen.Instance, effects, now);
                     break;
                 case ProposalFailed:
                     OnConflict(effects, now);
@@ -276,13 +276,14 @@ public sealed partial class ClientQueue
     }
 
     /// <summary>The value was chosen: this node's commands run soon and are answered then.</summary>
-    private void OnChosen(List<Effect> effects, long now)
+    private void OnChosen(long instance, List<Effect> effects, long now)
     {
         foreach (var sequence in _valueLocal)
         {
             if (_local.TryGetValue(sequence, out var command))
             {
                 command.State = State.Chosen;
+                command.ChosenAt = instance;
             }
         }
 

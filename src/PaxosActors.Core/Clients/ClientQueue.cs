@@ -151,6 +151,9 @@ public sealed partial class ClientQueue
     /// <summary>The node installed a checkpoint and every role moved to its instance.</summary>
     public IReadOnlyList<Effect> Skipped(InstancesSkipped skipped, long now)
     {
+        var effects = new List<Effect>();
+        SettleSkipped(skipped, effects);
+
         if (Proposer.OwnValueMayBeChosen && skipped.Instance > Proposer.Instance)
         {
             foreach (var sequence in _valueLocal)
@@ -162,10 +165,33 @@ public sealed partial class ClientQueue
             }
         }
 
-        var effects = new List<Effect>();
         Absorb(Proposer.Handle(skipped), effects, now);
         HandOver(effects, now);
         return Finish(effects, now);
+    }
+
+    /// <summary>
+    /// Answers the commands that ran, or were settled, in the instances a checkpoint covered:
+    /// this node never runs those instances, so nothing else would. A command chosen there, or
+    /// one the checkpoint's duplicate filter holds as run, ran (its result is not known here).
+    /// One the filter holds below its low mark ran too, unless it was refused: then a floor may
+    /// have passed it instead (see <see cref="FloorPassed"/>), and which is not known.
+    /// </summary>
+    private void SettleSkipped(InstancesSkipped skipped, List<Effect> effects)
+    {
+        foreach (var command in _local.Values.ToList())
+        {
+            var sequence = command.Stored.Sequence;
+            var chosenBefore = command.State == State.Chosen && command.ChosenAt < skipped.Instance;
+            if (!chosenBefore && skipped.Own?.Settles(Session, sequence) != true)
+            {
+                continue;
+            }
+
+            Settle(command, chosenBefore || command.State != State.Refused
+                ? new Failed(ClientFailure.ResultLost, $"The command ran, but this node installed a checkpoint at instance {skipped.Instance} that covers the instance it ran in, so its result is not known here; read the state to see its effect.", OutcomeUnknown: true)
+                : new Failed(command.RefusedFor, command.RefusedWhy + $" This node installed a checkpoint at instance {skipped.Instance} that covers the floor that settles it, so whether a copy ran is not known.", OutcomeUnknown: true), effects);
+        }
     }
 
     /// <summary>
@@ -426,6 +452,9 @@ public sealed partial class ClientQueue
 
         /// <summary>The node it is out at, while <see cref="State"/> is Out.</summary>
         public NodeId Holder { get; set; }
+
+        /// <summary>The instance its value was chosen at, once <see cref="State"/> is Chosen.</summary>
+        public long ChosenAt { get; set; } = -1;
 
         public ClientFailure RefusedFor { get; set; }
 

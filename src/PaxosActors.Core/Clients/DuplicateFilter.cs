@@ -69,6 +69,14 @@ public sealed class DuplicateFilter
     }
 
     /// <summary>
+    /// What the filter holds of <paramref name="origin"/>'s open session: every sequence up to
+    /// <see cref="SessionMarks.Low"/> ran or was passed by a floor, and those in
+    /// <see cref="SessionMarks.Above"/> ran. Null if the origin has no open session here.
+    /// </summary>
+    public SessionMarks? MarksOf(NodeId origin) =>
+        _open.TryGetValue(origin, out var s) ? new SessionMarks(s.Session, s.Low, [.. s.Above]) : null;
+
+    /// <summary>
     /// The filter's whole state, for a checkpoint: restored with <see cref="Read(ReadOnlySpan{byte})"/>, it decides
     /// every later command exactly as this one would (invariant 10 across a checkpoint).
     /// </summary>
@@ -227,4 +235,15 @@ public enum AdmitVerdict
 public readonly record struct Admission(AdmitVerdict Verdict, long FloorRaised)
 {
     public bool Runs => Verdict == AdmitVerdict.Run;
+}
+
+/// <summary>
+/// One origin's session as a duplicate filter holds it: every sequence up to <see cref="Low"/>
+/// ran or was passed by a floor (its origin had answered it), and every one in
+/// <see cref="Above"/> ran.
+/// </summary>
+public sealed record SessionMarks(long Session, long Low, IReadOnlyCollection<long> Above)
+{
+    /// <summary>Whether <paramref name="sequence"/> of <paramref name="session"/> is settled here (ran, or passed by a floor).</summary>
+    public bool Settles(long session, long sequence) => session == Session && (sequence <= Low || Above.Contains(sequence));
 }

@@ -203,6 +203,7 @@ internal sealed class AcceptorActor : UntypedPersistentActor, IWithTimers
                         else if (e is LogMark m)
                         {
                             _truncation!.Marked(m.Instance, LastSequenceNr);
+                            _group.Tell(new ChosenDurable(m.Instance));
                         }
 
                         Reply(p);

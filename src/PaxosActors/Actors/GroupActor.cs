@@ -229,6 +229,9 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
             case LogEntries l:
                 OnLogEntries(l);
                 break;
+            case ChosenDurable d:
+                _learner.Tell(d);
+                break;
             case LogTruncated t:
                 _learner.Tell(t);
                 Context.System.EventStream.Publish(new JournalTruncated(_group.Name, _settings.NodeId.Value, t.Start));

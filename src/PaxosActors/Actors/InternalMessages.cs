@@ -13,6 +13,9 @@ internal sealed record AcceptorRecovered(AcceptorState State, IReadOnlyList<Inst
 /// <summary>The learner to the acceptor: the oldest checkpoint it keeps covers every instance below <see cref="Oldest"/>.</summary>
 internal sealed record CheckpointsKept(long Oldest);
 
+/// <summary>The acceptor's chosen log is durable up to <see cref="Instance"/> (a mark there was written).</summary>
+internal sealed record ChosenDurable(long Instance);
+
 /// <summary>The acceptor cut its journal: it begins at <see cref="Start"/> (the group tells the learner).</summary>
 internal sealed record LogTruncated(long Start);
 

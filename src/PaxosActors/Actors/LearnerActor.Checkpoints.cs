@@ -89,11 +89,29 @@ internal sealed partial class LearnerActor
         : $"its sections [{string.Join(", ", sections)}] are not this group's state machines and filter";
 
     /// <summary>Tells the acceptor the oldest checkpoint kept: the journal may be cut behind it.</summary>
-    private void TellKept()
+    /// <summary>
+    /// Deletes the checkpoints <see cref="CheckpointSchedule.Retain"/> lets go (the newest ones
+    /// and the newest one the durable journal reaches stay), and tells the acceptor behind which
+    /// one it may cut its journal.
+    /// </summary>
+    private void RetainCheckpoints()
     {
-        if (_checkpoints?.List(_group) is { Count: > 0 } kept)
+        if (_checkpoints is null)
         {
-            _acceptor.Tell(new CheckpointsKept(kept[^1].Instance));
+            return;
+        }
+
+        var stored = _checkpoints.List(_group);
+        var retention = CheckpointSchedule.Retain(stored.Select(c => c.Instance), _checkpoints.Keep, _durable);
+        foreach (var (instance, path) in stored.Where(c => retention.Delete.Contains(c.Instance)))
+        {
+            CheckpointStore.Delete(path);
+            _fingerprints.Remove(path);
+        }
+
+        if (retention.TruncateBehind is { } behind)
+        {
+            _acceptor.Tell(new CheckpointsKept(behind));
         }
     }
 
@@ -150,15 +168,63 @@ internal sealed partial class LearnerActor
         _router.Send(new Send(r.From, CheckpointFetch.Chunk(_router.Self, r, data)));
     }
 
-    private void BeginFetch(CheckpointOffer o)
+    private void BeginFetch(CheckpointOffer o, long from)
     {
-        ClosePart(delete: true);
-        _partPath = _checkpoints!.FetchPath(_group, o.Instance);
-        _part = File.OpenHandle(_partPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+        _leftPartial = null;
+        var path = _checkpoints!.FetchPath(_group, o);
+        if (from > 0 && path == _partPath && File.Exists(path))
+        {
+            // What an earlier life of the node fetched of this same file: go on after it. The
+            // whole file is checked before it counts, whatever the crash left in it.
+            _part?.Dispose();
+            _part = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            RandomAccess.SetLength(_part, from);
+            _log.Info("Group {0}: this node lacks instance {1}, which its peers' journals no longer hold; going on with the fetch of node {2}'s checkpoint at instance {3} after the {4:N0} of {5:N0} bytes fetched before the restart", _group, _learner.NextInstance, o.From, o.Instance, from, o.Length);
+        }
+        else
+        {
+            // from > 0 with no file would be a bug upstream; the whole-file check still catches it.
+            ClosePart(delete: true);
+            _partPath = path;
+            _part = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+            _log.Info("Group {0}: this node lacks instance {1}, which its peers' journals no longer hold; fetching node {2}'s checkpoint at instance {3} ({4:N0} bytes)", _group, _learner.NextInstance, o.From, o.Instance, o.Length);
+        }
+
         _fetchStarted = Environment.TickCount64;
         _progressPublished = -1;
-        _log.Info("Group {0}: this node lacks instance {1}, which its peers' journals no longer hold; fetching node {2}'s checkpoint at instance {3} ({4:N0} bytes)", _group, _learner.NextInstance, o.From, o.Instance, o.Length);
         PublishProgress();
+    }
+
+    /// <summary>Deletes the file of a fetch an earlier life left once the node has learned past it without it.</summary>
+    private void DropPartialFetchIfPassed()
+    {
+        if (_leftPartial is { } instance && _fetch.Offer is null && _learner.NextInstance >= instance)
+        {
+            ClosePart(delete: true);
+            _partPath = null;
+            _leftPartial = null;
+            _fetch.Partial(null);
+        }
+    }
+
+    /// <summary>Hands a fetch an earlier life left unfinished to the fetch, if it is still of use.</summary>
+    private void TakePartialFetch()
+    {
+        if (_checkpoints?.TakePartialFetch(_group) is not { } left)
+        {
+            return;
+        }
+
+        if (left.Partial.Instance <= _learner.NextInstance)
+        {
+            File.Delete(left.Path);
+            return;
+        }
+
+        _partPath = left.Path;
+        _leftPartial = left.Partial.Instance;
+        _fetch.Partial(left.Partial);
+        _log.Info("Group {0}: a fetch of the checkpoint at instance {1} was left with {2:N0} of {3:N0} bytes; it goes on if a peer offers the same file", _group, left.Partial.Instance, left.Partial.Have, left.Partial.Length);
     }
 
     /// <summary>Publishes the fetch's progress at its start and at each further MiB written.</summary>
@@ -253,8 +319,8 @@ internal sealed partial class LearnerActor
         var elapsed = TimeSpan.FromMilliseconds(Environment.TickCount64 - _fetchStarted);
         _log.Info("Group {0}: installed node {1}'s checkpoint at instance {2} ({3:N0} bytes in {4} ms); learning on from there", _group, o.From, header.Instance, o.Length, (long)elapsed.TotalMilliseconds);
         Publish(new CheckpointFetched(_group, _router.Self.Value, o.From.Value, header.Instance, o.Length, elapsed));
-        Context.Parent.Tell(new CheckpointInstalledHere(new InstancesSkipped(header.Instance, header.Checksum)));
-        TellKept();
+        Context.Parent.Tell(new CheckpointInstalledHere(new InstancesSkipped(header.Instance, header.Checksum, _ran.MarksOf(_router.Self))));
+        RetainCheckpoints();
     }
 
     private void TakeCheckpointIfDue()

@@ -41,6 +41,8 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
     private string? _partPath;
     private long _fetchStarted;
     private long _progressPublished;
+    private long? _leftPartial;
+    private long _durable;
     private string? _broken;
     private bool _cannotInstallLogged;
 
@@ -78,11 +80,13 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
         }
 
         _executed = from;
+        _durable = _learner.NextInstance;
         var replay = _learner.Replay(from);
         Run(replay, replaying: true);
         _log.Info("Group {0}: replayed {1} chosen instances into the state machines, from instance {2}", _group, replay.Count, from);
+        TakePartialFetch();
         Timers.StartPeriodicTimer("fetch", FetchTick.Instance, FetchTickInterval);
-        TellKept();
+        RetainCheckpoints();
     }
 
     protected override void PostStop()
@@ -125,9 +129,16 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
                 break;
             case FetchTick:
                 Run(_fetch.OnTick(), replaying: false);
+                DropPartialFetchIfPassed();
                 break;
             case LogTruncated t:
                 _learner.Truncated(t.Start);
+                break;
+            case ChosenDurable d when d.Instance > _durable:
+                _durable = d.Instance;
+                RetainCheckpoints();
+                break;
+            case ChosenDurable:
                 break;
             case AskForLearn or Prepare or Accept when OverRate(out var wait):
                 // Serving lagging nodes has a budget per second; this request waits for the next.
@@ -144,7 +155,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
                 _breakpoints.Count("checkpoint.bytes", t.Bytes);
                 _log.Info("Group {0}: checkpoint at instance {1}, {2:N0} bytes in {3} ms ({4})", _group, t.Header.Instance, t.Bytes, t.Milliseconds, t.Path);
                 Publish(new CheckpointSaved(_group, _router.Self.Value, t.Header.Instance, t.Bytes, t.Path));
-                TellKept();
+                RetainCheckpoints();
                 break;
             case CheckpointFailed f:
                 _schedule.Finished(null);
@@ -192,7 +203,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
                     Offer(o.To);
                     break;
                 case BeginFetch b:
-                    BeginFetch(b.Offer);
+                    BeginFetch(b.Offer, b.From);
                     break;
                 case WriteChunk w:
                     RandomAccess.Write(_part!, w.Data, w.Offset);

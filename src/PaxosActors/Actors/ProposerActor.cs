@@ -197,6 +197,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         ClientFailure.GroupHalted => ProposeFailureReason.GroupHalted,
         ClientFailure.UnknownStateMachine => ProposeFailureReason.UnknownStateMachine,
         ClientFailure.Stopped => ProposeFailureReason.Stopped,
+        ClientFailure.ResultLost => ProposeFailureReason.ResultLost,
         _ => throw new ArgumentOutOfRangeException(nameof(failure), failure, null),
     };
 }

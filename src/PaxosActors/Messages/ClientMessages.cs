@@ -53,6 +53,13 @@ public enum ProposeFailureReason
 
     /// <summary>The group stopped on this node (shutdown, or its proposer restarted) before the command was decided.</summary>
     Stopped,
+
+    /// <summary>
+    /// The command ran, but this node installed a checkpoint from a peer that covers the instance
+    /// it ran in before running it here, so its result is not known (<see cref="ProposeFailed.OutcomeUnknown"/>
+    /// is set): read the state to see its effect.
+    /// </summary>
+    ResultLost,
 }
 
 /// <summary>What a state machine threw: the command is in the log and ran, and this is its result.</summary>

@@ -7,16 +7,21 @@ namespace PaxosActors.Storage;
 /// A node's checkpoints as files, one folder per group: <c>&lt;dir&gt;/&lt;group&gt;/&lt;instance&gt;.checkpoint</c>.
 /// A checkpoint is published atomically: written to a temporary file, synced, renamed into
 /// place, and the folder synced, so after a crash it is there whole or not at all. The newest
-/// <c>keep</c> stay; an older one is what a start falls back to if the newest is damaged.
+/// <c>keep</c> stay (the learner prunes by <see cref="CheckpointSchedule.Retain"/>); an older one is
+/// what a start falls back to if the newest is damaged.
 /// </summary>
 internal sealed class CheckpointStore(string root, int keep)
 {
     private const string Suffix = ".checkpoint";
     private const string TempSuffix = ".checkpoint.tmp";
+    private const string FetchSuffix = ".fetch" + TempSuffix;
 
     public string Root { get; } = Path.GetFullPath(root);
 
-    /// <summary>Writes and publishes one checkpoint; its path and size.</summary>
+    /// <summary>How many of the newest checkpoints a group keeps (see <see cref="CheckpointSchedule.Retain"/>).</summary>
+    public int Keep { get; } = keep;
+
+    /// <summary>Writes and publishes one checkpoint; its path and size. Its owner decides which older ones go (<see cref="Keep"/>).</summary>
     public (string Path, long Bytes) Write(CheckpointHeader header, byte[] filter, IReadOnlyList<(int Id, ICheckpointSnapshot Snapshot)> machines)
     {
         var folder = Folder(header.Group);
@@ -46,16 +51,57 @@ internal sealed class CheckpointStore(string root, int keep)
 
         File.Move(temp, final, overwrite: true);
         DirectorySync.Flush(folder);
-        Prune(header.Group);
         return (final, bytes);
     }
 
-    /// <summary>Where a checkpoint fetched from a peer is written until it is whole: a temp file, so a crash leaves nothing that counts.</summary>
-    public string FetchPath(string group, long instance)
+    /// <summary>
+    /// Where a checkpoint fetched from a peer is written until it is whole: a temp file named by
+    /// the offer (instance, file checksum, length), so a crash leaves nothing that counts, and a
+    /// restarted node can go on with it when the same file is offered again.
+    /// </summary>
+    public string FetchPath(string group, CheckpointOffer offer)
     {
         var folder = Folder(group);
         Directory.CreateDirectory(folder);
-        return Path.Combine(folder, instance.ToString("D19", CultureInfo.InvariantCulture) + ".fetch" + TempSuffix);
+        return Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{offer.Instance:D19}.{offer.FileChecksum:x16}.{offer.Length}{FetchSuffix}"));
+    }
+
+    /// <summary>
+    /// The newest fetch an earlier life left unfinished, with the bytes it holds; every other
+    /// one is deleted. Null if there is none.
+    /// </summary>
+    public (PartialFetch Partial, string Path)? TakePartialFetch(string group)
+    {
+        var folder = Folder(group);
+        if (!Directory.Exists(folder))
+        {
+            return null;
+        }
+
+        var found = new List<(PartialFetch Partial, string Path)>();
+        foreach (var path in Directory.GetFiles(folder, "*" + FetchSuffix))
+        {
+            var parts = Path.GetFileName(path)[..^FetchSuffix.Length].Split('.');
+            if (parts.Length == 3
+                && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var instance)
+                && ulong.TryParse(parts[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var checksum)
+                && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var length))
+            {
+                found.Add((new PartialFetch(instance, length, checksum, new FileInfo(path).Length), path));
+            }
+            else
+            {
+                File.Delete(path);
+            }
+        }
+
+        var newest = found.OrderByDescending(f => f.Partial.Instance).FirstOrDefault();
+        foreach (var (_, path) in found.Where(f => f.Path != newest.Path))
+        {
+            File.Delete(path);
+        }
+
+        return newest.Path is null ? null : newest;
     }
 
     /// <summary>Publishes a whole, verified fetched file as the checkpoint of <paramref name="instance"/>; its final path.</summary>
@@ -70,7 +116,6 @@ internal sealed class CheckpointStore(string root, int keep)
         var final = Path.Combine(folder, instance.ToString("D19", CultureInfo.InvariantCulture) + Suffix);
         File.Move(fetched, final, overwrite: true);
         DirectorySync.Flush(folder);
-        Prune(group);
         return final;
     }
 
@@ -126,7 +171,7 @@ internal sealed class CheckpointStore(string root, int keep)
             .ToList();
     }
 
-    /// <summary>Deletes what a crash left half written; their number.</summary>
+    /// <summary>Deletes the checkpoints a crash left half written (a fetch's file stays: <see cref="TakePartialFetch"/>); their number.</summary>
     public int RemoveUnfinished(string group)
     {
         var folder = Folder(group);
@@ -135,7 +180,7 @@ internal sealed class CheckpointStore(string root, int keep)
             return 0;
         }
 
-        var stale = Directory.GetFiles(folder, "*" + TempSuffix);
+        var stale = Directory.GetFiles(folder, "*" + TempSuffix).Where(f => !f.EndsWith(FetchSuffix, StringComparison.Ordinal)).ToArray();
         foreach (var f in stale)
         {
             File.Delete(f);
@@ -143,6 +188,9 @@ internal sealed class CheckpointStore(string root, int keep)
 
         return stale.Length;
     }
+
+    /// <summary>Deletes one checkpoint (one that can never be loaded again).</summary>
+    public static void Delete(string path) => File.Delete(path);
 
     /// <summary>Reads a checkpoint file whole: its header and sections if it is intact (else <see cref="CorruptCheckpointException"/>).</summary>
     public static (CheckpointHeader Header, IReadOnlyList<int> Sections) Verify(string path)
@@ -158,12 +206,4 @@ internal sealed class CheckpointStore(string root, int keep)
     }
 
     private string Folder(string group) => Path.Combine(Root, group);
-
-    private void Prune(string group)
-    {
-        foreach (var (_, path) in List(group).Skip(keep))
-        {
-            File.Delete(path);
-        }
-    }
 }

@@ -135,4 +135,47 @@ public sealed class CheckpointFetchTests
         Assert.Empty(fetch.Received(CheckpointFetch.Chunk(Q, new ChunkRequest(100, Me, Offer.FileChecksum, 0, 10), [])));
         Assert.Null(fetch.Offer);
     }
+
+    [Fact]
+    public void A_partial_file_from_an_earlier_life_is_gone_on_from_its_last_whole_chunk_when_the_same_file_is_offered()
+    {
+        var fetch = new CheckpointFetch(Me, Options);
+        fetch.Partial(new PartialFetch(100, File.Length, Offer.FileChecksum, Have: 27));
+        var start = fetch.Offered(Offer, 5);
+        Assert.Equal(new BeginFetch(Offer, 20), start[0]);
+        Assert.Equal([20L, 30L], Asked(start, P));
+        Assert.Equal(20, fetch.Written);
+
+        Assert.Equal(20, Assert.Single(fetch.Received(ChunkAt(20, P)).OfType<WriteChunk>()).Offset);
+        var last = fetch.Received(ChunkAt(30, P));
+        Assert.Equal(30, Assert.Single(last.OfType<WriteChunk>()).Offset);
+        Assert.Contains(new InstallCheckpoint(Offer), last);
+
+        // A file that then fails its whole check is fetched again from the start.
+        Assert.Equal(new BeginFetch(Offer, 0), fetch.Broken()[0]);
+    }
+
+    [Theory]
+    [InlineData(101, 35, 0UL, 20)]
+    [InlineData(100, 36, 0UL, 20)]
+    [InlineData(100, 35, 1UL, 20)]
+    [InlineData(100, 35, 0UL, 0)]
+    [InlineData(100, 35, 0UL, 35)]
+    public void A_partial_file_of_another_checkpoint_or_with_nothing_or_everything_in_it_starts_anew(long instance, long length, ulong checksumDelta, long have)
+    {
+        var fetch = new CheckpointFetch(Me, Options);
+        fetch.Partial(new PartialFetch(instance, length, Offer.FileChecksum + checksumDelta, have));
+        Assert.Equal(new BeginFetch(Offer, 0), fetch.Offered(Offer, 5)[0]);
+        Assert.Equal(0, fetch.Written);
+    }
+
+    [Fact]
+    public void A_partial_file_serves_one_fetch_only()
+    {
+        var fetch = new CheckpointFetch(Me, Options);
+        fetch.Partial(new PartialFetch(100, File.Length, Offer.FileChecksum, 20));
+        fetch.Offered(Offer with { Instance = 90 }, 5);
+        fetch.Finished();
+        Assert.Equal(new BeginFetch(Offer, 0), fetch.Offered(Offer, 5)[0]);
+    }
 }

@@ -44,6 +44,39 @@ public sealed class CheckpointScheduleTests
         Assert.False(schedule.Due(49));
     }
 
+    [Fact]
+    public void The_newest_are_kept_and_the_journal_is_cut_behind_the_oldest_of_them_once_one_is_anchored()
+    {
+        var all = CheckpointSchedule.Retain([10, 40, 20, 30], keep: 2, durable: 100);
+        Assert.Equal([20L, 10L], all.Delete);
+        Assert.Equal(30, all.TruncateBehind);
+    }
+
+    [Fact]
+    public void The_newest_checkpoint_the_durable_journal_reaches_is_kept_beside_the_newest()
+    {
+        // 30 and 40 lie past what the acceptor knows durable (taken or fetched ahead of it): a
+        // crash may leave the journal ending before them, so 20 stays, and the cut waits behind it.
+        var ahead = CheckpointSchedule.Retain([10, 20, 30, 40], keep: 2, durable: 25);
+        Assert.Equal([10L], ahead.Delete);
+        Assert.Equal(20, ahead.TruncateBehind);
+
+        var one = CheckpointSchedule.Retain([10, 20, 30], keep: 1, durable: 20);
+        Assert.Equal([10L], one.Delete);
+        Assert.Equal(20, one.TruncateBehind);
+    }
+
+    [Fact]
+    public void Nothing_anchored_allows_no_cut_and_deletes_only_beyond_keep()
+    {
+        var none = CheckpointSchedule.Retain([30, 40, 50], keep: 2, durable: 29);
+        Assert.Equal([30L], none.Delete);
+        Assert.Null(none.TruncateBehind);
+        Assert.Equal(new CheckpointRetention([], null).TruncateBehind, CheckpointSchedule.Retain([], 2, 100).TruncateBehind);
+        Assert.Empty(CheckpointSchedule.Retain([], 2, 100).Delete);
+        Assert.Equal(20, CheckpointSchedule.Retain([20, 20], 2, 20).TruncateBehind);
+    }
+
     private static readonly ulong[] Chain = [11, 22, 33, 44, 55, 66, 77, 88, 99, 111];
 
     [Fact]

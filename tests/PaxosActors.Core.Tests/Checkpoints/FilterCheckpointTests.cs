@@ -138,6 +138,21 @@ public sealed class FilterCheckpointTests
     }
 
     [Fact]
+    public void The_marks_of_an_origin_say_what_of_its_open_session_is_settled()
+    {
+        var filter = new DuplicateFilter();
+        Assert.Null(filter.MarksOf(new NodeId(1)));
+        filter.Admit(new StoredCommand(new NodeId(1), 7, 1, 1, 1, 0, "", []));
+        filter.Admit(new StoredCommand(new NodeId(1), 7, 4, 1, 1, 0, "", []));
+        var marks = filter.MarksOf(new NodeId(1))!;
+        Assert.Equal((7L, 1L), (marks.Session, marks.Low));
+        Assert.Equal([4L], marks.Above);
+        Assert.Equal([true, false, false, true, false], new long[] { 1, 2, 3, 4, 5 }.Select(s => marks.Settles(7, s)));
+        Assert.False(marks.Settles(6, 1));
+        Assert.False(marks.Settles(8, 1));
+    }
+
+    [Fact]
     public void The_deliberate_bug_forgets_a_filter_that_holds_anything()
     {
         var forgetful = new DuplicateFilter(DeliberateBugs.CheckpointForgetsFilter);

@@ -10,6 +10,14 @@ internal static class SeedSweep
 
     public static Simulation RunOne(int seed, DeliberateBugs bugs = DeliberateBugs.None)
     {
+        var sim = Build(seed, bugs);
+        sim.RunRandom();
+        return sim;
+    }
+
+    /// <summary>The simulation of <paramref name="seed"/>, ready to run (a debugger can then inspect it after a violation).</summary>
+    public static Simulation Build(int seed, DeliberateBugs bugs = DeliberateBugs.None)
+    {
         var options = new ProtocolOptions
         {
             PrepareTimeout = TimeSpan.FromMilliseconds(50),
@@ -44,7 +52,6 @@ internal static class SeedSweep
         };
         var sim = new Simulation(NodesFor(seed), seed, options);
         sim.Network.CorruptRate = seed % 3 == 1 ? 0.2 : 0;
-        sim.RunRandom();
         return sim;
     }
 

@@ -20,5 +20,11 @@ internal sealed record ClientRequest(NodeId Node, string Command, bool Batch) : 
 
 internal sealed record NemesisStep : SimEvent;
 
+/// <summary>The nemesis crashes a node in the middle of the fetch it began, if it is still fetching, and starts it again a little later.</summary>
+internal sealed record CrashWhileFetching(NodeId Node, int Incarnation) : SimEvent;
+
+/// <summary>A crashed node starts again.</summary>
+internal sealed record RestartNode(NodeId Node) : SimEvent;
+
 /// <summary>A message the scripted (manual) network holds until the test delivers or drops it.</summary>
 internal sealed record InFlight(NodeId From, NodeId To, PaxosMessage Message);

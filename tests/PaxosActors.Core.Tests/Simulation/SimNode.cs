@@ -99,6 +99,8 @@ internal sealed class SimNode
     public AcceptorState Recovered { get; private set; } = AcceptorState.Initial;
 
     private long _start;
+    private (PartialFetch Fetch, byte[] Bytes)? _partial;
+    private long _durable;
     private long _proposers;
 
     public void Crash(Random random)
@@ -113,6 +115,20 @@ internal sealed class SimNode
         PendingWrites.Clear();
         Callers.Clear();
         Up = false;
+
+        // A fetch's partial file stays on disk; the crash may lose any tail of it, and now and
+        // then a byte of what stays is wrong (the whole-file check must catch it).
+        _partial = null;
+        if (Fetch.Offer is { } o && Part.Length > 0)
+        {
+            var bytes = Part.ToArray()[..random.Next((int)Part.Length + 1)];
+            if (bytes.Length > 0 && random.Next(4) == 0)
+            {
+                bytes[random.Next(bytes.Length)] ^= 0x40;
+            }
+
+            _partial = (new PartialFetch(o.Instance, o.Length, o.FileChecksum, bytes.Length), bytes);
+        }
         FlushScheduled = false;
     }
 
@@ -135,6 +151,9 @@ internal sealed class SimNode
         Executed.Clear();
         Ran.Clear();
         ReplayFrom = 0;
+
+        // Everything recovered is durable.
+        _durable = Learner.NextInstance;
         var fits = Checkpoints.LastOrDefault(c => CheckpointSchedule.Misfit(c.Header, SimCheckpoint.Group, Learner.LogStart, Learner.NextInstance, Learner.ChecksumAt) is null);
         if (fits is null && first > 0)
         {
@@ -162,13 +181,15 @@ internal sealed class SimNode
             }
         }
 
-        if (Checkpoints.Count > 0)
-        {
-            Truncation.Checkpointed(Checkpoints[0].Header.Instance);
-        }
+        Retain();
 
         Fetch = new CheckpointFetch(Id, Options);
         Part = new MemoryStream();
+        if (_partial is { } partial)
+        {
+            Fetch.Partial(partial.Fetch);
+            Part.Write(partial.Bytes);
+        }
         Coordinator = new InstanceCoordinator(Id, Members, Options, Recovered.Instance, Recovered.PreviousChecksum);
         var proposer = new Proposer(Id, Members, Options, new SeededRandom(unchecked((Seed * 1_000_003) + (Id.Value * 7919) + Incarnation)),
             Recovered.Instance, Recovered.PreviousChecksum, Recovered.Promised.ProposalId);
@@ -190,16 +211,22 @@ internal sealed class SimNode
         return true;
     }
 
-    /// <summary>Publishes a checkpoint (taken here or fetched), lets the oldest beyond the kept ones go.</summary>
+    /// <summary>Publishes a checkpoint (taken here or fetched); like LearnerActor, keeps what <see cref="CheckpointSchedule.Retain"/> says.</summary>
     public void Publish(SimCheckpoint c)
     {
         Checkpoints.Add(c);
-        if (Checkpoints.Count > CheckpointKeep)
-        {
-            Checkpoints.RemoveAt(0);
-        }
+        Checkpoints.Sort((x, y) => x.Header.Instance.CompareTo(y.Header.Instance));
+        Retain();
+    }
 
-        Truncation.Checkpointed(Checkpoints[0].Header.Instance);
+    private void Retain()
+    {
+        var retention = CheckpointSchedule.Retain(Checkpoints.Select(c => c.Header.Instance), CheckpointKeep, _durable);
+        Checkpoints.RemoveAll(c => retention.Delete.Contains(c.Header.Instance));
+        if (retention.TruncateBehind is { } behind)
+        {
+            Truncation.Checkpointed(behind);
+        }
     }
 
     /// <summary>Cuts the journal if a step is due: deleting is atomic, as a database's delete is.</summary>
@@ -272,6 +299,13 @@ internal sealed class SimNode
             case LogMark m:
                 Truncation.Marked(m.Instance, DurableStart + Durable.Count);
                 break;
+        }
+
+        // Like LearnerActor on ChosenDurable: the chosen log is durable up to the mark.
+        if (write.Event is LogMark mark && mark.Instance > _durable)
+        {
+            _durable = mark.Instance;
+            Retain();
         }
 
         Durable.Add(write.Event);

@@ -193,6 +193,13 @@ internal sealed partial class Simulation
             case NemesisStep:
                 Nemesis();
                 break;
+            case CrashWhileFetching c when _faults && Live(c.Node, c.Incarnation) && Nodes[c.Node].Fetch.Offer is not null:
+                Crash(c.Node);
+                Schedule(Now + Random.Next(1, 50), new RestartNode(c.Node));
+                break;
+            case RestartNode r:
+                Restart(r.Node);
+                break;
         }
     }
 
@@ -237,12 +244,27 @@ internal sealed partial class Simulation
                 case OfferCheckpoint o:
                     Offer(n, o.To);
                     break;
-                case BeginFetch:
-                    n.Part = new MemoryStream();
+                case BeginFetch b:
+                    if (b.From > n.Part.Length)
+                    {
+                        Fail($"storage: node {n.Id} resumed a fetch at byte {b.From} of a partial file of {n.Part.Length}");
+                    }
+
+                    if (b.From > 0)
+                    {
+                        Count("transfer.resumed_from_disk");
+                    }
+
+                    n.Part.SetLength(b.From);
                     break;
                 case WriteChunk w:
                     n.Part.Position = w.Offset;
                     n.Part.Write(w.Data);
+                    if (_faults && Random.Next(3) == 0)
+                    {
+                        Schedule(Now, new CrashWhileFetching(n.Id, n.Incarnation));
+                    }
+
                     break;
                 case InstallCheckpoint i:
                     InstallFetched(n, i.Offer);
@@ -411,7 +433,7 @@ internal sealed partial class Simulation
         Count("transfer.installed");
         n.Install(c);
         n.Fetch.Finished();
-        Run(n, n.Coordinator.Skip(new InstancesSkipped(c.Header.Instance, c.Header.Checksum)));
+        Run(n, n.Coordinator.Skip(new InstancesSkipped(c.Header.Instance, c.Header.Checksum, n.Filter.MarksOf(n.Id))));
     }
 
     private void ScheduleFlush(SimNode n)

@@ -14,6 +14,7 @@ public sealed class TruncationSweepTests
         Assert.True(seeds.Sum(c => c.GetValueOrDefault("log.truncated")) > 1000, "truncating seeds cut little");
         Assert.True(seeds.Count(c => c.GetValueOrDefault("transfer.installed") > 0) > 20, "few seeds installed a fetched checkpoint");
         Assert.True(seeds.Count(c => c.GetValueOrDefault("net.corrupted") > 0 && c.GetValueOrDefault("transfer.installed") > 0) > 3, "few installs went through corrupted chunks");
+        Assert.True(seeds.Count(c => c.GetValueOrDefault("transfer.resumed_from_disk") > 0) > 3, $"few fetches went on from a partial file after a crash: {seeds.Count(c => c.GetValueOrDefault("transfer.resumed_from_disk") > 0)} seeds");
     }
 
     [Fact]

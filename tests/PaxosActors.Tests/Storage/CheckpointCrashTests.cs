@@ -19,11 +19,12 @@ public sealed class CheckpointCrashTests
         var saved = await cluster.AwaitStorageEventAsync<CheckpointSaved>(3, Ceiling, e => e.Instance >= 20);
         await cluster.CrashAsync(3);
 
-        // A crash half way through writing the next checkpoint, and one half way through a fetch.
+        // A crash half way through writing the next checkpoint, and one half way through a fetch
+        // of a checkpoint the node has passed since.
         var folder = Path.GetDirectoryName(saved.Path)!;
         var bytes = await File.ReadAllBytesAsync(saved.Path);
         await File.WriteAllBytesAsync(Path.Combine(folder, $"{saved.Instance + 100:D19}.checkpoint.tmp"), bytes[..(bytes.Length / 2)]);
-        await File.WriteAllBytesAsync(Path.Combine(folder, $"{saved.Instance + 200:D19}.fetch.checkpoint.tmp"), bytes[..(bytes.Length / 3)]);
+        await File.WriteAllBytesAsync(Path.Combine(folder, $"{saved.Instance:D19}.00000000000000ab.{bytes.Length}.fetch.checkpoint.tmp"), bytes[..(bytes.Length / 3)]);
         var newest = TruncationTests.Checkpoints(cluster, 3).Max();
 
         await cluster.RestartAsync(3);
@@ -32,6 +33,30 @@ public sealed class CheckpointCrashTests
 
         await TruncationTests.ProposeAsync(cluster, [3], 25, 3);
         Assert.Equal(cluster.StateMachine<CheckpointedLog>(1).Ran, cluster.StateMachine<CheckpointedLog>(3).Ran);
+    }
+
+    [Fact]
+    public async Task A_partial_fetch_whose_bytes_a_crash_damaged_is_fetched_again_whole()
+    {
+        await using var cluster = await StartAsync();
+        await cluster.RestartAsync(3);
+        await cluster.AwaitStorageEventAsync<CheckpointFetchProgress>(3, Ceiling, p => p.Received >= 1024 * 1024);
+        await cluster.CrashAsync(3);
+        var folder = Path.Combine(cluster.DataDirectory, "node3.db.checkpoints", "test");
+        var part = Assert.Single(Directory.GetFiles(folder, "*.fetch.checkpoint.tmp"));
+        await using (var file = new FileStream(part, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = 1000;
+            var b = file.ReadByte();
+            file.Position = 1000;
+            file.WriteByte((byte)(b ^ 0x40));
+        }
+
+        await cluster.RestartAsync(3);
+        await cluster.AwaitConvergenceAsync(Ceiling, atLeast: 5);
+        AssertWhole(cluster.StateMachine<Blob>(3));
+        Assert.Contains(cluster.StorageEvents(3), e => e is CheckpointFetchProgress { Received: > 0 });
+        Assert.Contains(cluster.StorageEvents(3), e => e is CheckpointFetchProgress { Received: 0 });
     }
 
     [Fact]
@@ -54,7 +79,7 @@ public sealed class CheckpointCrashTests
     }
 
     [Fact]
-    public async Task A_node_that_crashes_in_the_middle_of_a_fetch_fetches_again_after_its_restart()
+    public async Task A_node_that_crashes_in_the_middle_of_a_fetch_goes_on_from_what_it_had_after_its_restart()
     {
         await using var cluster = await StartAsync();
         await cluster.RestartAsync(3);
@@ -62,6 +87,8 @@ public sealed class CheckpointCrashTests
         await cluster.CrashAsync(3);
 
         await cluster.RestartAsync(3);
+        var resumed = await cluster.AwaitStorageEventAsync<CheckpointFetchProgress>(3, Ceiling);
+        Assert.True(resumed.Received >= 1024 * 1024, $"the fetch began again at byte {resumed.Received}");
         await cluster.AwaitConvergenceAsync(Ceiling, atLeast: 5);
         var fetched = await cluster.AwaitStorageEventAsync<CheckpointFetched>(3, Ceiling);
         Assert.Equal(4, fetched.Instance);

@@ -18,7 +18,7 @@ public sealed class CheckpointStoreTests : IDisposable
     }
 
     [Fact]
-    public void Checkpoints_are_published_whole_listed_newest_first_and_pruned_to_keep()
+    public void Checkpoints_are_published_whole_and_listed_newest_first()
     {
         var store = new CheckpointStore(_root, keep: 2);
         var kv = new KvStateMachine();
@@ -29,13 +29,32 @@ public sealed class CheckpointStoreTests : IDisposable
             Assert.Equal(new FileInfo(path).Length, bytes);
         }
 
-        // 20 was written last but 30 is newer: the newest two by instance stay.
-        Assert.Equal([30L, 20L], store.List("g").Select(c => c.Instance));
+        // 20 was written last but 30 is newer. Pruning is the learner's (CheckpointSchedule.Retain).
+        Assert.Equal([30L, 20L, 10L], store.List("g").Select(c => c.Instance));
+        Assert.Equal(2, store.Keep);
         Assert.Empty(Directory.GetFiles(Path.Combine(_root, "g"), "*.tmp"));
         var (header, sections) = CheckpointStore.Verify(store.List("g")[0].Path);
         Assert.Equal(new CheckpointHeader("g", 30, 30), header);
         Assert.Equal([CheckpointFormat.FilterSection, 1], sections);
         Assert.Empty(store.List("other"));
+    }
+
+    [Fact]
+    public void An_unfinished_fetch_is_kept_for_its_offer_and_only_the_newest_one()
+    {
+        var store = new CheckpointStore(_root, keep: 2);
+        var offer = new CheckpointOffer(40, new NodeId(2), 1000, 0xabcdef);
+        var path = store.FetchPath("g", offer);
+        File.WriteAllBytes(path, new byte[300]);
+        File.WriteAllBytes(store.FetchPath("g", offer with { Instance = 30 }), [1]);
+        File.WriteAllBytes(Path.Combine(_root, "g", "garbage.fetch.checkpoint.tmp"), [1]);
+        File.WriteAllBytes(Path.Combine(_root, "g", "0000000000000000050.checkpoint.tmp"), [1]);
+
+        Assert.Equal(1, store.RemoveUnfinished("g"));
+        var (partial, left) = store.TakePartialFetch("g")!.Value;
+        Assert.Equal((new PartialFetch(40, 1000, 0xabcdef, 300), path), (partial, left));
+        Assert.Equal([path], Directory.GetFiles(Path.Combine(_root, "g")));
+        Assert.Null(store.TakePartialFetch("other"));
     }
 
     [Fact]
