@@ -67,8 +67,9 @@ var storage = new Option<string>("--storage") { Description = "sqlite (PaxosActo
 storage.AcceptOnlyFromAmong("sqlite", "sqlite-sql", "postgresql");
 var postgres = new Option<string>("--postgres") { Description = "PostgreSQL connection (no database): each node gets paxos_bench_N, recreated", DefaultValueFactory = _ => "Host=127.0.0.1;Port=5432;Username=paxos;Password=paxos" };
 var hocon = new Option<string[]>("--hocon") { Description = "Extra HOCON for every node, e.g. --hocon \"paxos-actors.forward-to-leader = off\"", DefaultValueFactory = _ => [] };
+var diskEvery = new Option<double?>("--disk-every") { Description = "Print and record the largest node's storage every this many seconds while the load runs" };
 var bench = new Command("bench", "Measure throughput and latency: 3 nodes on 127.0.0.1 with durable storage, N concurrent clients");
-foreach (var o in new Option[] { groups, clients, valueSize, duration, ops, warmup, json, benchData, inProcess, batch, storage, postgres, hocon })
+foreach (var o in new Option[] { groups, clients, valueSize, duration, ops, warmup, json, benchData, inProcess, batch, storage, postgres, hocon, diskEvery })
 {
     bench.Options.Add(o);
 }
@@ -84,7 +85,14 @@ bench.SetAction(async (result, _) =>
         Storage = result.GetValue(storage) switch { "sqlite-sql" => BenchStorage.SqliteSql, "postgresql" => BenchStorage.Postgresql, _ => BenchStorage.Sqlite },
         PostgresConnection = result.GetValue(postgres)!,
         ExtraHocon = string.Join("\n", result.GetValue(hocon)!),
+        DiskEvery = result.GetValue(diskEvery) is { } every ? TimeSpan.FromSeconds(every) : null,
     };
+    if (options.DiskEvery <= TimeSpan.Zero)
+    {
+        Console.Error.WriteLine("--disk-every must be positive.");
+        return 3;
+    }
+
     if (options.Groups < 1 || options.Clients < 1 || options.ValueSize < 1 || options.Duration <= TimeSpan.Zero || options.Operations < 1)
     {
         Console.Error.WriteLine("--groups, --clients, --value-size, --duration and --ops must be positive.");

@@ -22,14 +22,19 @@ internal static class BenchCommand
         output.WriteLine($"3 nodes ({mode}), {options.Groups} groups, {options.Clients} clients, {options.ValueSize} B values: warming up {options.Warmup.TotalSeconds:F0} s, then " +
             (options.Operations is { } ops ? $"{ops} proposals" : $"measuring {options.Duration.TotalSeconds:F0} s"));
         var spec = new LoadSpec(options.ValueSize, options.Batch, options.Warmup, options.Duration, options.Operations is { } n ? Math.Max(1, n / options.Clients) : null);
+        using var stopSampling = new CancellationTokenSource();
+        var sampling = SampleDiskAsync(options, output, stopSampling.Token);
         var (load, peakMb, journalBytes) = options.InProcess ? await InProcessAsync(options, ports, groups, spec) : await ProcessesAsync(options, ports, groups, spec, output);
+        await stopSampling.CancelAsync();
+        var disk = await sampling;
         // Only PaxosActors' SQLite journal counts what it writes; the other plugins report no figure.
         var ownJournal = options.Storage == BenchStorage.Sqlite && load.Samples.Count > 0;
         var result = new BenchResult(load.Samples.Count / load.Seconds, LatencyMs.Of(load.Samples), peakMb, options.Groups, options.Clients, options.ValueSize,
             load.Samples.Count, load.Failed, load.Seconds, mode, load.PerClient.Min, load.PerClient.Max)
         {
             WrittenBytesPerCommand = ownJournal ? Math.Round((double)journalBytes / load.Samples.Count, 1) : null,
-            DiskBytesPerNode = options.Storage == BenchStorage.Postgresql ? null : Enumerable.Range(1, BenchNodes.Count).Max(n => BenchNodes.DiskBytes(options, n)),
+            DiskBytesPerNode = options.Storage == BenchStorage.Postgresql ? null : LargestNode(options),
+            DiskSamples = disk,
         };
         output.WriteLine(result);
         if (options.JsonFile is not null)
@@ -38,6 +43,35 @@ internal static class BenchCommand
         }
 
         return result;
+    }
+
+    private static long LargestNode(BenchOptions options) => Enumerable.Range(1, BenchNodes.Count).Max(n => BenchNodes.DiskBytes(options, n));
+
+    /// <summary>With --disk-every, the largest node's storage at every period until the load ends.</summary>
+    private static async Task<IReadOnlyList<DiskSample>?> SampleDiskAsync(BenchOptions options, TextWriter output, CancellationToken stop)
+    {
+        if (options.DiskEvery is not { } every || options.Storage == BenchStorage.Postgresql)
+        {
+            return null;
+        }
+
+        var samples = new List<DiskSample>();
+        var clock = Stopwatch.StartNew();
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                var sample = new DiskSample(Math.Round(clock.Elapsed.TotalSeconds), LargestNode(options));
+                samples.Add(sample);
+                output.WriteLine($"  after {sample.Seconds:F0} s: {sample.Bytes / (1024.0 * 1024.0):F1} MB on the largest node");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return samples;
     }
 
     private static async Task<(LoadResult Load, double PeakMb, long JournalBytes)> InProcessAsync(BenchOptions options, IReadOnlyDictionary<int, int> ports, IReadOnlyList<string> groups, LoadSpec spec)

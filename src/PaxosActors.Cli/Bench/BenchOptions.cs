@@ -32,4 +32,7 @@ internal sealed record BenchOptions(int Groups, int Clients, int ValueSize, Time
 
     /// <summary>Extra HOCON for every node (e.g. paxos-actors.forward-to-leader = off).</summary>
     public string ExtraHocon { get; init; } = string.Empty;
+
+    /// <summary>Print and record the largest node's storage this often while the load runs (null: only at the end).</summary>
+    public TimeSpan? DiskEvery { get; init; }
 }

@@ -29,6 +29,11 @@ internal sealed record BenchResult(
     [JsonPropertyName("diskBytesPerNode")]
     public long? DiskBytesPerNode { get; init; }
 
+    /// <summary>The largest node's storage over the run (with --disk-every): seconds since the nodes were started, and bytes.</summary>
+    [JsonPropertyName("diskSamples")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<DiskSample>? DiskSamples { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
 
     public override string ToString() =>
@@ -56,3 +61,8 @@ internal sealed record LatencyMs(
         return new LatencyMs(At(0.50), At(0.95), At(0.99), samples[^1]);
     }
 }
+
+/// <summary>The largest node's storage <see cref="Seconds"/> after the nodes were started.</summary>
+internal sealed record DiskSample(
+    [property: JsonPropertyName("seconds")] double Seconds,
+    [property: JsonPropertyName("bytes")] long Bytes);
