@@ -9,7 +9,8 @@ namespace PaxosActors.Cli.Bench;
 /// `paxos bench`: three nodes on 127.0.0.1 over Akka.Remote with durable storage, as separate
 /// processes (or, with --in-process, as ActorSystems of this one), and N concurrent clients
 /// spread over the nodes and groups, each proposing one value at a time. Prints ops/s, latency
-/// percentiles and the nodes' peak working set, and writes them as JSON with --json.
+/// percentiles, the CPU time per command and the nodes' peak working set, and writes them as
+/// JSON with --json.
 /// </summary>
 internal static class BenchCommand
 {
@@ -24,7 +25,7 @@ internal static class BenchCommand
         var spec = new LoadSpec(options.ValueSize, options.Batch, options.Warmup, options.Duration, options.Operations is { } n ? Math.Max(1, n / options.Clients) : null);
         using var stopSampling = new CancellationTokenSource();
         var sampling = SampleDiskAsync(options, output, stopSampling.Token);
-        var (load, peakMb, journalBytes) = options.InProcess ? await InProcessAsync(options, ports, groups, spec) : await ProcessesAsync(options, ports, groups, spec, output);
+        var (load, peakMb, journalBytes, cpuSeconds) = options.InProcess ? await InProcessAsync(options, ports, groups, spec) : await ProcessesAsync(options, ports, groups, spec, output);
         await stopSampling.CancelAsync();
         var disk = await sampling;
         // Only PaxosActors' SQLite journal counts what it writes; the other plugins report no figure.
@@ -35,6 +36,7 @@ internal static class BenchCommand
             WrittenBytesPerCommand = ownJournal ? Math.Round((double)journalBytes / load.Samples.Count, 1) : null,
             DiskBytesPerNode = options.Storage == BenchStorage.Postgresql ? null : LargestNode(options),
             DiskSamples = disk,
+            CpuMicrosPerCommand = load.Samples.Count == 0 ? null : Math.Round(cpuSeconds * 1e6 / load.Samples.Count, 1),
         };
         output.WriteLine(result);
         if (options.JsonFile is not null)
@@ -74,7 +76,7 @@ internal static class BenchCommand
         return samples;
     }
 
-    private static async Task<(LoadResult Load, double PeakMb, long JournalBytes)> InProcessAsync(BenchOptions options, IReadOnlyDictionary<int, int> ports, IReadOnlyList<string> groups, LoadSpec spec)
+    private static async Task<(LoadResult Load, double PeakMb, long JournalBytes, double CpuSeconds)> InProcessAsync(BenchOptions options, IReadOnlyDictionary<int, int> ports, IReadOnlyList<string> groups, LoadSpec spec)
     {
         var systems = new List<ActorSystem>();
         var refs = new Dictionary<(int Node, string Group), IActorRef>();
@@ -93,10 +95,11 @@ internal static class BenchCommand
             }
 
             var targets = Enumerable.Range(0, options.Clients).Select(c => refs[BenchNodes.ClientPlace(c, groups)]).ToList();
-            var atStart = Task.Delay(spec.Warmup).ContinueWith(_ => journals.Select(j => j.Total).ToList(), TaskScheduler.Default);
+            var atStart = Task.Delay(spec.Warmup).ContinueWith(_ => (Journals: journals.Select(j => j.Total).ToList(), Cpu: Cpu.Now), TaskScheduler.Default);
             var load = await BenchLoad.RunAsync(targets, spec);
+            var cpu = Cpu.Now;
             var start = await atStart;
-            return (load, Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0), journals.Select((j, i) => j.Total - start[i]).Max());
+            return (load, Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0), journals.Select((j, i) => j.Total - start.Journals[i]).Max(), (cpu - start.Cpu).TotalSeconds);
         }
         finally
         {
@@ -105,7 +108,7 @@ internal static class BenchCommand
         }
     }
 
-    private static async Task<(LoadResult Load, double PeakMb, long JournalBytes)> ProcessesAsync(BenchOptions options, IReadOnlyDictionary<int, int> ports, IReadOnlyList<string> groups, LoadSpec spec, TextWriter output)
+    private static async Task<(LoadResult Load, double PeakMb, long JournalBytes, double CpuSeconds)> ProcessesAsync(BenchOptions options, IReadOnlyDictionary<int, int> ports, IReadOnlyList<string> groups, LoadSpec spec, TextWriter output)
     {
         var nodes = new List<BenchNodeProcess>();
         try
@@ -130,7 +133,7 @@ internal static class BenchCommand
             // Only nodes that ran clients say anything about fairness.
             var serving = nodes.Zip(done).Where(x => x.Item1.Clients > 0).Select(x => x.Item2).ToList();
             var perClient = serving.Count == 0 ? (0L, 0L) : (serving.Min(d => d.PerClient.Min), serving.Max(d => d.PerClient.Max));
-            return (new LoadResult(samples, done.Sum(d => d.Failed), done.Max(d => d.Seconds)) { PerClient = perClient }, done.Max(d => d.PeakMb), done.Max(d => d.JournalBytes));
+            return (new LoadResult(samples, done.Sum(d => d.Failed), done.Max(d => d.Seconds)) { PerClient = perClient }, done.Max(d => d.PeakMb), done.Max(d => d.JournalBytes), done.Sum(d => d.CpuSeconds));
         }
         finally
         {

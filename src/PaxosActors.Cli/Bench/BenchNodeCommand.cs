@@ -10,7 +10,8 @@ namespace PaxosActors.Cli.Bench;
 /// `paxos bench-node` (internal to `paxos bench`): one node and its share of the clients in
 /// this process. Prints READY, waits for GO, runs the load, writes the latencies (doubles, ms)
 /// to the samples file, prints "DONE ops failed seconds peakMb clientMin clientMax
-/// journalBytes workingSetMbOverTime" (journalBytes: what its journal wrote while measuring), and stops on STOP.
+/// journalBytes cpuSeconds workingSetMbOverTime" (journalBytes and cpuSeconds: what its journal
+/// wrote and the CPU time the process used while measuring), and stops on STOP.
 /// </summary>
 internal static class BenchNodeCommand
 {
@@ -41,9 +42,12 @@ internal static class BenchNodeCommand
                 }
             }, null, every, every);
             // The journal's bytes over the measured window: from the end of the warm-up to the end of the load.
-            var bytesAtStart = Task.Delay(spec.Warmup).ContinueWith(_ => journal.Total, TaskScheduler.Default);
+            // and the process's CPU time (user + system) over the same window.
+            var atStart = Task.Delay(spec.Warmup).ContinueWith(_ => (journal.Total, Cpu.Now), TaskScheduler.Default);
             var load = await BenchLoad.RunAsync(clientGroups.Select(g => refs[g]).ToList(), spec);
-            var written = journal.Total - await bytesAtStart;
+            var cpu = Cpu.Now;
+            var (bytesAtStart, cpuAtStart) = await atStart;
+            var written = journal.Total - bytesAtStart;
             await sampler.DisposeAsync();
             await using (var file = File.Create(samplesFile))
             {
@@ -60,7 +64,7 @@ internal static class BenchNodeCommand
                 trend = string.Join(',', samples.Select(m => m.ToString("F0", CultureInfo.InvariantCulture)));
             }
 
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE {load.Samples.Count} {load.Failed} {load.Seconds} {peak} {load.PerClient.Min} {load.PerClient.Max} {written} {(trend.Length == 0 ? "-" : trend)}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE {load.Samples.Count} {load.Failed} {load.Seconds} {peak} {load.PerClient.Min} {load.PerClient.Max} {written} {(cpu - cpuAtStart).TotalSeconds} {(trend.Length == 0 ? "-" : trend)}"));
             output.Flush();
 
             // The other nodes may still be measuring: serve them until told to stop.

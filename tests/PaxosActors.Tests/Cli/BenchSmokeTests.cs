@@ -24,7 +24,7 @@ public sealed class BenchSmokeTests
             Assert.Equal(0, result.Failed);
             using var document = JsonDocument.Parse(File.ReadAllText(json));
             var root = document.RootElement;
-            foreach (var name in new[] { "opsPerSecond", "peakWorkingSetMb", "groups", "clients", "valueSize", "writtenBytesPerCommand", "diskBytesPerNode" })
+            foreach (var name in new[] { "opsPerSecond", "peakWorkingSetMb", "groups", "clients", "valueSize", "writtenBytesPerCommand", "diskBytesPerNode", "cpuMicrosPerCommand" })
             {
                 Assert.True(root.GetProperty(name).GetDouble() > 0, name);
             }
