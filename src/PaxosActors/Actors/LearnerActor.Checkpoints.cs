@@ -103,7 +103,7 @@ internal sealed partial class LearnerActor
 
         var stored = _checkpoints.List(_group);
         var retention = CheckpointSchedule.Retain(stored.Select(c => c.Instance), _checkpoints.Keep, _durable);
-        foreach (var (instance, path) in stored.Where(c => retention.Delete.Contains(c.Instance)))
+        foreach (var (_, path) in stored.Where(c => retention.Delete.Contains(c.Instance)))
         {
             CheckpointStore.Delete(path);
             _fingerprints.Remove(path);

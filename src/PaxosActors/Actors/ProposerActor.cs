@@ -165,7 +165,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         {
             Ran r when caller.Batch => new BatchProposeResult(r.Instance, r.Index, r.Result),
             Ran r => new ProposeResult(r.Instance, r.Result),
-            Failed f => new ProposeFailed(Reason(f.Reason), f.Message, f.OutcomeUnknown),
+            Failed f => new ProposeFailed(f.Reason.ToProposeFailureReason(), f.Message, f.OutcomeUnknown),
             _ => throw new InvalidOperationException($"Unknown outcome {a.Outcome.GetType().Name}."),
         });
     }
@@ -187,17 +187,4 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             Timers.StartSingleTimer("wake", wake, delay);
         }
     }
-
-    private static ProposeFailureReason Reason(ClientFailure failure) => failure switch
-    {
-        ClientFailure.Timeout => ProposeFailureReason.Timeout,
-        ClientFailure.Conflict => ProposeFailureReason.Conflict,
-        ClientFailure.ValueTooLarge => ProposeFailureReason.ValueTooLarge,
-        ClientFailure.Overloaded => ProposeFailureReason.Overloaded,
-        ClientFailure.GroupHalted => ProposeFailureReason.GroupHalted,
-        ClientFailure.UnknownStateMachine => ProposeFailureReason.UnknownStateMachine,
-        ClientFailure.Stopped => ProposeFailureReason.Stopped,
-        ClientFailure.ResultLost => ProposeFailureReason.ResultLost,
-        _ => throw new ArgumentOutOfRangeException(nameof(failure), failure, null),
-    };
 }

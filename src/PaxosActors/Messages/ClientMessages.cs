@@ -1,3 +1,4 @@
+using PaxosActors.Core;
 using PaxosActors.Messages;
 
 namespace PaxosActors;
@@ -60,6 +61,23 @@ public enum ProposeFailureReason
     /// is set): read the state to see its effect.
     /// </summary>
     ResultLost,
+}
+
+/// <summary>The core's client failures as the public reasons a caller sees.</summary>
+internal static class ClientFailureReasons
+{
+    public static ProposeFailureReason ToProposeFailureReason(this ClientFailure failure) => failure switch
+    {
+        ClientFailure.Timeout => ProposeFailureReason.Timeout,
+        ClientFailure.Conflict => ProposeFailureReason.Conflict,
+        ClientFailure.ValueTooLarge => ProposeFailureReason.ValueTooLarge,
+        ClientFailure.Overloaded => ProposeFailureReason.Overloaded,
+        ClientFailure.GroupHalted => ProposeFailureReason.GroupHalted,
+        ClientFailure.UnknownStateMachine => ProposeFailureReason.UnknownStateMachine,
+        ClientFailure.Stopped => ProposeFailureReason.Stopped,
+        ClientFailure.ResultLost => ProposeFailureReason.ResultLost,
+        _ => throw new ArgumentOutOfRangeException(nameof(failure), failure, null),
+    };
 }
 
 /// <summary>What a state machine threw: the command is in the log and ran, and this is its result.</summary>
