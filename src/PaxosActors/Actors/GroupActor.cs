@@ -42,7 +42,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
     private AcceptorCatchUp? _catchUp;
     private LogEntries? _window;
     private string? _halted;
-    private long _installedAt;
+    private InstancesSkipped? _installed;
 
     public GroupActor(PaxosSettings settings, GroupSettings group, IReadOnlyList<IStateMachine> machines)
     {
@@ -239,7 +239,11 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
             case CheckpointInstalledHere c:
                 // The learner loaded a fetched checkpoint: the acceptor jumps there even while it
                 // catches up (what it lacked is covered now), the proposer and coordinator follow.
-                _installedAt = Math.Max(_installedAt, c.Skipped.Instance);
+                if (c.Skipped.Instance > (_installed?.Instance ?? 0))
+                {
+                    _installed = c.Skipped;
+                }
+
                 foreach (var effect in _coordinator.Skip(c.Skipped))
                 {
                     if (effect is Deliver { To: Role.Acceptor, Input: CheckpointInstalled installed })
@@ -324,16 +328,25 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
             return;
         }
 
-        var restarted = _restarted!;
-        if (l.From <= Math.Max(restarted.Instance, _installedAt))
+        var (from, previous) = (_restarted!.Instance, _restarted.PreviousChecksum);
+        if (_installed is { } installed && installed.Instance > from)
+        {
+            // The acceptor restarted from a journal its jump to the checkpoint the learner
+            // installed had not reached yet: everything below it is covered, so it jumps again.
+            _log.Info("Group {0}: the acceptor restarted at instance {1}, before the checkpoint installed at {2}; it starts again there", _group.Name, from, installed.Instance);
+            _acceptor.Tell(new CheckpointInstalled(installed.Instance, installed.PreviousChecksum));
+            (from, previous) = (installed.Instance, installed.PreviousChecksum);
+        }
+
+        if (l.From <= from)
         {
             HandOver(l);
             return;
         }
 
-        _log.Warning("Group {0}: the acceptor restarted at instance {1}, before the learner's memory ({2}); fetching the instances in between from the peers", _group.Name, restarted.Instance, l.From);
+        _log.Warning("Group {0}: the acceptor restarted at instance {1}, before the learner's memory ({2}); fetching the instances in between from the peers", _group.Name, from, l.From);
         _window = l;
-        _catchUp = new AcceptorCatchUp(_settings.NodeId, _members, restarted.Instance, restarted.PreviousChecksum, l.From, l.Entries.Count > 0 ? l.Entries[0] : null, _protocol.Breakpoints);
+        _catchUp = new AcceptorCatchUp(_settings.NodeId, _members, from, previous, l.From, l.Entries.Count > 0 ? l.Entries[0] : null, _protocol.Breakpoints);
         RunCatchUp(_catchUp.Start());
     }
 
@@ -359,7 +372,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
 
         if (_catchUp is { IsDone: true, HaltReason: null })
         {
-            _log.Info("Group {0}: the acceptor has instances {1} to {2} from the peers; handing it the rest", _group.Name, _restarted!.Instance, _catchUp.Until);
+            _log.Info("Group {0}: the acceptor has the instances before {1} from the peers; handing it the rest", _group.Name, _catchUp.Until);
             HandOver(_window!);
         }
     }

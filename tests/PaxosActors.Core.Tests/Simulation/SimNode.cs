@@ -56,6 +56,9 @@ internal sealed class SimNode
     /// <summary>The checkpoint being fetched from a peer in this life, and the bytes of it so far.</summary>
     public CheckpointFetch Fetch { get; private set; } = null!;
 
+    /// <summary>The newest checkpoint this life installed from a peer (GroupActor keeps the same), or null.</summary>
+    public InstancesSkipped? Installed { get; set; }
+
     public MemoryStream Part { get; set; } = new();
 
     /// <summary>The instance the learner replays from after the last start (that of the checkpoint loaded, or 0).</summary>
@@ -184,6 +187,7 @@ internal sealed class SimNode
         Retain();
 
         Fetch = new CheckpointFetch(Id, Options);
+        Installed = null;
         Part = new MemoryStream();
         if (_partial is { } partial)
         {

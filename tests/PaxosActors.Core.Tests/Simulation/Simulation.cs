@@ -144,6 +144,13 @@ internal sealed partial class Simulation
 
         Count("fault.acceptor_restart");
         n.RestartAcceptor();
+        if (n.Installed is { } installed && installed.Instance > n.Acceptor.State.Instance)
+        {
+            // Like GroupActor: the jump to the installed checkpoint was not durable yet; it is made again.
+            Count("acceptor.installed_again");
+            Run(n, n.Acceptor.Handle(new CheckpointInstalled(installed.Instance, installed.PreviousChecksum)));
+        }
+
         _livePromise[id] = n.Acceptor.State.Promised;
         var durable = ChosenLog.Recover(n.Durable).Log.ToDictionary(c => c.Instance);
         for (var i = n.Acceptor.State.Instance; i < n.Learner.NextInstance; i++)
@@ -433,7 +440,8 @@ internal sealed partial class Simulation
         Count("transfer.installed");
         n.Install(c);
         n.Fetch.Finished();
-        Run(n, n.Coordinator.Skip(new InstancesSkipped(c.Header.Instance, c.Header.Checksum, n.Filter.MarksOf(n.Id))));
+        n.Installed = new InstancesSkipped(c.Header.Instance, c.Header.Checksum, n.Filter.MarksOf(n.Id));
+        Run(n, n.Coordinator.Skip(n.Installed));
     }
 
     private void ScheduleFlush(SimNode n)
