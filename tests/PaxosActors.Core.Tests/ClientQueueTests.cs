@@ -193,6 +193,15 @@ public sealed class ClientQueueEdgeTests
         return q.Handle(new PrepareReply(instance, other, b, true, b, Ballot.Zero, null), now);
     }
 
+    /// <summary>A queue on B whose one command was chosen at instance 0 and has not run yet.</summary>
+    private static (ClientQueue Queue, long Sequence) ChosenAtZero()
+    {
+        var q = Queue(B);
+        var sequence = Submit(q, 0);
+        q.Learned(new InstanceLearned(0, ValueIn(Promise(q, B, A, 0)).Encode(), 1), 1);
+        return (q, sequence);
+    }
+
     private static ProposalValue ValueIn(IEnumerable<Effect> effects) =>
         ProposalValue.Decode(effects.OfType<Send>().Select(s => s.Message).OfType<Accept>().First().Value);
 
@@ -295,10 +304,7 @@ public sealed class ClientQueueEdgeTests
     [Fact]
     public void A_command_chosen_in_an_instance_a_checkpoint_covers_is_answered_that_it_ran_with_its_result_lost()
     {
-        var q = Queue(B);
-        var sequence = Submit(q, 0);
-        var value = ValueIn(Promise(q, B, A, 0));
-        q.Learned(new InstanceLearned(0, value.Encode(), 1), 1);
+        var (q, sequence) = ChosenAtZero();
 
         // Chosen at 0; a checkpoint at 0 does not cover it (it runs here), one at 1 does.
         Assert.Empty(q.Skipped(new InstancesSkipped(0, 0), 2).OfType<Answer>());
@@ -367,10 +373,7 @@ public sealed class ClientQueueEdgeTests
     [Fact]
     public void A_halt_after_the_choice_and_before_the_run_leaves_the_outcome_open()
     {
-        var q = Queue(B);
-        var sequence = Submit(q, 0);
-        var value = ValueIn(Promise(q, B, A, 0));
-        q.Learned(new InstanceLearned(0, value.Encode(), 1), 1);
+        var (q, sequence) = ChosenAtZero();
         var failed = (Failed)Assert.Single(q.Halt("diverged").OfType<Answer>(), a => a.Sequence == sequence).Outcome;
         Assert.Equal((ClientFailure.GroupHalted, true, "diverged"), (failed.Reason, failed.OutcomeUnknown, failed.Message));
     }

@@ -105,7 +105,7 @@ internal sealed partial class LearnerActor
         var retention = CheckpointSchedule.Retain(stored.Select(c => c.Instance), _checkpoints.Keep, _durable);
         foreach (var (_, path) in stored.Where(c => retention.Delete.Contains(c.Instance)))
         {
-            CheckpointStore.Delete(path);
+            File.Delete(path);
             _fingerprints.Remove(path);
         }
 

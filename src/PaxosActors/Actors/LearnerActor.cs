@@ -135,8 +135,15 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
                 _learner.Truncated(t.Start);
                 break;
             case ChosenDurable d when d.Instance > _durable:
+                // Only a checkpoint past the old mark can have become anchored: the store's
+                // folder is read again only then, not at every mark.
+                var anchoredNew = _schedule.LastTaken > _durable;
                 _durable = d.Instance;
-                RetainCheckpoints();
+                if (anchoredNew)
+                {
+                    RetainCheckpoints();
+                }
+
                 break;
             case ChosenDurable:
                 break;

@@ -189,9 +189,6 @@ internal sealed class CheckpointStore(string root, int keep)
         return stale.Length;
     }
 
-    /// <summary>Deletes one checkpoint (one that can never be loaded again).</summary>
-    public static void Delete(string path) => File.Delete(path);
-
     /// <summary>Reads a checkpoint file whole: its header and sections if it is intact (else <see cref="CorruptCheckpointException"/>).</summary>
     public static (CheckpointHeader Header, IReadOnlyList<int> Sections) Verify(string path)
     {

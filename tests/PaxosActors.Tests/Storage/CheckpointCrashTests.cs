@@ -38,11 +38,8 @@ public sealed class CheckpointCrashTests
     [Fact]
     public async Task A_partial_fetch_whose_bytes_a_crash_damaged_is_fetched_again_whole()
     {
-        await using var cluster = await StartAsync();
-        await cluster.RestartAsync(3);
-        await cluster.AwaitStorageEventAsync<CheckpointFetchProgress>(3, Ceiling, p => p.Received >= 1024 * 1024);
-        await cluster.CrashAsync(3);
-        var folder = Path.Combine(cluster.DataDirectory, "node3.db.checkpoints", "test");
+        await using var cluster = await CrashedInTheMiddleOfAFetchAsync();
+        var folder = TruncationTests.CheckpointFolder(cluster, 3);
         var part = Assert.Single(Directory.GetFiles(folder, "*.fetch.checkpoint.tmp"));
         await using (var file = new FileStream(part, FileMode.Open, FileAccess.ReadWrite))
         {
@@ -81,10 +78,7 @@ public sealed class CheckpointCrashTests
     [Fact]
     public async Task A_node_that_crashes_in_the_middle_of_a_fetch_goes_on_from_what_it_had_after_its_restart()
     {
-        await using var cluster = await StartAsync();
-        await cluster.RestartAsync(3);
-        await cluster.AwaitStorageEventAsync<CheckpointFetchProgress>(3, Ceiling, p => p.Received >= 1024 * 1024);
-        await cluster.CrashAsync(3);
+        await using var cluster = await CrashedInTheMiddleOfAFetchAsync();
 
         await cluster.RestartAsync(3);
         var resumed = await cluster.AwaitStorageEventAsync<CheckpointFetchProgress>(3, Ceiling);
@@ -93,7 +87,7 @@ public sealed class CheckpointCrashTests
         var fetched = await cluster.AwaitStorageEventAsync<CheckpointFetched>(3, Ceiling);
         Assert.Equal(4, fetched.Instance);
         AssertWhole(cluster.StateMachine<Blob>(3));
-        Assert.Empty(Directory.GetFiles(Path.Combine(cluster.DataDirectory, "node3.db.checkpoints", "test"), "*.tmp"));
+        Assert.Empty(Directory.GetFiles(TruncationTests.CheckpointFolder(cluster, 3), "*.tmp"));
     }
 
     [Fact]
@@ -123,6 +117,16 @@ public sealed class CheckpointCrashTests
         var cluster = await TransferMemoryTests.StartBlobsAsync("checkpoint.transfer { chunk-size = 16 KiB, window = 1 }");
         await cluster.CrashAsync(3);
         await TransferMemoryTests.FillAsync(cluster, BlobSize);
+        return cluster;
+    }
+
+    /// <summary>The blob cluster, with node 3 crashed after it fetched the first MiB of the checkpoint.</summary>
+    private static async Task<PaxosTestCluster> CrashedInTheMiddleOfAFetchAsync()
+    {
+        var cluster = await StartAsync();
+        await cluster.RestartAsync(3);
+        await cluster.AwaitStorageEventAsync<CheckpointFetchProgress>(3, Ceiling, p => p.Received >= 1024 * 1024);
+        await cluster.CrashAsync(3);
         return cluster;
     }
 

@@ -76,7 +76,7 @@ public sealed class TransferMemoryTests(ITestOutputHelper output)
         Assert.Equal(4L, fetched.Instance);
         Assert.True(fetched.Bytes > size, $"fetched a file of {fetched.Bytes} bytes for a {size}-byte blob");
         Assert.Contains(cluster.StorageEvents(3), e => e is CheckpointFetchProgress { Source: 2 });
-        Assert.Empty(Directory.GetFiles(Path.Combine(cluster.DataDirectory, "node3.db.checkpoints", "test"), "*.tmp"));
+        Assert.Empty(Directory.GetFiles(TruncationTests.CheckpointFolder(cluster, 3), "*.tmp"));
     }
 
     internal static Task<PaxosTestCluster> StartBlobsAsync(string extra = "") => PaxosTestCluster.StartAsync(new PaxosTestClusterOptions

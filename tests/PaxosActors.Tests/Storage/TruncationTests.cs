@@ -126,8 +126,12 @@ public sealed class TruncationTests
     internal static Task WaitForCutAsync(PaxosTestCluster cluster, int node, long past) =>
         cluster.AwaitStorageEventAsync<JournalTruncated>(node, Ceiling, e => e.FirstInstance > past);
 
+    /// <summary>Node <paramref name="node"/>'s checkpoint folder for the group.</summary>
+    internal static string CheckpointFolder(PaxosTestCluster cluster, int node) =>
+        Path.Combine(cluster.DataDirectory, $"node{node}.db.checkpoints", "test");
+
     /// <summary>The instances of node <paramref name="node"/>'s checkpoint files of the group.</summary>
     internal static IEnumerable<long> Checkpoints(PaxosTestCluster cluster, int node) =>
-        Directory.GetFiles(Path.Combine(cluster.DataDirectory, $"node{node}.db.checkpoints", "test"), "*.checkpoint")
+        Directory.GetFiles(CheckpointFolder(cluster, node), "*.checkpoint")
             .Select(f => long.Parse(Path.GetFileNameWithoutExtension(f), System.Globalization.CultureInfo.InvariantCulture));
 }
