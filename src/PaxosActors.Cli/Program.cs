@@ -1,6 +1,8 @@
 using System.CommandLine;
 using PaxosActors.Cli.Bench;
+using PaxosActors.Cli.Certs;
 using PaxosActors.Cli.Demo;
+using PaxosActors.Cli.Kv;
 using PaxosActors.Cli.Lincheck;
 using PaxosActors.Cli.Node;
 
@@ -52,6 +54,39 @@ var node = new Command("node", "Run one node from a HOCON file, serving its grou
 node.Options.Add(configFile);
 node.SetAction((result, _) => NodeCommand.RunAsync(result.GetValue(configFile)!, Console.Out, Console.Error));
 root.Subcommands.Add(node);
+
+var kvConfig = new Option<string>("--config") { Description = "A client HOCON file naming the nodes (see hocon/client.conf, hocon/tls/client.conf)", Required = true };
+var kvGroup = new Option<string>("--group") { Description = "The group", DefaultValueFactory = _ => "kv" };
+var kvJson = new Option<bool>("--json") { Description = "Print the answer as JSON" };
+var kvTimeout = new Option<double>("--timeout") { Description = "Seconds to wait for each node", DefaultValueFactory = _ => 10 };
+var kvOperation = new Argument<string>("operation") { Description = "get, put, append or delete" };
+kvOperation.AcceptOnlyFromAmong("get", "put", "append", "delete");
+var kvKey = new Argument<string>("key") { Description = "The key" };
+var kvValue = new Argument<string?>("value") { Description = "The value (put, append)", Arity = ArgumentArity.ZeroOrOne };
+var kv = new Command("kv", "Read or write one key of a running cluster's KV group, as a client");
+foreach (var o in new Option[] { kvConfig, kvGroup, kvJson, kvTimeout })
+{
+    kv.Options.Add(o);
+}
+
+kv.Arguments.Add(kvOperation);
+kv.Arguments.Add(kvKey);
+kv.Arguments.Add(kvValue);
+kv.SetAction((result, _) => KvCommand.RunAsync(result.GetValue(kvConfig)!, result.GetValue(kvGroup)!, result.GetValue(kvOperation)!, result.GetValue(kvKey)!, result.GetValue(kvValue), result.GetValue(kvJson), TimeSpan.FromSeconds(result.GetValue(kvTimeout)), Console.Out, Console.Error));
+root.Subcommands.Add(kv);
+
+var certsOut = new Option<string>("--out") { Description = "Folder for ca.pem, node<N>.pem/.key and client.pem/.key", DefaultValueFactory = _ => Path.Combine("hocon", "tls") };
+var certsNodes = new Option<int>("--nodes") { Description = "Node certificates to make (node1..nodeN)", DefaultValueFactory = _ => 3 };
+var certsCluster = new Option<string>("--cluster-id") { Description = "The cluster id the certificates name", DefaultValueFactory = _ => "paxos" };
+var certsClient = new Option<string>("--client") { Description = "The client certificate's name", DefaultValueFactory = _ => "operator" };
+var certs = new Command("dev-certs", "Make a development CA and node and client certificates for TLS on one machine (never for production)");
+foreach (var o in new Option[] { certsOut, certsNodes, certsCluster, certsClient })
+{
+    certs.Options.Add(o);
+}
+
+certs.SetAction(result => DevCertificates.Run(result.GetValue(certsOut)!, result.GetValue(certsCluster)!, result.GetValue(certsNodes), result.GetValue(certsClient)!, Console.Out));
+root.Subcommands.Add(certs);
 
 var groups = new Option<int>("--groups") { Description = "Paxos groups (each an independent log)", DefaultValueFactory = _ => 1 };
 var clients = new Option<int>("--clients") { Description = "Concurrent clients, spread round-robin over the nodes and groups", DefaultValueFactory = _ => 8 };

@@ -66,6 +66,22 @@ public sealed partial record PaxosSettings
 
     public static PaxosSettings Create(ActorSystem system) => Create(system.Settings.Config);
 
+    /// <summary>The node id → Akka address map under <c>nodes</c> of the <c>paxos-actors</c> section <paramref name="c"/>.</summary>
+    public static IReadOnlyDictionary<NodeId, Address> ParseNodes(Config c)
+    {
+        var nodes = new Dictionary<NodeId, Address>();
+        var protocol = c.GetBoolean("tls.enabled", false) ? "akka.ssl.tcp" : "akka.tcp";
+        foreach (var (key, value) in c.GetConfig("nodes")?.AsEnumerable() ?? [])
+        {
+            Require(int.TryParse(key, out var id) && id >= 1, $"nodes.{key}", "node ids must be integers >= 1");
+            Require(Address.TryParse(value.GetString(), out var address), $"nodes.{key}", $"'{value.GetString()}' is not an Akka address");
+            Require(address!.Protocol == protocol, $"nodes.{key}", $"'{value.GetString()}' must start {protocol}:// (TLS is {(protocol == "akka.tcp" ? "off" : "on")})");
+            nodes[new NodeId(id)] = address!;
+        }
+
+        return nodes;
+    }
+
     public static PaxosSettings Create(Config root)
     {
         var c = root.GetConfig(Section) ?? throw new ConfigurationException($"Missing section '{Section}'.");
@@ -75,13 +91,7 @@ public sealed partial record PaxosSettings
         var clusterId = c.GetString("cluster-id", string.Empty);
         Require(clusterId.Length is > 0 and <= 64, "cluster-id", "must be 1 to 64 characters");
 
-        var nodes = new Dictionary<NodeId, Address>();
-        foreach (var (key, value) in c.GetConfig("nodes")?.AsEnumerable() ?? [])
-        {
-            Require(int.TryParse(key, out var id) && id >= 1, $"nodes.{key}", "node ids must be integers >= 1");
-            Require(Address.TryParse(value.GetString(), out var address), $"nodes.{key}", $"'{value.GetString()}' is not an Akka address");
-            nodes[new NodeId(id)] = address!;
-        }
+        var nodes = ParseNodes(c);
 
         var groups = new Dictionary<string, GroupSettings>();
         foreach (var name in c.GetConfig("groups")?.Root.GetObject().Items.Keys.ToArray() ?? [])
@@ -219,7 +229,7 @@ public sealed partial record PaxosSettings
         return value;
     }
 
-    private static void Require(bool ok, string key, string what)
+    internal static void Require(bool ok, string key, string what)
     {
         if (!ok)
         {

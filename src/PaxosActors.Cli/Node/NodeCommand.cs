@@ -37,7 +37,18 @@ internal static class NodeCommand
         }
 
         var self = settings.Nodes.TryGetValue(settings.NodeId, out var address) ? address : null;
-        using var system = ActorSystem.Create(self?.System ?? "paxos", config);
+        ActorSystem created;
+        try
+        {
+            created = PaxosActorSystem.Create(self?.System ?? "paxos", config);
+        }
+        catch (ConfigurationException e)
+        {
+            error.WriteLine($"{file}: {e.Message}");
+            return 3;
+        }
+
+        using var system = created;
         var paxos = PaxosExtension.Get(system);
         foreach (var group in settings.Groups.Keys)
         {
@@ -57,11 +68,13 @@ internal static class NodeCommand
         return 0;
     }
 
-    /// <summary>Parses a HOCON file, resolving <c>include "x.conf"</c> next to it.</summary>
-    public static Config Load(string file)
+    /// <summary>Parses a HOCON file, resolving <c>include "x.conf"</c> relative to the file that includes it.</summary>
+    public static Config Load(string file) =>
+        ConfigurationFactory.ParseString(File.ReadAllText(file), Includes(Path.GetDirectoryName(Path.GetFullPath(file))!));
+
+    private static Func<string, HoconRoot> Includes(string folder) => name =>
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
-        HoconRoot Include(string name) => Parser.Parse(File.ReadAllText(Path.Combine(folder, name)), Include);
-        return ConfigurationFactory.ParseString(File.ReadAllText(file), Include);
-    }
+        var path = Path.GetFullPath(Path.Combine(folder, name));
+        return Parser.Parse(File.ReadAllText(path), Includes(Path.GetDirectoryName(path)!));
+    };
 }
