@@ -1,6 +1,6 @@
 using System.CommandLine;
 using PaxosActors.Cli.Bench;
-using PaxosActors.Cli.Certs;
+using PaxosActors.Security;
 using PaxosActors.Cli.Demo;
 using PaxosActors.Cli.Kv;
 using PaxosActors.Cli.Lincheck;

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Configuration;
 using PaxosActors.Hosting;
+using PaxosActors.Security;
 
 namespace PaxosActors.TestKit;
 
@@ -27,9 +29,57 @@ public sealed class PaxosTestCluster : IAsyncDisposable
         DataDirectory = options.DataDirectory ?? Path.Combine(Path.GetTempPath(), "paxos-testkit", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataDirectory);
         Faults = new LinkFaults(options.Seed);
+        if (options.Tls)
+        {
+            Certificates = DevCertificates.Create();
+            TlsFolder = Path.Combine(DataDirectory, "tls");
+            DevCertificates.Write(Certificates.Authority, TlsFolder, "ca");
+            var clusterId = ConfigurationFactory.ParseString(options.ExtraConfig).GetString("paxos-actors.cluster-id", "paxos");
+            foreach (var node in Nodes)
+            {
+                var identity = options.CertificateIdentity is { } named ? named(node) : PeerIdentity.ForNode(clusterId, new Core.NodeId(node));
+                DevCertificates.Write(Certificates.Issue($"CN=node-{node}", identity), TlsFolder, $"node{node}");
+            }
+        }
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>With <see cref="PaxosTestClusterOptions.Tls"/>, the CA that signed the nodes' certificates (to issue more, for clients or impostors); else null.</summary>
+    public DevCertificates? Certificates { get; }
+
+    /// <summary>With TLS, the folder of <c>ca.pem</c> and each node's <c>node&lt;id&gt;.pem</c> and <c>.key</c>; else null.</summary>
+    public string? TlsFolder { get; }
+
+    /// <summary>Whether the nodes speak TLS.</summary>
+    public bool Tls => _options.Tls;
+
+    /// <summary>The Akka address of <paramref name="node"/>.</summary>
+    public Address Address(int node) => new(_options.Tls ? "akka.ssl.tcp" : "akka.tcp", LocalNodeConfig.SystemName, "127.0.0.1", _ports[node]);
+
+    /// <summary>
+    /// The <c>paxos-actors.tls</c> HOCON for a peer of this cluster holding <paramref name="certificate"/>:
+    /// the certificate's files are written to <see cref="TlsFolder"/> as <paramref name="name"/>.
+    /// </summary>
+    public string TlsConfig(string name, X509Certificate2 certificate)
+    {
+        var folder = TlsFolder ?? throw new InvalidOperationException("The cluster runs without TLS.");
+        DevCertificates.Write(certificate, folder, name);
+        return TlsHocon(folder, name);
+    }
+
+    private static string TlsHocon(string folder, string name)
+    {
+        string F(string file) => Path.Combine(folder, file).Replace("\\", "/", StringComparison.Ordinal);
+        return $$"""
+            paxos-actors.tls {
+              enabled = on
+              certificate = "{{F(name + ".pem")}}"
+              private-key = "{{F(name + ".key")}}"
+              trust-anchors = "{{F("ca.pem")}}"
+            }
+            """;
+    }
 
     /// <summary>The faults every node's links go through.</summary>
     public LinkFaults Faults { get; }
@@ -161,8 +211,15 @@ public sealed class PaxosTestCluster : IAsyncDisposable
     {
         var config = ConfigurationFactory.ParseString(_options.NodeConfig?.Invoke(node) ?? string.Empty)
             .WithFallback(ConfigurationFactory.ParseString(_options.ExtraConfig))
-            .WithFallback(LocalNodeConfig.Create(node, _ports, Path.Combine(DataDirectory, $"node{node}.db"), _options.Groups, followers: _options.Followers));
-        var system = ActorSystem.Create(LocalNodeConfig.SystemName, config);
+            .WithFallback(LocalNodeConfig.Create(
+                node,
+                _ports,
+                Path.Combine(DataDirectory, $"node{node}.db"),
+                _options.Groups,
+                TlsFolder is null ? string.Empty : TlsHocon(TlsFolder, $"node{node}"),
+                _options.Followers,
+                _options.Tls));
+        var system = PaxosActorSystem.Create(LocalNodeConfig.SystemName, config);
         LinkFaults.Attach(system, Faults);
         var events = StorageEventLog.Attach(system);
         var paxos = PaxosExtension.Get(system);

@@ -1,3 +1,5 @@
+using PaxosActors.Security;
+
 namespace PaxosActors.TestKit;
 
 /// <summary>What a <see cref="PaxosTestCluster"/> runs.</summary>
@@ -26,6 +28,18 @@ public sealed record PaxosTestClusterOptions
 
     /// <summary>Seed of the random faults on links.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Runs Akka.Remote between the nodes over mutual TLS, each node with a certificate that names
+    /// it, from a development CA made for this cluster (<see cref="PaxosTestCluster.Certificates"/>).
+    /// </summary>
+    public bool Tls { get; init; }
+
+    /// <summary>
+    /// With <see cref="Tls"/>, the identity node N's certificate names (default: node N of the
+    /// cluster; null: no identity). For tests of a node that presents another's identity.
+    /// </summary>
+    public Func<int, PeerIdentity?>? CertificateIdentity { get; init; }
 
     /// <summary>Where the nodes' SQLite files go; a fresh temporary folder when null (deleted at dispose).</summary>
     public string? DataDirectory { get; init; }

@@ -85,7 +85,7 @@ internal static class BenchCommand
         {
             for (var node = 1; node <= BenchNodes.Count; node++)
             {
-                var system = ActorSystem.Create(LocalNodeConfig.SystemName, ConfigurationFactory.ParseString(BenchNodes.Hocon(node, ports, options)));
+                var system = PaxosActorSystem.Create(LocalNodeConfig.SystemName, ConfigurationFactory.ParseString(BenchNodes.Hocon(node, ports, options)));
                 systems.Add(system);
                 journals.Add(new JournalBytes(system));
                 foreach (var (group, actor) in await BenchNodes.StartGroupsAsync(system, groups))

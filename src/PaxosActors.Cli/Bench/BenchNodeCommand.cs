@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Akka.Actor;
 using PaxosActors.Cli.Node;
 using PaxosActors.Hosting;
 
@@ -19,7 +18,7 @@ internal static class BenchNodeCommand
     {
         var hocon = NodeCommand.Load(config);
         var settings = PaxosSettings.Create(hocon.WithFallback(PaxosExtension.DefaultConfig));
-        var system = ActorSystem.Create(LocalNodeConfig.SystemName, hocon);
+        var system = PaxosActorSystem.Create(LocalNodeConfig.SystemName, hocon);
         try
         {
             using var journal = new JournalBytes(system);

@@ -35,7 +35,7 @@ internal sealed class DemoNode(int id, IReadOnlyDictionary<int, int> ports, stri
             paxos-actors.node-id = {{id}}
             paxos-actors.nodes { {{nodes}} }
             """).WithFallback(Cluster);
-        System = ActorSystem.Create("paxos", config);
+        System = PaxosActorSystem.Create("paxos", config);
         Machine = new DigestStateMachine();
         GroupRef = await PaxosExtension.Get(System).StartGroupAsync(Group, Machine);
     }

@@ -18,7 +18,7 @@ internal static class RecoveryNodeCommand
     {
         var hocon = NodeCommand.Load(config);
         var settings = PaxosSettings.Create(hocon.WithFallback(PaxosExtension.DefaultConfig));
-        var system = ActorSystem.Create(LocalNodeConfig.SystemName, hocon);
+        var system = PaxosActorSystem.Create(LocalNodeConfig.SystemName, hocon);
         try
         {
             var groups = await BenchNodes.StartGroupsAsync(system, settings.Groups.Keys.Order().ToList());

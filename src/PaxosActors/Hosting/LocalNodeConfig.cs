@@ -18,12 +18,14 @@ public static class LocalNodeConfig
     /// <param name="groups">Groups whose members are all the nodes in <paramref name="ports"/>.</param>
     /// <param name="extra">HOCON that overrides the rest (timeouts, log level, ...).</param>
     /// <param name="followers">Nodes of <paramref name="ports"/> that follow the groups instead of voting: follower id → followed member id.</param>
-    public static Config Create(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "", IReadOnlyDictionary<int, int>? followers = null) =>
-        ConfigurationFactory.ParseString(Hocon(nodeId, ports, sqliteFile, groups, extra, followers));
+    /// <param name="tls">Whether the nodes speak TLS (addresses <c>akka.ssl.tcp://</c>); the certificates go in <paramref name="extra"/>, under <c>paxos-actors.tls</c>.</param>
+    public static Config Create(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "", IReadOnlyDictionary<int, int>? followers = null, bool tls = false) =>
+        ConfigurationFactory.ParseString(Hocon(nodeId, ports, sqliteFile, groups, extra, followers, tls));
 
     /// <summary>The text of <see cref="Create"/>, to write to a file for a node process.</summary>
-    public static string Hocon(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "", IReadOnlyDictionary<int, int>? followers = null)
+    public static string Hocon(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "", IReadOnlyDictionary<int, int>? followers = null, bool tls = false)
     {
+        var protocol = tls ? "akka.ssl.tcp" : "akka.tcp";
         followers ??= new Dictionary<int, int>();
         var file = Path.GetFullPath(sqliteFile).Replace("\\", "/", StringComparison.Ordinal);
         var connection = "Data Source=" + file;
@@ -52,7 +54,7 @@ public static class LocalNodeConfig
             """);
         foreach (var (id, port) in ports.OrderBy(p => p.Key))
         {
-            hocon.AppendLine(CultureInfo.InvariantCulture, $"    {id} = \"akka.tcp://{SystemName}@127.0.0.1:{port}\"");
+            hocon.AppendLine(CultureInfo.InvariantCulture, $"    {id} = \"{protocol}://{SystemName}@127.0.0.1:{port}\"");
         }
 
         hocon.AppendLine("  }\n  groups {");

@@ -25,7 +25,7 @@ internal sealed class IdentityTransport : Transport
 {
     private readonly Transport _wrapped;
     private readonly ILoggingAdapter _log;
-    private readonly Dictionary<Address, NodeId> _nodeAt;
+    private readonly Dictionary<string, NodeId> _nodeAt;
 
     public IdentityTransport(Transport wrapped, PeerCertificates peers, ActorSystem system)
     {
@@ -34,7 +34,8 @@ internal sealed class IdentityTransport : Transport
         System = system;
         Config = wrapped.Config;
         _log = Logging.GetLogger(system, typeof(IdentityTransport));
-        _nodeAt = peers.Settings.Nodes.ToDictionary(n => n.Value, n => n.Key);
+        _nodeAt = peers.Settings.Nodes.ToDictionary(n => Where(n.Value), n => n.Key);
+        peers.Refused += (remote, verdict) => Refuse(remote, verdict, verdict.Refusal!);
     }
 
     public PeerCertificates Peers { get; }
@@ -62,13 +63,19 @@ internal sealed class IdentityTransport : Transport
 
     /// <summary>Whether a peer whose certificate names <paramref name="identity"/> may send as <paramref name="address"/>.</summary>
     internal bool MaySpeakAs(PeerIdentity? identity, Address address) =>
-        !Peers.Settings.BindIdentity || !_nodeAt.TryGetValue(address, out var node) || identity?.Node == node;
+        !Peers.Settings.BindIdentity || !_nodeAt.TryGetValue(Where(address), out var node) || identity?.Node == node;
 
-    internal void Refuse(AssociationHandle handle, PeerVerdict? verdict, string reason)
+    // A node is known by system, host and port: a claim that differs from its address only in
+    // the protocol or the host's case still names it, and is held to its certificate. (A
+    // handshake's origin carries the transport's protocol, "ssl.tcp", where the node's address
+    // says "akka.ssl.tcp": an exact comparison would let every origin claim through.)
+    private static string Where(Address a) => $"{a.System}@{a.Host?.ToLowerInvariant()}:{a.Port}";
+
+    internal void Refuse(string remote, PeerVerdict? verdict, string reason)
     {
-        _log.Warning("Refused the connection with {0} ({1}): {2}", handle.RemoteAddress, verdict?.Subject ?? "no certificate", reason);
+        _log.Warning("Refused the connection with {0} ({1}): {2}", remote, verdict?.Subject ?? "no certificate", reason);
         NodeMetrics.For(System).Count("tls.refused");
-        System.EventStream.Publish(new PeerRefused(handle.RemoteAddress.ToString(), verdict?.Subject ?? "none", reason));
+        System.EventStream.Publish(new PeerRefused(remote, verdict?.Subject ?? "none", reason));
     }
 
     private sealed class InboundListener(IAssociationEventListener above, IdentityTransport transport) : IAssociationEventListener
@@ -121,7 +128,7 @@ internal sealed class IdentityTransport : Transport
                 if (Check(payload.Payload.Span) is { } reason)
                 {
                     _refused = true;
-                    _transport.Refuse(this, _verdict, reason);
+                    _transport.Refuse(RemoteAddress.ToString(), _verdict, reason);
                     _wrapped.Disassociate("refused by the identity transport: " + reason, _transport._log);
                     return;
                 }

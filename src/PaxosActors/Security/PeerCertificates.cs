@@ -23,6 +23,9 @@ internal sealed class PeerCertificates(TlsSettings settings)
 
     public TlsSettings Settings { get; } = settings;
 
+    /// <summary>An inbound connection refused in its TLS handshake: the peer's TCP endpoint and the verdict.</summary>
+    public event Action<string, PeerVerdict>? Refused;
+
     /// <summary>
     /// The callback Akka.Remote runs on both ends of a handshake. An inbound connection with a bad
     /// certificate is refused here. An outbound one is let through and refused by the transport
@@ -43,7 +46,7 @@ internal sealed class PeerCertificates(TlsSettings settings)
 
         if (verdict.Refusal is not null)
         {
-            log.Warning("Refused a TLS connection from {0}: {1}", remotePeer, verdict.Refusal);
+            Refused?.Invoke(remotePeer, verdict);
             return false;
         }
 

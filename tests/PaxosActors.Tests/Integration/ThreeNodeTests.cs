@@ -4,13 +4,15 @@ using Xunit.Abstractions;
 
 namespace PaxosActors.Tests.Integration;
 
-/// <summary>Three nodes over real Akka.Remote on 127.0.0.1, each with its own SQLite file.</summary>
+/// <summary>Three nodes over real Akka.Remote on 127.0.0.1, each with its own SQLite file: over plain TCP, and over mutual TLS.</summary>
 public sealed class ThreeNodeTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task A_thousand_concurrent_proposals_from_all_nodes_all_get_an_answer_and_every_node_runs_the_same_log()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_thousand_concurrent_proposals_from_all_nodes_all_get_an_answer_and_every_node_runs_the_same_log(bool tls)
     {
-        await using var cluster = await StartAsync();
+        await using var cluster = await StartAsync(tls);
 
         var asks = Enumerable.Range(0, 1000).Select(i =>
         {
@@ -37,10 +39,12 @@ public sealed class ThreeNodeTests(ITestOutputHelper output)
         output.WriteLine($"{executed.Count} commands in {statuses[0].Executed} instances, checksum {statuses[0].LastChecksum:x16}");
     }
 
-    [Fact]
-    public async Task A_node_restarted_from_its_sqlite_file_keeps_its_log_and_rejoins()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_node_restarted_from_its_sqlite_file_keeps_its_log_and_rejoins(bool tls)
     {
-        await using var cluster = await StartAsync();
+        await using var cluster = await StartAsync(tls);
         for (var i = 0; i < 20; i++)
         {
             Assert.IsType<ProposeResult>(await cluster.Group(1 + (i % 3)).Ask<object>(new Propose($"a{i}"), TimeSpan.FromSeconds(20)));
@@ -69,9 +73,10 @@ public sealed class ThreeNodeTests(ITestOutputHelper output)
         Assert.All(logs, log => Assert.Equal(logs[0], log));
     }
 
-    private static Task<PaxosTestCluster> StartAsync() => PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
+    private static Task<PaxosTestCluster> StartAsync(bool tls) => PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
     {
         Nodes = 3,
+        Tls = tls,
         StateMachines = (_, _) => [new RecordingStateMachine()],
         ExtraConfig = "paxos-actors.proposer { prepare-timeout = 300ms, accept-timeout = 300ms }\npaxos-actors.learn-interval = 1s",
     });

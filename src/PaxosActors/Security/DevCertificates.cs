@@ -2,9 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using PaxosActors.Core;
-using PaxosActors.Security;
 
-namespace PaxosActors.Cli.Certs;
+namespace PaxosActors.Security;
 
 /// <summary>
 /// A development certificate authority and the certificates it signs for nodes and clients
