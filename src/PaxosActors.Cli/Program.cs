@@ -1,10 +1,10 @@
 using System.CommandLine;
 using PaxosActors.Cli.Bench;
-using PaxosActors.Security;
 using PaxosActors.Cli.Demo;
 using PaxosActors.Cli.Kv;
 using PaxosActors.Cli.Lincheck;
 using PaxosActors.Cli.Node;
+using PaxosActors.Security;
 
 var root = new RootCommand("paxos: run and exercise PaxosActors nodes");
 
