@@ -113,9 +113,13 @@ public sealed class ProposerSkipTests
         p.Handle(new PrepareReply(5, A, b, true, b, Ballot.Zero, null));
         p.Handle(new PrepareReply(5, B, b, true, b, Ballot.Zero, null));
 
-        // Another node decides instance 5: this proposer did not, so it waits a back-off.
+        // Another node decides instance 5: this proposer did not, so it waits a back-off, and
+        // its ballot, prepared for instance 5 only, does not let it skip prepare for 6.
         var learned = p.Handle(new InstanceLearned(5, [9], Checksum.Next(77, [9])));
-        Assert.Single(learned.OfType<StartTimer>());
-        Assert.Empty(Sent<Prepare>(learned));
+        var retry = learned.OfType<StartTimer>().Single();
+        Assert.Empty(learned.OfType<Send>());
+        var next = p.OnTimer(retry.Generation);
+        Assert.Equal(6, Sent<Prepare>(next).First().Instance);
+        Assert.Empty(Sent<Accept>(next));
     }
 }
