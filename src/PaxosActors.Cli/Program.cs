@@ -102,9 +102,11 @@ var storage = new Option<string>("--storage") { Description = "sqlite (PaxosActo
 storage.AcceptOnlyFromAmong("sqlite", "sqlite-sql", "postgresql");
 var postgres = new Option<string>("--postgres") { Description = "PostgreSQL connection (no database): each node gets paxos_bench_N, recreated", DefaultValueFactory = _ => "Host=127.0.0.1;Port=5432;Username=paxos;Password=paxos" };
 var hocon = new Option<string[]>("--hocon") { Description = "Extra HOCON for every node, e.g. --hocon \"paxos-actors.forward-to-leader = off\"", DefaultValueFactory = _ => [] };
+var benchTls = new Option<bool>("--tls") { Description = "The nodes speak mutual TLS (certificates from a development CA made in the data folder)" };
+var objects = new Option<bool>("--objects") { Description = "Clients propose records with no serializer binding (paxos-actors.command-serializer: Hyperion, or JSON with --hocon 'paxos-actors.command-serializer = \"\"') instead of byte arrays" };
 var diskEvery = new Option<double?>("--disk-every") { Description = "Print and record the largest node's storage every this many seconds while the load runs" };
 var bench = new Command("bench", "Measure throughput and latency: 3 nodes on 127.0.0.1 with durable storage, N concurrent clients");
-foreach (var o in new Option[] { groups, clients, valueSize, duration, ops, warmup, json, benchData, inProcess, batch, storage, postgres, hocon, diskEvery })
+foreach (var o in new Option[] { groups, clients, valueSize, duration, ops, warmup, json, benchData, inProcess, batch, storage, postgres, hocon, diskEvery, benchTls, objects })
 {
     bench.Options.Add(o);
 }
@@ -121,6 +123,8 @@ bench.SetAction(async (result, _) =>
         PostgresConnection = result.GetValue(postgres)!,
         ExtraHocon = string.Join("\n", result.GetValue(hocon)!),
         DiskEvery = result.GetValue(diskEvery) is { } every ? TimeSpan.FromSeconds(every) : null,
+        Tls = result.GetValue(benchTls),
+        Objects = result.GetValue(objects),
     };
     if (options.DiskEvery <= TimeSpan.Zero)
     {
@@ -165,7 +169,7 @@ var samples = new Option<string>("--samples") { Required = true };
 var clientGroup = new Option<string[]>("--client") { DefaultValueFactory = _ => [] };
 var opsPerClient = new Option<long?>("--ops-per-client");
 var benchNode = new Command("bench-node", "One node of `paxos bench` (started by it)") { Hidden = true };
-foreach (var o in new Option[] { nodeConfig, samples, clientGroup, opsPerClient, valueSize, warmup, duration, batch })
+foreach (var o in new Option[] { nodeConfig, samples, clientGroup, opsPerClient, valueSize, warmup, duration, batch, objects })
 {
     benchNode.Options.Add(o);
 }
@@ -173,7 +177,7 @@ foreach (var o in new Option[] { nodeConfig, samples, clientGroup, opsPerClient,
 benchNode.SetAction((result, _) => BenchNodeCommand.RunAsync(
     result.GetValue(nodeConfig)!,
     result.GetValue(clientGroup)!,
-    new LoadSpec(result.GetValue(valueSize), result.GetValue(batch), TimeSpan.FromSeconds(result.GetValue(warmup)), TimeSpan.FromSeconds(result.GetValue(duration)), result.GetValue(opsPerClient)),
+    new LoadSpec(result.GetValue(valueSize), result.GetValue(batch), TimeSpan.FromSeconds(result.GetValue(warmup)), TimeSpan.FromSeconds(result.GetValue(duration)), result.GetValue(opsPerClient)) { Objects = result.GetValue(objects) },
     result.GetValue(samples)!,
     Console.In,
     Console.Out));

@@ -70,12 +70,15 @@ public sealed partial record PaxosSettings
     public static IReadOnlyDictionary<NodeId, Address> ParseNodes(Config c)
     {
         var nodes = new Dictionary<NodeId, Address>();
-        var protocol = c.GetBoolean("tls.enabled", false) ? "akka.ssl.tcp" : "akka.tcp";
+        var tls = c.GetBoolean("tls.enabled", false);
         foreach (var (key, value) in c.GetConfig("nodes")?.AsEnumerable() ?? [])
         {
             Require(int.TryParse(key, out var id) && id >= 1, $"nodes.{key}", "node ids must be integers >= 1");
             Require(Address.TryParse(value.GetString(), out var address), $"nodes.{key}", $"'{value.GetString()}' is not an Akka address");
-            Require(address!.Protocol == protocol, $"nodes.{key}", $"'{value.GetString()}' must start {protocol}:// (TLS is {(protocol == "akka.tcp" ? "off" : "on")})");
+            Require(
+                address!.Protocol == "akka.ssl.tcp" == tls,
+                $"nodes.{key}",
+                tls ? $"'{value.GetString()}' must start akka.ssl.tcp:// (paxos-actors.tls is on)" : $"'{value.GetString()}' is a TLS address: turn paxos-actors.tls on, or write akka.tcp://");
             nodes[new NodeId(id)] = address!;
         }
 

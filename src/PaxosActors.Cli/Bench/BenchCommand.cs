@@ -19,10 +19,10 @@ internal static class BenchCommand
         await BenchNodes.PrepareStorageAsync(options);
         var ports = LocalNodeConfig.FreePorts(BenchNodes.Count);
         var groups = BenchNodes.Groups(options.Groups);
-        var mode = $"{(options.InProcess ? "in-process" : "3 processes")}, {options.Storage.ToString().ToLowerInvariant()}, {(options.Batch ? "BatchPropose" : "Propose")}";
+        var mode = $"{(options.InProcess ? "in-process" : "3 processes")}, {options.Storage.ToString().ToLowerInvariant()}, {(options.Batch ? "BatchPropose" : "Propose")}, {(options.Tls ? "TLS" : "TCP")}, {(options.Objects ? "records" : "byte[]")}";
         output.WriteLine($"3 nodes ({mode}), {options.Groups} groups, {options.Clients} clients, {options.ValueSize} B values: warming up {options.Warmup.TotalSeconds:F0} s, then " +
             (options.Operations is { } ops ? $"{ops} proposals" : $"measuring {options.Duration.TotalSeconds:F0} s"));
-        var spec = new LoadSpec(options.ValueSize, options.Batch, options.Warmup, options.Duration, options.Operations is { } n ? Math.Max(1, n / options.Clients) : null);
+        var spec = new LoadSpec(options.ValueSize, options.Batch, options.Warmup, options.Duration, options.Operations is { } n ? Math.Max(1, n / options.Clients) : null) { Objects = options.Objects };
         using var stopSampling = new CancellationTokenSource();
         var sampling = SampleDiskAsync(options, output, stopSampling.Token);
         var (load, peakMb, journalBytes, cpuSeconds) = options.InProcess ? await InProcessAsync(options, ports, groups, spec) : await ProcessesAsync(options, ports, groups, spec, output);

@@ -4,7 +4,18 @@ using Akka.Actor;
 namespace PaxosActors.Cli.Bench;
 
 /// <summary>What each client of a node does: how long, how much, with which message.</summary>
-internal sealed record LoadSpec(int ValueSize, bool Batch, TimeSpan Warmup, TimeSpan Duration, long? OperationsPerClient);
+internal sealed record LoadSpec(int ValueSize, bool Batch, TimeSpan Warmup, TimeSpan Duration, long? OperationsPerClient)
+{
+    /// <summary>Propose <see cref="BenchOrder"/> records (a user's command type, with no serializer binding) instead of byte arrays.</summary>
+    public bool Objects { get; init; }
+}
+
+/// <summary>
+/// A command as users write them: a record with no serializer binding of its own, so it goes
+/// by paxos-actors.command-serializer (Hyperion by default, JSON with it set to ""). Its note
+/// makes it about the value size.
+/// </summary>
+public sealed record BenchOrder(long Id, string Customer, decimal Amount, DateTimeOffset At, string Note);
 
 /// <summary>Latencies (ms) of the proposals that succeeded while measuring, failures, and the time measured.</summary>
 internal sealed record LoadResult(List<double> Samples, long Failed, double Seconds)
@@ -25,6 +36,7 @@ internal static class BenchLoad
         var failed = 0L;
         var value = new byte[spec.ValueSize];
         Random.Shared.NextBytes(value);
+        var note = new string('n', Math.Max(0, spec.ValueSize - 40));
         var begin = Stopwatch.GetTimestamp();
         var start = begin + (long)(spec.Warmup.TotalSeconds * Stopwatch.Frequency);
         var end = spec.OperationsPerClient is null ? start + (long)(spec.Duration.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
@@ -41,7 +53,8 @@ internal static class BenchLoad
                     return;
                 }
 
-                var reply = await target.Ask<object>(spec.Batch ? new BatchPropose(value) : new Propose(value), TimeSpan.FromSeconds(60));
+                object command = spec.Objects ? new BenchOrder(counted, "customer-42", 12.5m, DateTimeOffset.UnixEpoch, note) : value;
+                var reply = await target.Ask<object>(spec.Batch ? new BatchPropose(command) : new Propose(command), TimeSpan.FromSeconds(60));
                 var done = Stopwatch.GetTimestamp();
                 if (call < start)
                 {

@@ -46,6 +46,11 @@ internal sealed class BenchNodeProcess
             args.Add("--batch");
         }
 
+        if (spec.Objects)
+        {
+            args.Add("--objects");
+        }
+
         if (spec.OperationsPerClient is { } ops)
         {
             args.AddRange(["--ops-per-client", ops.ToString(CultureInfo.InvariantCulture)]);

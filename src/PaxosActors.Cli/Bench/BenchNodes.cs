@@ -2,6 +2,7 @@ using System.Globalization;
 using Akka.Actor;
 using Npgsql;
 using PaxosActors.Hosting;
+using PaxosActors.Security;
 
 namespace PaxosActors.Cli.Bench;
 
@@ -23,6 +24,16 @@ internal static class BenchNodes
         }
 
         Directory.CreateDirectory(options.DataDir);
+        if (options.Tls)
+        {
+            var ca = DevCertificates.Create("paxos bench CA");
+            DevCertificates.Write(ca.Authority, TlsFolder(options), "ca");
+            for (var node = 1; node <= Count; node++)
+            {
+                DevCertificates.Write(ca.Node("paxos", node), TlsFolder(options), $"node{node}");
+            }
+        }
+
         if (options.Storage != BenchStorage.Postgresql)
         {
             return;
@@ -48,6 +59,8 @@ internal static class BenchNodes
             .Sum(f => f is DirectoryInfo d ? d.EnumerateFiles("*", SearchOption.AllDirectories).Sum(x => x.Length) : ((FileInfo)f).Length);
     }
 
+    private static string TlsFolder(BenchOptions options) => Path.Combine(options.DataDir, "tls");
+
     public static string Hocon(int node, IReadOnlyDictionary<int, int> ports, BenchOptions options)
     {
         var storage = options.Storage switch
@@ -59,12 +72,22 @@ internal static class BenchNodes
                 akka.persistence.journal.sql { connection-string = "{{options.PostgresConnection}};Database=paxos_bench_{{node.ToString(CultureInfo.InvariantCulture)}}", provider-name = "PostgreSQL.15" }
                 """,
         };
+        string F(string file) => Path.GetFullPath(Path.Combine(TlsFolder(options), file)).Replace("\\", "/", StringComparison.Ordinal);
+        var tls = !options.Tls ? string.Empty : $$"""
+            paxos-actors.tls {
+              enabled = on
+              certificate = "{{F($"node{node}.pem")}}"
+              private-key = "{{F($"node{node}.key")}}"
+              trust-anchors = "{{F("ca.pem")}}"
+            }
+            """;
         return LocalNodeConfig.Hocon(node, ports, Path.Combine(options.DataDir, $"node{node}.db"), Groups(options.Groups), $"""
             akka.loglevel = ERROR
             akka.remote.log-remote-lifecycle-events = off
             {storage}
+            {tls}
             {options.ExtraHocon}
-            """);
+            """, tls: options.Tls);
     }
 
     /// <summary>Starts every group on a node with a state machine that only counts.</summary>

@@ -35,4 +35,10 @@ internal sealed record BenchOptions(int Groups, int Clients, int ValueSize, Time
 
     /// <summary>Print and record the largest node's storage this often while the load runs (null: only at the end).</summary>
     public TimeSpan? DiskEvery { get; init; }
+
+    /// <summary>The nodes speak mutual TLS, with certificates from a development CA made in the data folder.</summary>
+    public bool Tls { get; init; }
+
+    /// <summary>Clients propose records (<see cref="BenchOrder"/>) instead of byte arrays.</summary>
+    public bool Objects { get; init; }
 }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Microsoft.Win32.SafeHandles;
 using PaxosActors.Core;
+using PaxosActors.Serialization;
 using PaxosActors.Storage;
 
 namespace PaxosActors.Actors;
@@ -290,7 +291,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
 
         try
         {
-            var payload = Context.System.Serialization.Deserialize(command.Payload, command.SerializerId, command.Manifest);
+            var payload = CommandSerialization.Get(Context.System).Deserialize(command.Payload, command.SerializerId, command.Manifest);
             return machine.Execute(instance, payload);
         }
         catch (Exception e)

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using PaxosActors.Core;
 using PaxosActors.Messages;
+using PaxosActors.Serialization;
 
 namespace PaxosActors.Actors;
 
@@ -100,15 +101,18 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
 
     private void Submit(object payload, int stateMachineId, bool batch)
     {
+        if (payload is UndecodableCommand undecodable)
+        {
+            Sender.Tell(new ProposeFailed(ProposeFailureReason.SerializationFailed, undecodable.Reason));
+            return;
+        }
+
         byte[] bytes;
         int serializerId;
         string manifest;
         try
         {
-            var serializer = Context.System.Serialization.FindSerializerFor(payload);
-            bytes = serializer.ToBinary(payload);
-            serializerId = serializer.Identifier;
-            manifest = Akka.Serialization.Serialization.ManifestFor(serializer, payload);
+            (serializerId, manifest, bytes) = CommandSerialization.Get(Context.System).Serialize(payload);
         }
         catch (Exception e)
         {

@@ -28,7 +28,7 @@ internal static class ClientCodec
         _ => null,
     };
 
-    public static byte[] Encode(object o, Akka.Serialization.Serialization serialization)
+    public static byte[] Encode(object o, CommandSerialization serialization)
     {
         var w = new WireWriter();
         switch (o)
@@ -83,18 +83,18 @@ internal static class ClientCodec
         return w.ToArray();
     }
 
-    public static object Decode(ReadOnlySpan<byte> bytes, string manifest, Akka.Serialization.Serialization serialization)
+    public static object Decode(ReadOnlySpan<byte> bytes, string manifest, CommandSerialization serialization)
     {
         var r = new WireReader(bytes);
         object result = manifest switch
         {
-            ProposeV1 => new Propose(Nested(ref r, serialization) ?? throw new PaxosFormatException("A proposal needs a command."), r.Int32()),
+            ProposeV1 => new Propose(Command(ref r, serialization), r.Int32()),
             ResultV1 => new ProposeResult(r.Int64(), Nested(ref r, serialization)),
             FailedV1 => new ProposeFailed(Reason(r.Int32()), r.String(), r.Bool()),
             GetStatusV1 => GetGroupStatus.Instance,
             StatusV1 => new GroupStatus(r.String(), r.Int32(), r.Int64(), r.UInt64(), r.Bool(), r.Bool() ? r.String() : null),
             ErrorV1 => new StateMachineError(r.String(), r.String()),
-            BatchProposeV1 => new BatchPropose(Nested(ref r, serialization) ?? throw new PaxosFormatException("A proposal needs a command."), r.Int32()),
+            BatchProposeV1 => new BatchPropose(Command(ref r, serialization), r.Int32()),
             BatchResultV1 => new BatchProposeResult(r.Int64(), r.Int32(), Nested(ref r, serialization)),
             ForwardV1 => DecodeForward(ref r),
             RefusedV2 => DecodeRefused(ref r),
@@ -149,7 +149,7 @@ internal static class ClientCodec
         ? (ProposeFailureReason)value
         : throw new PaxosFormatException($"Unknown failure reason {value}.");
 
-    private static void Nested(WireWriter w, object? value, Akka.Serialization.Serialization serialization)
+    private static void Nested(WireWriter w, object? value, CommandSerialization serialization)
     {
         w.Bool(value is not null);
         if (value is null)
@@ -157,11 +157,37 @@ internal static class ClientCodec
             return;
         }
 
-        var serializer = serialization.FindSerializerFor(value);
-        w.Int32(serializer.Identifier).String(Akka.Serialization.Serialization.ManifestFor(serializer, value)).Bytes(serializer.ToBinary(value));
+        var (id, manifest, bytes) = serialization.Serialize(value);
+        w.Int32(id).String(manifest).Bytes(bytes);
     }
 
-    private static object? Nested(ref WireReader r, Akka.Serialization.Serialization serialization)
+    /// <summary>
+    /// A proposal's command. One this system cannot deserialize (a serializer id it does not have,
+    /// a manifest it cannot resolve, bytes its serializer refuses) still makes a proposal, of an
+    /// <see cref="UndecodableCommand"/>, that the group refuses with SerializationFailed: the
+    /// caller hears why, where dropping the message would leave it waiting for its timeout.
+    /// </summary>
+    private static object Command(ref WireReader r, CommandSerialization serialization)
+    {
+        if (!r.Bool())
+        {
+            throw new PaxosFormatException("A proposal needs a command.");
+        }
+
+        var id = r.Int32();
+        var manifest = r.String();
+        var payload = r.Bytes();
+        try
+        {
+            return serialization.Deserialize(payload, id, manifest);
+        }
+        catch (Exception e) when (e is not PaxosFormatException)
+        {
+            return new UndecodableCommand(id, manifest, $"The command (serializer {id}, manifest '{manifest}') does not deserialize on this node: {e.Message}");
+        }
+    }
+
+    private static object? Nested(ref WireReader r, CommandSerialization serialization)
     {
         if (!r.Bool())
         {
@@ -181,3 +207,6 @@ internal static class ClientCodec
         }
     }
 }
+
+/// <summary>A proposal's command that did not deserialize on the node it reached: the group refuses it with SerializationFailed.</summary>
+internal sealed record UndecodableCommand(int SerializerId, string Manifest, string Reason);

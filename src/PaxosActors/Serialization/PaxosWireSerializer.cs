@@ -24,13 +24,13 @@ public sealed class PaxosWireSerializer(ExtendedActorSystem system) : Serializer
 
     public override byte[] ToBinary(object obj) => obj is PaxosEnvelope e
         ? MessageCodec.Encode(e)
-        : ClientCodec.Encode(obj, system.Serialization);
+        : ClientCodec.Encode(obj, CommandSerialization.Get(system));
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
         try
         {
-            return manifest == EnvelopeV1 ? MessageCodec.Decode(bytes) : ClientCodec.Decode(bytes, manifest, system.Serialization);
+            return manifest == EnvelopeV1 ? MessageCodec.Decode(bytes) : ClientCodec.Decode(bytes, manifest, CommandSerialization.Get(system));
         }
         catch (PaxosFormatException)
         {

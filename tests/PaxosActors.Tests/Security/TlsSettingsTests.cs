@@ -87,7 +87,7 @@ public sealed class TlsSettingsTests : IDisposable
         var e = Assert.Throws<ConfigurationException>(() => Read(Node1, """1 = "akka.tcp://paxos@127.0.0.1:9001" """));
         Assert.Contains("must start akka.ssl.tcp://", e.Message, StringComparison.Ordinal);
         var plain = ConfigurationFactory.ParseString("""nodes { 1 = "akka.ssl.tcp://paxos@127.0.0.1:9001" }""");
-        Assert.Contains("must start akka.tcp://", Assert.Throws<ConfigurationException>(() => PaxosSettings.ParseNodes(plain)).Message, StringComparison.Ordinal);
+        Assert.Contains("is a TLS address: turn paxos-actors.tls on", Assert.Throws<ConfigurationException>(() => PaxosSettings.ParseNodes(plain)).Message, StringComparison.Ordinal);
     }
 
     [Theory]
