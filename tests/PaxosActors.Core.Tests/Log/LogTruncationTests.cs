@@ -70,9 +70,14 @@ public sealed class LogTruncationTests
     [Fact]
     public void Marks_farther_apart_than_a_step_still_get_cut_one_at_a_time()
     {
-        var t = WithMarks(Options(keep: 0, step: 5), 0, 100, 200);
+        var t = WithMarks(Options(keep: 0, step: 5, intervalMs: 500), 0, 100, 200);
         t.Checkpointed(300);
         Assert.Equal((100L, 1000L), t.Next(0));
+
+        // The mark of a finished step is forgotten: the next step goes on to the next mark
+        // instead of picking the journal's new start again, step after step.
+        t.Deleted(0);
+        Assert.Equal((200L, 2000L), t.Next(500));
     }
 
     [Fact]
