@@ -178,4 +178,80 @@ public sealed class CheckpointFetchTests
         fetch.Finished();
         Assert.Equal(new BeginFetch(Offer, 0), fetch.Offered(Offer, 5)[0]);
     }
+
+    [Fact]
+    public void The_source_is_the_peer_asked_now_and_none_when_not_fetching()
+    {
+        var fetch = new CheckpointFetch(Me, Options);
+        Assert.Equal(NodeId.None, fetch.Source);
+        fetch.Offered(Offer, 5);
+        fetch.Offered(Offer with { From = Q }, 5);
+        Assert.Equal(P, fetch.Source);
+        fetch.OnTick();
+        Assert.Equal(Q, fetch.Source);
+        fetch.Finished();
+        Assert.Equal(NodeId.None, fetch.Source);
+    }
+
+    [Fact]
+    public void A_chunk_beyond_the_window_asked_for_is_not_kept()
+    {
+        var fetch = new CheckpointFetch(Me, Options);
+        fetch.Offered(Offer, 5);
+        Assert.Empty(fetch.Received(ChunkAt(20, P)));
+        fetch.Received(ChunkAt(0, P));
+        var next = fetch.Received(ChunkAt(10, P));
+        Assert.Equal([10L], next.OfType<WriteChunk>().Select(w => w.Offset));
+        Assert.Equal(20, fetch.Written);
+    }
+
+    [Fact]
+    public void A_broken_file_when_not_fetching_changes_nothing()
+    {
+        var fetch = new CheckpointFetch(Me, Options);
+        Assert.Empty(fetch.Broken());
+        fetch.Offered(Offer, 5);
+        fetch.Finished();
+        Assert.Empty(fetch.Broken());
+    }
+
+    [Fact]
+    public void A_broken_file_is_fetched_again_from_the_next_source()
+    {
+        var fetch = new CheckpointFetch(Me, Options);
+        fetch.Offered(Offer, 5);
+        fetch.Offered(Offer with { From = Q }, 5);
+        var again = fetch.Broken();
+        Assert.Equal(new BeginFetch(Offer, 0), again[0]);
+        Assert.Equal([0L, 10L], Asked(again, Q));
+    }
+
+    [Fact]
+    public void A_newer_offer_asks_only_its_own_source_and_forgets_the_chunks_held_of_the_older_file()
+    {
+        var file2 = File.Reverse().ToArray();
+        var offer2 = new CheckpointOffer(200, Q, file2.Length, XxHash64.HashToUInt64(file2));
+        var fetch = new CheckpointFetch(Me, Options);
+        fetch.Offered(Offer, 5);
+        fetch.Received(ChunkAt(10, P));
+        var newer = fetch.Offered(offer2, 5);
+        Assert.Equal([0L, 10L], Asked(newer, Q));
+        Assert.Empty(Asked(newer, P));
+        var first = fetch.Received(CheckpointFetch.Chunk(Q, new ChunkRequest(200, Me, offer2.FileChecksum, 0, 10), file2[..10]));
+        Assert.Equal([0L], first.OfType<WriteChunk>().Select(w => w.Offset));
+        Assert.Equal(10, fetch.Written);
+    }
+
+    [Fact]
+    public void Nothing_is_asked_past_the_end_of_a_file_of_whole_chunks()
+    {
+        var file = File[..30];
+        var offer = new CheckpointOffer(100, P, 30, XxHash64.HashToUInt64(file));
+        CheckpointChunk At(long offset) => CheckpointFetch.Chunk(P, new ChunkRequest(100, Me, offer.FileChecksum, offset, 10), file[(int)offset..(int)(offset + 10)]);
+        var fetch = new CheckpointFetch(Me, Options);
+        fetch.Offered(offer, 5);
+        fetch.Received(At(0));
+        Assert.Empty(Asked(fetch.Received(At(10)), P));
+        Assert.Contains(new InstallCheckpoint(offer), fetch.Received(At(20)));
+    }
 }
