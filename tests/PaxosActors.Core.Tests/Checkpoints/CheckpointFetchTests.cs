@@ -254,4 +254,37 @@ public sealed class CheckpointFetchTests
         Assert.Empty(Asked(fetch.Received(At(10)), P));
         Assert.Contains(new InstallCheckpoint(offer), fetch.Received(At(20)));
     }
+
+    [Fact]
+    public void Each_transfer_branch_counts()
+    {
+        using var probe = new ThreadCounterProbe();
+        var fetch = new CheckpointFetch(Me, Options);
+        fetch.Partial(new PartialFetch(100, File.Length, Offer.FileChecksum, Have: 20));
+        fetch.Offered(Offer, 5);
+        fetch.Offered(Offer with { From = Q }, 5);
+        var good = ChunkAt(20, P);
+        var flipped = good.Data.ToArray();
+        flipped[0] ^= 1;
+        fetch.Received(good with { Data = flipped });
+        fetch.Received(ChunkAt(20, P));
+        fetch.Received(ChunkAt(30, P));
+        fetch.Broken();
+        fetch.OnTick();
+        fetch.Received(CheckpointFetch.Chunk(Q, new ChunkRequest(100, Me, Offer.FileChecksum, 0, 10), []));
+        for (var i = 0; i < CheckpointFetch.IdleTicks; i++)
+        {
+            fetch.OnTick();
+        }
+
+        probe.Expect(
+            ("transfer.started", 1),
+            ("transfer.resumed_from_disk", 1),
+            ("transfer.chunk_corrupt", 1),
+            ("transfer.received", 1),
+            ("transfer.file_corrupt", 1),
+            ("transfer.resumed", 4),
+            ("transfer.source_lost_file", 1),
+            ("transfer.abandoned", 1));
+    }
 }
