@@ -209,6 +209,34 @@ public sealed class AcceptorCatchUpTests
         Assert.Equal(1, Interlocked.Read(ref counted));
     }
 
+    [Fact]
+    public void A_join_that_does_not_match_counts_as_a_checksum_mismatch()
+    {
+        using var probe = new ThreadCounterProbe();
+        new AcceptorCatchUp(A, Three, 4, Log[3].Checksum, 4, new LogEntry([99], Log[4].Checksum)).Start();
+        probe.Expect(("acceptor_catch_up.checksum_mismatch", 1));
+    }
+
+    [Fact]
+    public void The_acceptor_counts_on_the_breakpoints_it_is_given()
+    {
+        using var meter = new System.Diagnostics.Metrics.Meter(Breakpoints.MeterName);
+        var counted = 0L;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, meter))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref counted, value));
+        listener.Start();
+
+        new Acceptor(A, AcceptorState.Initial, new Breakpoints(meter)).Handle(new Prepare(0, B, new Ballot(1, B)));
+        Assert.True(Interlocked.Read(ref counted) >= 1);
+    }
+
     private static ValueChosen Chosen(int instance, NodeId from) => new(instance, from, Log[instance].Value, Log[instance].Checksum);
 
     private static IEnumerable<long> Delivered(IReadOnlyList<Effect> effects) =>

@@ -67,4 +67,31 @@ public sealed class CheckpointBranchTests
         Assert.IsType<Deliver>(Assert.Single(coordinator.Handle(new CheckpointChunk(20, B, 5, 0, new byte[ChunkRequest.MaxBytes], 0))));
         Assert.Equal("malformed", Assert.IsType<Dropped>(Assert.Single(coordinator.Handle(new CheckpointChunk(20, B, 5, -1, [1], 0)))).Reason);
     }
+
+    [Fact]
+    public void An_anchored_checkpoint_at_instance_0_is_kept_and_the_cut_waits_behind_it()
+    {
+        var r = CheckpointSchedule.Retain([0, 10], keep: 1, durable: 5);
+        Assert.Empty(r.Delete);
+        Assert.Equal(0, r.TruncateBehind);
+    }
+
+    [Fact]
+    public void A_cut_up_to_everything_learned_moves_the_log_start_there()
+    {
+        var v = new byte[] { 1 };
+        var learner = new Learner(A, new ProtocolOptions(), [new InstanceChosen(40, v, 41), new InstanceChosen(41, v, 42)], start: 40, previousChecksum: 39);
+        learner.Truncated(42);
+        Assert.Equal(42, learner.LogStart);
+        Assert.Equal([new OfferCheckpoint(B)], learner.Handle(new AskForLearn(41, B)));
+    }
+
+    [Fact]
+    public void A_learner_past_instance_two_to_the_thirty_still_serves_from_memory()
+    {
+        const long start = 1L << 30;
+        var learner = new Learner(A, new ProtocolOptions(), [new InstanceChosen(start, [1], 7)], start: start, previousChecksum: 3);
+        var served = Assert.IsType<Send>(Assert.Single(learner.Handle(new AskForLearn(start, B))));
+        Assert.Equal(start, Assert.IsType<ValueChosen>(served.Message).Instance);
+    }
 }

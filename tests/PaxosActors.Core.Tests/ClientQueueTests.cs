@@ -47,6 +47,7 @@ public sealed class ClientQueueTests
         var failed = (Failed)answer.Outcome;
         Assert.Equal((sequence, ClientFailure.Overloaded, true), (answer.Sequence, failed.Reason, failed.OutcomeUnknown));
         Assert.StartsWith("full", failed.Message);
+        Assert.Contains("installed a checkpoint at instance 5 that covers the floor that settles it", failed.Message);
     }
 
     [Fact]

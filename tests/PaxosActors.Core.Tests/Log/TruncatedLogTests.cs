@@ -30,6 +30,10 @@ public sealed class TruncatedLogTests
         var moved = state.Apply(new CheckpointInstalled(30, 9));
         Assert.Equal(new AcceptorState(30, High, Ballot.Zero, null, 9), moved);
         Assert.Equal(moved, moved.Apply(new CheckpointInstalled(20, 1)));
+
+        // At the acceptor's own instance the checkpoint covers nothing it voted on: the vote stays.
+        var voted = new AcceptorState(30, High, new Ballot(2, A), [1], 9);
+        Assert.Same(voted, voted.Apply(new CheckpointInstalled(30, 9)));
     }
 
     [Fact]
