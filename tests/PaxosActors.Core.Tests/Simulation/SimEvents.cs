@@ -12,6 +12,9 @@ internal sealed record TimerFired(NodeId Node, int Incarnation, int Proposer, lo
 /// <summary>The client queue asked to be woken now.</summary>
 internal sealed record QueueWake(NodeId Node, int Incarnation, int Proposer) : SimEvent;
 
+/// <summary>The learner's mailbox is worked off: everything queued for it, in order.</summary>
+internal sealed record LearnerDrain(NodeId Node, int Incarnation) : SimEvent;
+
 internal sealed record LearnTick(NodeId Node, int Incarnation) : SimEvent;
 
 internal sealed record DiskFlush(NodeId Node, int Incarnation) : SimEvent;

@@ -61,6 +61,12 @@ internal sealed class SimNode
 
     public MemoryStream Part { get; set; } = new();
 
+    /// <summary>
+    /// The learner's mailbox: like LearnerActor's, it runs behind the coordinator, so the
+    /// coordinator may have learned instances the learner has not yet seen (or is about to skip).
+    /// </summary>
+    public Queue<Deliver> LearnerInbox { get; } = new();
+
     /// <summary>The instance the learner replays from after the last start (that of the checkpoint loaded, or 0).</summary>
     public long ReplayFrom { get; private set; }
 
@@ -117,6 +123,7 @@ internal sealed class SimNode
 
         PendingWrites.Clear();
         Callers.Clear();
+        LearnerInbox.Clear();
         Up = false;
 
         // A fetch's partial file stays on disk; the crash may lose any tail of it, and now and
