@@ -78,11 +78,22 @@ public sealed class InstanceCoordinator
     /// <c>s.Instance</c>: the acceptor and the proposer move there too, and the messages held
     /// for the instances it covers are void (those for its own go on).
     /// </summary>
+    /// <remarks>
+    /// The learner runs a mailbox behind this coordinator, so this node may have learned up to
+    /// or past the checkpoint while the learner still held it. The learner then never runs the
+    /// instances the checkpoint covers, and the proposer is still told: the callers whose
+    /// commands were chosen there are answered by it, not by their deadlines.
+    /// </remarks>
     public IReadOnlyList<Effect> Skip(InstancesSkipped s)
     {
-        if (IsHalted || s.Instance <= Instance)
+        if (IsHalted)
         {
             return [];
+        }
+
+        if (s.Instance <= Instance)
+        {
+            return [new Deliver(Role.Proposer, s)];
         }
 
         _options.Breakpoints.Count("coordinator.skipped");

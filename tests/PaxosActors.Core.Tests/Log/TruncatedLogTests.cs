@@ -132,6 +132,13 @@ public sealed class TruncatedLogTests
         Assert.Equal(Role.Acceptor, ((Deliver)skipped[2]).To);
         Assert.Equal(20, ((Accept)((Deliver)skipped[2]).Input).Instance);
         Assert.Equal((20L, 9UL, 0), (coordinator.Instance, coordinator.PreviousChecksum, coordinator.HeldMessages));
-        Assert.Empty(coordinator.Skip(new InstancesSkipped(15, 1)));
+
+        // A checkpoint this node learned past while its learner held it: only the proposer is
+        // told (it answers the callers whose commands ran in what the learner skipped).
+        Assert.Equal([new Deliver(Role.Proposer, new InstancesSkipped(15, 1))], coordinator.Skip(new InstancesSkipped(15, 1)));
+        Assert.Equal([new Deliver(Role.Proposer, new InstancesSkipped(20, 9))], coordinator.Skip(new InstancesSkipped(20, 9)));
+        Assert.Equal(20, coordinator.Instance);
+        coordinator.Halt("test");
+        Assert.Empty(coordinator.Skip(new InstancesSkipped(30, 1)));
     }
 }
