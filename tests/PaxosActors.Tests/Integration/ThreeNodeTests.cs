@@ -54,7 +54,8 @@ public sealed class ThreeNodeTests(ITestOutputHelper output)
         await cluster.CrashAsync(3);
         for (var i = 0; i < 20; i++)
         {
-            Assert.IsType<ProposeResult>(await ProposeOrExplainAsync(cluster, 1 + (i % 2), $"b{i}"));
+            var reply = await ProposeOrExplainAsync(cluster, 1 + (i % 2), $"b{i}");
+            Assert.True(reply is ProposeResult, $"b{i} through node {1 + (i % 2)}: {reply} ({Systems(cluster)})");
         }
 
         // A restart returns once the group recovered, so the state machine shows what came back from the file.
@@ -85,10 +86,12 @@ public sealed class ThreeNodeTests(ITestOutputHelper output)
         }
         catch (AskTimeoutException)
         {
-            var systems = string.Join(", ", new[] { 1, 2 }.Select(n => $"node {n} {(cluster.System(n).WhenTerminated.IsCompleted ? "terminated" : "running")}"));
-            throw new Xunit.Sdk.XunitException($"No answer to {command} through node {node} within 20 s ({systems}).");
+            throw new Xunit.Sdk.XunitException($"No answer to {command} through node {node} within 20 s ({Systems(cluster)}).");
         }
     }
+
+    private static string Systems(PaxosTestCluster cluster) =>
+        string.Join(", ", new[] { 1, 2 }.Select(n => $"node {n} {(cluster.System(n).WhenTerminated.IsCompleted ? "terminated" : "running")}"));
 
     private static Task<PaxosTestCluster> StartAsync(bool tls) => PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
     {
