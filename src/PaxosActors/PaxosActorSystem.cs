@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
-using Akka.Remote.Transport.DotNetty;
 using PaxosActors.Security;
 
 namespace PaxosActors;
@@ -16,8 +15,8 @@ public static class PaxosActorSystem
 {
     // Akka reads an adapter's type name through HOCON's ToString, which quotes any string with a
     // space in it: the assembly-qualified name must be written without one.
-    private static readonly string AdapterType =
-        $"{typeof(IdentityTransportProvider).FullName},{typeof(IdentityTransportProvider).Assembly.GetName().Name}";
+    private static readonly string AdapterType = TypeName(typeof(IdentityTransportProvider));
+    private static readonly string TransportType = TypeName(typeof(TlsTransport));
 
     public static ActorSystem Create(string name, Config config) => ActorSystem.Create(name, Setup(config));
 
@@ -33,12 +32,13 @@ public static class PaxosActorSystem
         var identity = new PaxosTlsSetup(tls);
         var remoting = ConfigurationFactory.ParseString($$"""
             akka.remote.dot-netty.tcp {
-              enable-ssl = on
+              transport-class = "{{TransportType}}"
               applied-adapters = ["{{IdentityTransportProvider.Name}}"]
             }
             akka.remote.adapters.{{IdentityTransportProvider.Name}} = "{{AdapterType}}"
             """);
-        var ssl = new DotNettySslSetup(tls.Certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false, identity.Peers.Validate);
-        return ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(remoting.WithFallback(config)), ssl, identity);
+        return ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(remoting.WithFallback(config)), identity);
     }
+
+    private static string TypeName(Type type) => $"{type.FullName},{type.Assembly.GetName().Name}";
 }

@@ -27,14 +27,14 @@ internal sealed class PeerCertificates(TlsSettings settings)
     public event Action<string, PeerVerdict>? Refused;
 
     /// <summary>
-    /// The callback Akka.Remote runs on both ends of a handshake. An inbound connection with a bad
-    /// certificate is refused here. An outbound one is let through and refused by the transport
-    /// on its first frame: Akka.Remote shuts the whole actor system down when an outbound
-    /// handshake fails, and one bad peer must not stop a node.
+    /// The callback <see cref="TlsTransport"/> runs on both ends of a handshake. An inbound
+    /// connection with a bad certificate is refused here. An outbound one is let through and
+    /// refused by <see cref="IdentityTransport"/> on its first frame, where the refusal is
+    /// logged, counted and published as for an inbound one.
     /// </summary>
     public bool Validate(X509Certificate2? certificate, X509Chain? chain, string remotePeer, SslPolicyErrors errors, ILoggingAdapter log)
     {
-        // Outbound, Akka.Remote passes the transport address it dialed ("ssl.tcp://sys@host:port");
+        // Outbound, the transport passes the address it dialed ("ssl.tcp://sys@host:port");
         // inbound, the TCP endpoint the connection came from ("host:port").
         var outbound = remotePeer.Contains("://", StringComparison.Ordinal);
         var verdict = Judge(certificate, chain, outbound && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0);
