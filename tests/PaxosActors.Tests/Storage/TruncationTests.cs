@@ -22,13 +22,13 @@ public sealed class TruncationTests
 
         await cluster.CrashAsync(3);
         var rows = Rows(cluster, 3);
-        var newest = Checkpoints(cluster, 3).Max();
+        var saved = Checkpoints(cluster, 3).ToList();
         await cluster.RestartAsync(3);
 
-        // It starts from the newest checkpoint (at or past the cut) and replays only the rest.
+        // It starts from the newest checkpoint that fits its log (at or past the cut) and replays only the rest.
         var restarted = cluster.StateMachine<CheckpointedLog>(3);
-        Assert.True(newest >= cut.FirstInstance && newest > 0, $"newest checkpoint {newest}, journal cut to {cut.FirstInstance}");
-        Assert.Equal(newest, restarted.RestoredAt);
+        AssertStartedFromNewest(saved, restarted.RestoredAt);
+        Assert.True(restarted.RestoredAt >= cut.FirstInstance, $"restored at {restarted.RestoredAt}, journal cut to {cut.FirstInstance}");
         Assert.Equal(25 - restarted.RestoredAt, restarted.ExecutedHere);
         Assert.Equal(cluster.StateMachine<CheckpointedLog>(1).Ran, restarted.Ran);
         Assert.True(rows.First > 1, $"the journal still holds sequence numbers {rows.First}.. ({rows.Count} rows)");
@@ -129,6 +129,18 @@ public sealed class TruncationTests
     /// <summary>Node <paramref name="node"/>'s checkpoint folder for the group.</summary>
     internal static string CheckpointFolder(PaxosTestCluster cluster, int node) =>
         Path.Combine(cluster.DataDirectory, $"node{node}.db.checkpoints", "test");
+
+    /// <summary>
+    /// A restart loads the newest checkpoint, or the one before it: the learner runs an instance
+    /// without waiting for its chosen record to be durable, so a crash can leave the journal
+    /// ending below the newest checkpoint, which then does not fit the log and is passed over.
+    /// </summary>
+    internal static void AssertStartedFromNewest(IReadOnlyCollection<long> saved, long restoredAt)
+    {
+        var newestTwo = saved.OrderDescending().Take(2).ToList();
+        Assert.True(newestTwo.Count > 0 && newestTwo[0] > 0, $"no checkpoint before the crash: [{string.Join(", ", saved)}]");
+        Assert.True(newestTwo.Contains(restoredAt), $"restored at {restoredAt}; the checkpoints were [{string.Join(", ", saved.Order())}]");
+    }
 
     /// <summary>The instances of node <paramref name="node"/>'s checkpoint files of the group.</summary>
     internal static IEnumerable<long> Checkpoints(PaxosTestCluster cluster, int node) =>
