@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Unicode;
 using Akka.Actor;
 
 namespace PaxosActors.Security;
@@ -6,8 +7,9 @@ namespace PaxosActors.Security;
 /// <summary>
 /// Reads, from one Akka.Remote frame (an <c>AkkaProtocolMessage</c> in protobuf), the addresses it
 /// claims to come from: the origin of a handshake, and the sender path of a message. Repeated
-/// fields are read as protobuf merges them (the last value wins), so the reader sees what
-/// Akka.Remote will see. A frame it cannot read is reported as malformed.
+/// fields are read as protobuf merges them (the last value wins), and a string that is not
+/// UTF-8 is refused as protobuf refuses it, so the reader sees what Akka.Remote will see. A
+/// frame it cannot read is reported as malformed.
 /// </summary>
 internal static class AkkaPdu
 {
@@ -48,6 +50,13 @@ internal static class AkkaPdu
             {
                 foreach (var path in Each(frame, actorRef, 1))
                 {
+                    // Protobuf refuses a string that is not UTF-8 (Google.Protobuf 3.28 on), and
+                    // with it the whole frame: so does this reader.
+                    if (!Utf8.IsValid(frame[path]))
+                    {
+                        return false;
+                    }
+
                     sender = path;
                 }
             }
@@ -148,6 +157,11 @@ internal static class AkkaPdu
             while (at < end)
             {
                 if (!Field(frame, end, ref at, out var f))
+                {
+                    return false;
+                }
+
+                if (f.Type == Length && f.Number is 1 or 2 or 4 && !Utf8.IsValid(frame[f.Value]))
                 {
                     return false;
                 }

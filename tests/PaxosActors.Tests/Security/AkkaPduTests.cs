@@ -110,6 +110,31 @@ public sealed class AkkaPduTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_frame_with_a_sender_path_or_origin_that_is_not_utf8_is_refused_as_protobuf_refuses_it()
+    {
+        byte[] notUtf8 = [.. Encoding.UTF8.GetBytes(Node1), 0xC3, 0x28];
+        byte[] SenderFrame(params byte[][] paths) => Frame(Message(o => Bytes(o, 2, Message(e =>
+        {
+            foreach (var path in paths)
+            {
+                Bytes(e, 4, Message(r => Bytes(r, 1, path)));
+            }
+        }))));
+
+        // Even where a later, valid value would win the merge: protobuf fails on the first.
+        Assert.False(AkkaPdu.TryRead(SenderFrame(notUtf8), out _));
+        Assert.False(AkkaPdu.TryRead(SenderFrame(notUtf8, Encoding.UTF8.GetBytes(Node1 + "/user/x")), out _));
+        Assert.True(AkkaPdu.TryRead(SenderFrame(Encoding.UTF8.GetBytes(Node1 + "/user/x")), out _));
+
+        var origin = Message(o =>
+        {
+            Bytes(o, 1, [0x70, 0xFF]);
+            Text(o, 2, "127.0.0.1");
+        });
+        Assert.False(AkkaPdu.TryRead(Frame(instruction: Handshake(origin)), out _));
+    }
+
+    [Fact]
     public void A_message_without_a_sender_or_a_frame_without_a_handshake_claims_nothing()
     {
         Assert.True(AkkaPdu.TryRead(Frame(Envelope()), out var claims));
@@ -236,6 +261,9 @@ public sealed class AkkaPduTests(ITestOutputHelper output)
     /// <summary>The same fields read with Google.Protobuf's CodedInputStream, merging as generated code does.</summary>
     private static class Reference
     {
+        // As Google.Protobuf reads a string field: bytes that are not UTF-8 fail the parse.
+        private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
         public static string Sender(byte[] frame)
         {
             byte[]? payload = null;
@@ -249,7 +277,7 @@ public sealed class AkkaPduTests(ITestOutputHelper output)
                     {
                         if (m == 4)
                         {
-                            Each(actorRef, (k, p) => path = k == 1 ? Encoding.UTF8.GetString(p) : path);
+                            Each(actorRef, (k, p) => path = k == 1 ? Strict.GetString(p) : path);
                         }
                     });
                 }
