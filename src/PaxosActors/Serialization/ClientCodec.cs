@@ -108,13 +108,7 @@ internal static class ClientCodec
     {
         var cluster = r.String();
         var group = r.String();
-        var from = r.Int32();
-        if (from <= 0)
-        {
-            throw new PaxosFormatException($"Invalid node id {from}.");
-        }
-
-        return new ForwardedCommands(group, new NodeId(from), r.Bytes()) { ClusterId = cluster };
+        return new ForwardedCommands(group, Sender(r.Int32()), r.Bytes()) { ClusterId = cluster };
     }
 
     private static ForwardRefused DecodeRefused(ref WireReader r)
@@ -123,12 +117,7 @@ internal static class ClientCodec
         var group = r.String();
         var from = r.Int32();
         var session = r.Int64();
-        var reason = (ClientFailure)r.Int32();
-        if (from <= 0 || session <= 0 || !Enum.IsDefined(reason))
-        {
-            throw new PaxosFormatException($"Invalid refusal: node {from}, session {session}, reason {(int)reason}.");
-        }
-
+        var reason = RefusalReason(from, session, r.Int32());
         var message = r.String();
         var count = r.Int32();
         if (count < 0 || count > r.Remaining / 8)
@@ -145,7 +134,15 @@ internal static class ClientCodec
         return new ForwardRefused(group, new NodeId(from), session, sequences, reason, message) { ClusterId = cluster };
     }
 
-    private static ProposeFailureReason Reason(int value) => Enum.IsDefined((ProposeFailureReason)value)
+    /// <summary>The reason of a refusal, once its sender and session are checked.</summary>
+    internal static ClientFailure RefusalReason(int from, long session, int reason) =>
+        from > 0 && session > 0 && Enum.IsDefined((ClientFailure)reason)
+            ? (ClientFailure)reason
+            : throw new PaxosFormatException($"Invalid refusal: node {from}, session {session}, reason {reason}.");
+
+    internal static NodeId Sender(int from) => from > 0 ? new NodeId(from) : throw new PaxosFormatException($"Invalid node id {from}.");
+
+    internal static ProposeFailureReason Reason(int value) => Enum.IsDefined((ProposeFailureReason)value)
         ? (ProposeFailureReason)value
         : throw new PaxosFormatException($"Unknown failure reason {value}.");
 
@@ -174,9 +171,11 @@ internal static class ClientCodec
             throw new PaxosFormatException("A proposal needs a command.");
         }
 
-        var id = r.Int32();
-        var manifest = r.String();
-        var payload = r.Bytes();
+        return Command(r.Int32(), r.String(), r.Bytes(), serialization);
+    }
+
+    internal static object Command(int id, string manifest, byte[] payload, CommandSerialization serialization)
+    {
         try
         {
             return serialization.Deserialize(payload, id, manifest);
@@ -187,16 +186,11 @@ internal static class ClientCodec
         }
     }
 
-    private static object? Nested(ref WireReader r, CommandSerialization serialization)
-    {
-        if (!r.Bool())
-        {
-            return null;
-        }
+    private static object? Nested(ref WireReader r, CommandSerialization serialization) =>
+        r.Bool() ? Nested(r.Int32(), r.String(), r.Bytes(), serialization) : null;
 
-        var id = r.Int32();
-        var manifest = r.String();
-        var payload = r.Bytes();
+    internal static object Nested(int id, string manifest, byte[] payload, CommandSerialization serialization)
+    {
         try
         {
             return serialization.Deserialize(payload, id, manifest);

@@ -113,17 +113,16 @@ internal static class MessageCodec
 
     internal static void Ballot(WireWriter w, Ballot b) => w.Int64(b.ProposalId).Int32(b.Node.Value);
 
-    internal static Ballot Ballot(ref WireReader r)
-    {
-        var ballot = new Ballot(r.Int64(), new NodeId(r.Int32()));
-        return ballot.IsZero || (ballot.ProposalId > 0 && ballot.Node.Value > 0)
-            ? ballot
-            : throw new PaxosFormatException($"Invalid ballot {ballot}.");
-    }
+    internal static Ballot Ballot(ref WireReader r) => Checked(new Ballot(r.Int64(), new NodeId(r.Int32())));
 
-    private static int ChunkBytes(int n) => n is > 0 and <= ChunkRequest.MaxBytes ? n : throw new PaxosFormatException($"A chunk of {n} bytes asked for.");
+    /// <summary>A ballot from the network: zero, or a positive proposal id of a real node.</summary>
+    internal static Ballot Checked(Ballot ballot) => ballot.IsZero || (ballot.ProposalId > 0 && ballot.Node.Value > 0)
+        ? ballot
+        : throw new PaxosFormatException($"Invalid ballot {ballot}.");
 
-    private static long NotNegative(long n) => n >= 0 ? n : throw new PaxosFormatException($"Invalid length or offset {n}.");
+    internal static int ChunkBytes(int n) => n is > 0 and <= ChunkRequest.MaxBytes ? n : throw new PaxosFormatException($"A chunk of {n} bytes asked for.");
+
+    internal static long NotNegative(long n) => n >= 0 ? n : throw new PaxosFormatException($"Invalid length or offset {n}.");
 
     private static void Head(WireWriter w, byte tag, PaxosMessage m) => w.Byte(tag).Int64(m.Instance).Int32(m.From.Value);
 }

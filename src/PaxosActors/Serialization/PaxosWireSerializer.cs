@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Configuration;
 using Akka.Serialization;
 using PaxosActors.Core;
 using PaxosActors.Hosting;
@@ -7,34 +8,60 @@ using PaxosActors.Messages;
 namespace PaxosActors.Serialization;
 
 /// <summary>
-/// Compact, versioned binary format for Paxos messages between nodes and for client messages. Bytes that do not parse
-/// raise <see cref="PaxosFormatException"/>: Akka.Remote logs and drops them, and the
-/// <c>paxos.wire.malformed</c> counter goes up.
+/// The wire format of Paxos messages between nodes and of client messages. It reads both
+/// versions: 1 (PaxosActors' own compact layout) and 2 (Protocol Buffers, <c>Protos/wire.proto</c>,
+/// which tolerates fields it does not know). It writes the version that
+/// <c>paxos-actors.wire.write-version</c> names: 2, or 1 while a rolling upgrade still has nodes
+/// that read only version 1. Bytes that do not parse raise <see cref="PaxosFormatException"/>:
+/// Akka.Remote logs and drops them, and the <c>paxos.wire.malformed</c> counter goes up.
 /// </summary>
-public sealed class PaxosWireSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+public sealed class PaxosWireSerializer : SerializerWithStringManifest
 {
     public const int Id = 9101;
-    private const string EnvelopeV1 = "E1";
+    private const string EnvelopeV1 = "E1", EnvelopeV2 = "E2";
+    private readonly ExtendedActorSystem _system;
+    private readonly bool _writeV1;
+
+    public PaxosWireSerializer(ExtendedActorSystem system)
+        : base(system)
+    {
+        _system = system;
+        var version = system.Settings.Config.GetInt("paxos-actors.wire.write-version", 2);
+        _writeV1 = version switch
+        {
+            1 => true,
+            2 => false,
+            _ => throw new ConfigurationException($"paxos-actors.wire.write-version must be 1 or 2, not {version}."),
+        };
+    }
 
     public override int Identifier => Id;
 
     public override string Manifest(object o) => o is PaxosEnvelope
-        ? EnvelopeV1
-        : ClientCodec.Manifest(o) ?? throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o));
+        ? _writeV1 ? EnvelopeV1 : EnvelopeV2
+        : (_writeV1 ? ClientCodec.Manifest(o) : ProtoClientCodec.Manifest(o)) ?? throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o));
 
-    public override byte[] ToBinary(object obj) => obj is PaxosEnvelope e
-        ? MessageCodec.Encode(e)
-        : ClientCodec.Encode(obj, CommandSerialization.Get(system));
+    public override byte[] ToBinary(object obj) => obj switch
+    {
+        PaxosEnvelope e => _writeV1 ? MessageCodec.Encode(e) : ProtoMessageCodec.Encode(e),
+        _ => _writeV1 ? ClientCodec.Encode(obj, CommandSerialization.Get(_system)) : ProtoClientCodec.Encode(obj, CommandSerialization.Get(_system)),
+    };
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
         try
         {
-            return manifest == EnvelopeV1 ? MessageCodec.Decode(bytes) : ClientCodec.Decode(bytes, manifest, CommandSerialization.Get(system));
+            return manifest switch
+            {
+                EnvelopeV2 => ProtoMessageCodec.Decode(bytes),
+                EnvelopeV1 => MessageCodec.Decode(bytes),
+                _ when ProtoClientCodec.Knows(manifest) => ProtoClientCodec.Decode(bytes, manifest, CommandSerialization.Get(_system)),
+                _ => ClientCodec.Decode(bytes, manifest, CommandSerialization.Get(_system)),
+            };
         }
         catch (PaxosFormatException)
         {
-            NodeMetrics.For(system).Count("wire.malformed");
+            NodeMetrics.For(_system).Count("wire.malformed");
             throw;
         }
     }

@@ -1,9 +1,11 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Serialization;
+using Google.Protobuf;
 using PaxosActors.Hosting;
 using PaxosActors.Serialization;
 using PaxosActors.TestKit;
+using Wire = PaxosActors.Serialization.Wire;
 
 namespace PaxosActors.Tests.Serialization;
 
@@ -82,14 +84,19 @@ public sealed class CommandSerializationTests
         var commands = CommandSerialization.Get(system);
         var serializer = (PaxosWireSerializer)system.Serialization.FindSerializerFor(new Propose("x"));
         var good = serializer.ToBinary(new Propose(new Unbound("k", 1)));
-        Assert.Equal(new Unbound("k", 1), ((Propose)serializer.FromBinary(good, ClientCodec.ProposeV1)).Command);
+        Assert.Equal(new Unbound("k", 1), ((Propose)serializer.FromBinary(good, serializer.Manifest(new Propose("x")))).Command);
 
         foreach (var (id, manifest) in new[] { (4343, string.Empty), (commands.Serialize(new Unbound("k", 1)).Id, "No.Such.Type, Nowhere") })
         {
-            var w = new Core.WireWriter(64).Bool(true).Int32(id).String(manifest).Bytes([1, 2, 3]).Int32(1);
-            var command = Assert.IsType<UndecodableCommand>(((Propose)serializer.FromBinary(w.ToArray(), ClientCodec.ProposeV1)).Command);
-            Assert.Equal(id, command.SerializerId);
-            Assert.Contains($"serializer {id}", command.Reason, StringComparison.Ordinal);
+            // In both wire formats.
+            var v1 = new Core.WireWriter(64).Bool(true).Int32(id).String(manifest).Bytes([1, 2, 3]).Int32(1).ToArray();
+            var v2 = new Wire.Propose { Command = new Wire.Payload { SerializerId = id, Manifest = manifest, Data = ByteString.CopyFrom(1, 2, 3) }, StateMachineId = 1 }.ToByteArray();
+            foreach (var (bytes, format) in new[] { (v1, ClientCodec.ProposeV1), (v2, ProtoClientCodec.Propose) })
+            {
+                var command = Assert.IsType<UndecodableCommand>(((Propose)serializer.FromBinary(bytes, format)).Command);
+                Assert.Equal(id, command.SerializerId);
+                Assert.Contains($"serializer {id}", command.Reason, StringComparison.Ordinal);
+            }
         }
 
         await system.Terminate();
