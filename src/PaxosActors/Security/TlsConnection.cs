@@ -115,9 +115,13 @@ internal sealed class TlsConnection : AssociationHandle
                 Interlocked.Add(ref _queued, -sent);
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             _transport.Log.Debug("Writing to {0} failed: {1}", RemoteAddress, e.Message);
+        }
+        catch (Exception e)
+        {
+            _transport.Log.Warning("Writing to {0} failed unexpectedly: {1}", RemoteAddress, e);
         }
 
         Close();
@@ -174,9 +178,13 @@ internal sealed class TlsConnection : AssociationHandle
                 end += read;
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             _transport.Log.Debug("Reading from {0} ended: {1}", RemoteAddress, e.Message);
+        }
+        catch (Exception e)
+        {
+            _transport.Log.Warning("Reading from {0} failed unexpectedly: {1}", RemoteAddress, e);
         }
         finally
         {

@@ -21,7 +21,8 @@ namespace PaxosActors.Security;
 /// Frames are those of Akka's DotNetty transport (a 4-byte length in <c>byte-order</c>, then the
 /// payload), and it reads its settings from the same section (<c>akka.remote.dot-netty.tcp</c>):
 /// <c>hostname</c>, <c>port</c>, <c>public-hostname</c>, <c>public-port</c>,
-/// <c>maximum-frame-size</c>, <c>connection-timeout</c>, <c>tcp-keepalive</c>, <c>backlog</c>.
+/// <c>maximum-frame-size</c>, <c>connection-timeout</c>, <c>byte-order</c>, <c>tcp-keepalive</c>,
+/// <c>tcp-reuse-addr</c>, <c>send-buffer-size</c>, <c>receive-buffer-size</c>, <c>backlog</c>.
 /// Each peer's certificate is judged by <see cref="PeerCertificates"/>, as before.
 /// </para>
 /// </summary>
@@ -40,6 +41,9 @@ public sealed class TlsTransport : Transport
     private readonly TimeSpan _connectTimeout;
     private readonly bool _keepAlive;
     private readonly int _backlog;
+    private readonly bool _reuseAddress;
+    private readonly int? _sendBuffer;
+    private readonly int? _receiveBuffer;
     private Socket? _listener;
     private Address? _localAddress;
 
@@ -60,6 +64,13 @@ public sealed class TlsTransport : Transport
         _connectTimeout = config.GetTimeSpan("connection-timeout", TimeSpan.FromSeconds(15));
         _keepAlive = config.GetBoolean("tcp-keepalive", true);
         _backlog = config.GetInt("backlog", 4096);
+        _reuseAddress = config.GetString("tcp-reuse-addr", "off-for-windows") switch
+        {
+            "off-for-windows" => !OperatingSystem.IsWindows(),
+            var other => config.GetBoolean("tcp-reuse-addr", false) || other is "on" or "true" or "yes",
+        };
+        _sendBuffer = BufferSize(config, "send-buffer-size");
+        _receiveBuffer = BufferSize(config, "receive-buffer-size");
         BigEndian = string.Equals(config.GetString("byte-order", "little-endian"), "big-endian", StringComparison.OrdinalIgnoreCase);
     }
 
@@ -75,6 +86,8 @@ public sealed class TlsTransport : Transport
         var listener = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
+            // A node restarted on its port finds the connections of its last life in TIME_WAIT.
+            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, _reuseAddress);
             listener.Bind(new IPEndPoint(ip, _port));
             listener.Listen(_backlog);
         }
@@ -206,7 +219,7 @@ public sealed class TlsTransport : Transport
                 },
                 timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SocketException or IOException or AuthenticationException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e)
         {
             // A certificate refused by PeerCertificates was already logged and published there.
             _log.Debug("Inbound TLS handshake from {0} failed: {1}", peer, e.Message);
@@ -229,7 +242,19 @@ public sealed class TlsTransport : Transport
     {
         socket.NoDelay = true;
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, _keepAlive);
+        if (_sendBuffer is { } send)
+        {
+            socket.SendBufferSize = send;
+        }
+
+        if (_receiveBuffer is { } receive)
+        {
+            socket.ReceiveBufferSize = receive;
+        }
     }
+
+    private static int? BufferSize(Config config, string key) =>
+        config.GetByteSize(key, null) is > 0 and <= int.MaxValue and var size ? (int)size : null;
 
     private static async Task<IPAddress> ResolveAsync(string host)
     {
