@@ -10,7 +10,8 @@ namespace PaxosActors.Tests.Chaos;
 /// The KV store on 3 and 5 nodes over Akka.Remote with SQLite files, under a nemesis, with
 /// every client operation recorded and the history checked for linearizability; every
 /// acknowledged append must be in the final value on every node. Half the operations go to 4 hot
-/// append-only keys, half to 100 cold keys. PAXOS_CHAOS_OPS sets the operations per run (default
+/// append-only keys, half to 100 cold keys. One run is over mutual TLS, where every crash and
+/// restart also breaks and makes TLS connections. PAXOS_CHAOS_OPS sets the operations per run (default
 /// 12,000).
 /// </summary>
 public sealed class ChaosTests(ITestOutputHelper output)
@@ -19,15 +20,17 @@ public sealed class ChaosTests(ITestOutputHelper output)
     private const int HotKeys = 4;
 
     [Theory]
-    [InlineData(3, 11)]
-    [InlineData(5, 23)]
-    public async Task Kv_history_under_partitions_crashes_and_lossy_links_is_linearizable_and_loses_no_acknowledged_write(int nodes, int seed)
+    [InlineData(3, 11, false)]
+    [InlineData(5, 23, false)]
+    [InlineData(3, 11, true)]
+    public async Task Kv_history_under_partitions_crashes_and_lossy_links_is_linearizable_and_loses_no_acknowledged_write(int nodes, int seed, bool tls)
     {
         var operations = int.TryParse(Environment.GetEnvironmentVariable("PAXOS_CHAOS_OPS"), out var n) ? n : 12_000;
         await using var cluster = await PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
         {
             Nodes = nodes,
             Seed = seed,
+            Tls = tls,
             StateMachines = (_, _) => [new KvStateMachine()],
             ExtraConfig = KvStateMachine.Config.Root + """
 
@@ -55,7 +58,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         var history = workload.History;
         var result = Checker.Check(history, TimeSpan.FromSeconds(120));
-        output.WriteLine($"{nodes} nodes: {history.Count} operations ({history.Count(o => o.Return is null)} of unknown outcome) in {clock.Elapsed.TotalSeconds:F1} s, " +
+        output.WriteLine($"{nodes} nodes{(tls ? " over TLS" : string.Empty)}: {history.Count} operations ({history.Count(o => o.Return is null)} of unknown outcome) in {clock.Elapsed.TotalSeconds:F1} s, " +
             $"{statuses[0].Executed} instances; faults: {string.Join(", ", nemesis.Injected.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}"))}; " +
             $"messages dropped {cluster.Faults.Dropped}; failed for sure: {string.Join(", ", workload.Failures.Select(f => $"{f.Key} {f.Value}"))}; check: {result.Verdict} in {result.Elapsed.TotalMilliseconds:F0} ms " +
             $"({string.Join(", ", result.PerKey.GroupBy(k => k.Method).Select(g => $"{g.Count()} keys by {g.Key} in {g.Sum(k => k.Elapsed.TotalMilliseconds):F0} ms"))}; " +
