@@ -27,7 +27,7 @@ internal sealed class PeerCertificates(TlsSettings settings)
     public event Action<string, PeerVerdict>? Refused;
 
     /// <summary>
-    /// The callback <see cref="TlsTransport"/> runs on both ends of a handshake. An inbound
+    /// The callback <see cref="Remoting.StreamTransport"/> runs on both ends of a handshake. An inbound
     /// connection with a bad certificate is refused here. An outbound one is let through and
     /// refused by <see cref="IdentityTransport"/> on its first frame, where the refusal is
     /// logged, counted and published as for an inbound one.

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Akka.Actor;
@@ -8,33 +7,33 @@ using Akka.Event;
 using Akka.Remote.Transport;
 using Google.Protobuf;
 
-namespace PaxosActors.Security;
+namespace PaxosActors.Remoting;
 
 /// <summary>
-/// One TLS connection of <see cref="TlsTransport"/>: length-prefixed frames both ways. Writes
+/// One connection of <see cref="StreamTransport"/>: length-prefixed frames both ways. Writes
 /// queue and one loop sends every frame queued so far in one TLS write; reads start when
 /// Akka.Remote registers its listener, and the listener hears <see cref="Disassociated"/> once,
 /// whichever side closed.
 /// </summary>
-internal sealed class TlsConnection : AssociationHandle
+internal sealed class StreamConnection : AssociationHandle
 {
     // Beyond this many bytes queued and not yet written, Write says no and Akka.Remote's
     // endpoint writer buffers and backs off, as with DotNetty's write-buffer high-water mark.
     private const long HighWaterMark = 1 << 20;
     private const int BatchBytes = 64 * 1024;
 
-    private readonly TlsTransport _transport;
-    private readonly SslStream _tls;
+    private readonly StreamTransport _transport;
+    private readonly Stream _stream;
     private readonly Socket _socket;
     private readonly Channel<ByteString> _outbox = Channel.CreateUnbounded<ByteString>(new UnboundedChannelOptions { SingleReader = true });
     private long _queued;
     private int _closed;
 
-    public TlsConnection(TlsTransport transport, SslStream tls, Socket socket, Address local, Address remote)
+    public StreamConnection(StreamTransport transport, Stream stream, Socket socket, Address local, Address remote)
         : base(local, remote)
     {
         _transport = transport;
-        _tls = tls;
+        _stream = stream;
         _socket = socket;
         ReadHandlerSource = new TaskCompletionSource<IHandleEventListener>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = WriteLoopAsync();
@@ -80,7 +79,7 @@ internal sealed class TlsConnection : AssociationHandle
         {
         }
 
-        _tls.Dispose();
+        _stream.Dispose();
         _transport.Forget(this);
     }
 
@@ -111,7 +110,7 @@ internal sealed class TlsConnection : AssociationHandle
                     sent += payload.Length;
                 }
 
-                await _tls.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
+                await _stream.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
                 Interlocked.Add(ref _queued, -sent);
             }
         }
@@ -169,7 +168,7 @@ internal sealed class TlsConnection : AssociationHandle
                     Array.Resize(ref buffer, need);
                 }
 
-                var read = await _tls.ReadAsync(buffer.AsMemory(end)).ConfigureAwait(false);
+                var read = await _stream.ReadAsync(buffer.AsMemory(end)).ConfigureAwait(false);
                 if (read == 0)
                 {
                     return;

@@ -8,31 +8,37 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.Remote.Transport;
+using PaxosActors.Security;
 
-namespace PaxosActors.Security;
+namespace PaxosActors.Remoting;
 
 /// <summary>
-/// Akka.Remote's TCP transport over mutual TLS, on <see cref="Socket"/> and <see cref="SslStream"/>.
-/// It replaces DotNetty's TLS transport because that one runs CoordinatedShutdown, stopping the
+/// Akka.Remote's TCP transport on <see cref="Socket"/>, with mutual TLS on <see cref="SslStream"/>
+/// when the system was set up with <see cref="PaxosTlsSetup"/> (scheme <c>ssl.tcp</c>; else
+/// <c>tcp</c>). Each connection has one loop that writes every frame queued so far in one write,
+/// and one that reads: no event loops of its own, and no thread hops beyond the thread pool's.
+/// <para>
+/// It replaces Akka's DotNetty transport. DotNetty's TLS runs CoordinatedShutdown, stopping the
 /// whole node, whenever an outbound handshake fails: a peer that crashes between accepting a
 /// connection and finishing the handshake took its peers down with it. Here a failed handshake
 /// fails that one association, which Akka.Remote gates and retries like a refused connection.
+/// And it spends less CPU per message than DotNetty (docs/benchmarks.md).
+/// </para>
 /// <para>
 /// Frames are those of Akka's DotNetty transport (a 4-byte length in <c>byte-order</c>, then the
-/// payload), and it reads its settings from the same section (<c>akka.remote.dot-netty.tcp</c>):
-/// <c>hostname</c>, <c>port</c>, <c>public-hostname</c>, <c>public-port</c>,
-/// <c>maximum-frame-size</c>, <c>connection-timeout</c>, <c>byte-order</c>, <c>tcp-keepalive</c>,
-/// <c>tcp-reuse-addr</c>, <c>send-buffer-size</c>, <c>receive-buffer-size</c>, <c>backlog</c>.
-/// Each peer's certificate is judged by <see cref="PeerCertificates"/>, as before.
+/// payload), so a node on either transport talks to a node on the other, and it reads its
+/// settings from the same section (<c>akka.remote.dot-netty.tcp</c>): <c>hostname</c>,
+/// <c>port</c>, <c>public-hostname</c>, <c>public-port</c>, <c>maximum-frame-size</c>,
+/// <c>connection-timeout</c>, <c>byte-order</c>, <c>tcp-keepalive</c>, <c>tcp-reuse-addr</c>,
+/// <c>send-buffer-size</c>, <c>receive-buffer-size</c>, <c>backlog</c>. With TLS, each peer's
+/// certificate is judged by <see cref="PeerCertificates"/>.
 /// </para>
 /// </summary>
-public sealed class TlsTransport : Transport
+public sealed class StreamTransport : Transport
 {
-    internal const string Scheme = "ssl.tcp";
-
-    private readonly PeerCertificates _peers;
+    private readonly PeerCertificates? _peers;
     private readonly ILoggingAdapter _log;
-    private readonly ConcurrentDictionary<TlsConnection, byte> _connections = new();
+    private readonly ConcurrentDictionary<StreamConnection, byte> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _hostname;
     private readonly int _port;
@@ -48,14 +54,13 @@ public sealed class TlsTransport : Transport
     private Address? _localAddress;
 
     /// <summary>Called by Akka.Remote with the transport's section of <c>akka.remote</c>.</summary>
-    public TlsTransport(ActorSystem system, Config config)
+    public StreamTransport(ActorSystem system, Config config)
     {
         System = system;
         Config = config;
-        _peers = (system.Settings.Setup.Get<PaxosTlsSetup>() is { HasValue: true } setup ? setup.Value.Peers : null)
-            ?? throw new InvalidOperationException($"{nameof(TlsTransport)} needs the actor system to be created by PaxosActorSystem.Create (or with PaxosActorSystem.Setup).");
-        _log = Logging.GetLogger(system, typeof(TlsTransport));
-        SchemeIdentifier = Scheme;
+        _peers = system.Settings.Setup.Get<PaxosTlsSetup>() is { HasValue: true } setup ? setup.Value.Peers : null;
+        _log = Logging.GetLogger(system, typeof(StreamTransport));
+        SchemeIdentifier = _peers is null ? "tcp" : "ssl.tcp";
         MaximumPayloadBytes = config.GetByteSize("maximum-frame-size", 128_000) ?? 128_000;
         _hostname = config.GetString("hostname", string.Empty) is { Length: > 0 } host ? host : "0.0.0.0";
         _port = config.GetInt("port", 2552);
@@ -101,7 +106,7 @@ public sealed class TlsTransport : Transport
         var bound = (IPEndPoint)listener.LocalEndPoint!;
         // Bound to every interface, a node is reached by its machine's name (as DotNetty's transport does).
         var advertised = _publicHostname ?? (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any) ? Dns.GetHostName() : HostOf(bound.Address));
-        _localAddress = new Address(Scheme, System.Name, advertised, _publicPort ?? bound.Port);
+        _localAddress = new Address(SchemeIdentifier, System.Name, advertised, _publicPort ?? bound.Port);
         var promise = new TaskCompletionSource<IAssociationEventListener>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = AcceptLoopAsync(listener, promise.Task);
         return (_localAddress, promise);
@@ -118,35 +123,41 @@ public sealed class TlsTransport : Transport
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         timeout.CancelAfter(_connectTimeout);
         Socket? socket = null;
-        SslStream? tls = null;
+        Stream? stream = null;
         try
         {
             var ip = await ResolveAsync(host).ConfigureAwait(false);
             socket = NewSocket(ip.AddressFamily);
             await socket.ConnectAsync(new IPEndPoint(ip, port), timeout.Token).ConfigureAwait(false);
-            tls = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
-            var dialed = remoteAddress.ToString();
-            await tls.AuthenticateAsClientAsync(
-                new SslClientAuthenticationOptions
-                {
-                    TargetHost = host,
-                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                    LocalCertificateSelectionCallback = (_, _, _, _, _) => _peers.Settings.Certificate,
-                    RemoteCertificateValidationCallback = (_, certificate, chain, errors) => _peers.Validate(AsCertificate2(certificate), chain, dialed, errors, _log),
-                },
-                timeout.Token).ConfigureAwait(false);
-            return Track(new TlsConnection(this, tls, socket, local, remoteAddress));
+            stream = new NetworkStream(socket, ownsSocket: true);
+            if (_peers is { } peers)
+            {
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = tls;
+                var dialed = remoteAddress.ToString();
+                await tls.AuthenticateAsClientAsync(
+                    new SslClientAuthenticationOptions
+                    {
+                        TargetHost = host,
+                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                        LocalCertificateSelectionCallback = (_, _, _, _, _) => peers.Settings.Certificate,
+                        RemoteCertificateValidationCallback = (_, certificate, chain, errors) => peers.Validate(AsCertificate2(certificate), chain, dialed, errors, _log),
+                    },
+                    timeout.Token).ConfigureAwait(false);
+            }
+
+            return Track(new StreamConnection(this, stream, socket, local, remoteAddress));
         }
         catch (Exception e) when (e is SocketException or IOException or AuthenticationException or OperationCanceledException or ObjectDisposedException)
         {
-            if (tls is not null)
+            if (stream is not null)
             {
-                await tls.DisposeAsync().ConfigureAwait(false);
+                await stream.DisposeAsync().ConfigureAwait(false);
             }
 
             socket?.Dispose();
             var why = e is OperationCanceledException ? $"no connection within {_connectTimeout}" : e.Message;
-            throw new InvalidAssociationException($"Could not associate with {remoteAddress} over TLS: {why}", e);
+            throw new InvalidAssociationException($"Could not associate with {remoteAddress}{(_peers is null ? string.Empty : " over TLS")}: {why}", e);
         }
     }
 
@@ -162,9 +173,9 @@ public sealed class TlsTransport : Transport
         return Task.FromResult(true);
     }
 
-    internal void Forget(TlsConnection connection) => _connections.TryRemove(connection, out _);
+    internal void Forget(StreamConnection connection) => _connections.TryRemove(connection, out _);
 
-    private TlsConnection Track(TlsConnection connection)
+    private StreamConnection Track(StreamConnection connection)
     {
         _connections[connection] = 0;
         if (_stopping.IsCancellationRequested)
@@ -202,33 +213,38 @@ public sealed class TlsTransport : Transport
     private async Task AcceptAsync(Socket socket, IAssociationEventListener events)
     {
         var peer = socket.RemoteEndPoint as IPEndPoint;
-        var tls = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         timeout.CancelAfter(_connectTimeout);
         try
         {
             Configure(socket);
-            var remotePeer = peer?.ToString() ?? "unknown";
-            await tls.AuthenticateAsServerAsync(
-                new SslServerAuthenticationOptions
-                {
-                    ServerCertificate = _peers.Settings.Certificate,
-                    ClientCertificateRequired = true,
-                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                    RemoteCertificateValidationCallback = (_, certificate, chain, errors) => _peers.Validate(AsCertificate2(certificate), chain, remotePeer, errors, _log),
-                },
-                timeout.Token).ConfigureAwait(false);
+            if (_peers is { } peers)
+            {
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = tls;
+                var remotePeer = peer?.ToString() ?? "unknown";
+                await tls.AuthenticateAsServerAsync(
+                    new SslServerAuthenticationOptions
+                    {
+                        ServerCertificate = peers.Settings.Certificate,
+                        ClientCertificateRequired = true,
+                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                        RemoteCertificateValidationCallback = (_, certificate, chain, errors) => peers.Validate(AsCertificate2(certificate), chain, remotePeer, errors, _log),
+                    },
+                    timeout.Token).ConfigureAwait(false);
+            }
         }
         catch (Exception e)
         {
             // A certificate refused by PeerCertificates was already logged and published there.
-            _log.Debug("Inbound TLS handshake from {0} failed: {1}", peer, e.Message);
-            await tls.DisposeAsync().ConfigureAwait(false);
+            _log.Debug("Inbound connection from {0} failed before it carried anything: {1}", peer, e.Message);
+            await stream.DisposeAsync().ConfigureAwait(false);
             return;
         }
 
-        var remote = new Address(Scheme, System.Name, peer is null ? "unknown" : HostOf(peer.Address), peer?.Port);
-        events.Notify(new InboundAssociation(Track(new TlsConnection(this, tls, socket, _localAddress!, remote))));
+        var remote = new Address(SchemeIdentifier, System.Name, peer is null ? "unknown" : HostOf(peer.Address), peer?.Port);
+        events.Notify(new InboundAssociation(Track(new StreamConnection(this, stream, socket, _localAddress!, remote))));
     }
 
     private Socket NewSocket(AddressFamily family)
