@@ -95,27 +95,13 @@ internal sealed class SqliteWriter : IDisposable
 
             try
             {
-                using (var tx = _connection.BeginTransaction())
+                // Most batches commit whole. Only when a statement fails (a duplicate sequence
+                // number) is the batch rolled back and written again job by job, each in a
+                // savepoint, so that the failing job fails alone: the savepoints cost two
+                // statements per job, and the writer's CPU is the node's (docs/benchmarks.md).
+                if (!TryWriteWhole(batch, insert, parameters))
                 {
-                    insert.Transaction = tx;
-                    foreach (var job in batch)
-                    {
-                        // A job that fails (a duplicate sequence number) fails alone.
-                        tx.Save("job");
-                        try
-                        {
-                            Apply(job, insert, parameters, tx);
-                            tx.Release("job");
-                        }
-                        catch (SqliteException e)
-                        {
-                            tx.Rollback("job");
-                            tx.Release("job");
-                            failures[job] = e;
-                        }
-                    }
-
-                    tx.Commit();
+                    WriteJobByJob(batch, insert, parameters, failures);
                 }
 
                 batch.ForEach(j => Complete(j, failures.GetValueOrDefault(j)));
@@ -128,6 +114,52 @@ internal sealed class SqliteWriter : IDisposable
             batch.Clear();
             failures.Clear();
         }
+    }
+
+    /// <summary>Writes the batch in one transaction; false (and nothing written) if a statement failed.</summary>
+    private bool TryWriteWhole(List<Job> batch, SqliteCommand insert, SqliteParameter[] parameters)
+    {
+        using var tx = _connection.BeginTransaction();
+        insert.Transaction = tx;
+        try
+        {
+            foreach (var job in batch)
+            {
+                Apply(job, insert, parameters, tx);
+            }
+        }
+        catch (SqliteException)
+        {
+            tx.Rollback();
+            return false;
+        }
+
+        tx.Commit();
+        return true;
+    }
+
+    /// <summary>Writes the batch in one transaction, each job in a savepoint: a job that fails is rolled back alone.</summary>
+    private void WriteJobByJob(List<Job> batch, SqliteCommand insert, SqliteParameter[] parameters, Dictionary<Job, Exception> failures)
+    {
+        using var tx = _connection.BeginTransaction();
+        insert.Transaction = tx;
+        foreach (var job in batch)
+        {
+            tx.Save("job");
+            try
+            {
+                Apply(job, insert, parameters, tx);
+                tx.Release("job");
+            }
+            catch (SqliteException e)
+            {
+                tx.Rollback("job");
+                tx.Release("job");
+                failures[job] = e;
+            }
+        }
+
+        tx.Commit();
     }
 
     private static void Complete(Job job, Exception? failure)
