@@ -51,8 +51,10 @@ root.Subcommands.Add(lincheck);
 
 var configFile = new Option<string>("--config") { Description = "The node's HOCON file (see hocon/node1.conf)", Required = true };
 var node = new Command("node", "Run one node from a HOCON file, serving its groups with the replicated KV store, until SIGINT/SIGTERM");
+var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve the PaxosActors metrics as Prometheus text at http://localhost:PORT/metrics" };
 node.Options.Add(configFile);
-node.SetAction((result, _) => NodeCommand.RunAsync(result.GetValue(configFile)!, Console.Out, Console.Error));
+node.Options.Add(metricsPort);
+node.SetAction((result, _) => NodeCommand.RunAsync(result.GetValue(configFile)!, Console.Out, Console.Error, result.GetValue(metricsPort)));
 root.Subcommands.Add(node);
 
 var kvConfig = new Option<string>("--config") { Description = "A client HOCON file naming the nodes (see hocon/client.conf, hocon/tls/client.conf)", Required = true };

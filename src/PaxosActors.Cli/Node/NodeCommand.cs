@@ -12,7 +12,7 @@ namespace PaxosActors.Cli.Node;
 /// </summary>
 internal static class NodeCommand
 {
-    public static async Task<int> RunAsync(string file, TextWriter output, TextWriter error)
+    public static async Task<int> RunAsync(string file, TextWriter output, TextWriter error, int? metricsPort = null)
     {
         Config config;
         try
@@ -49,6 +49,7 @@ internal static class NodeCommand
         }
 
         using var system = created;
+        using var metrics = metricsPort is { } port ? Metrics.MetricsEndpoint.Start(port) : null;
         var paxos = PaxosExtension.Get(system);
         foreach (var group in settings.Groups.Keys)
         {
@@ -56,7 +57,8 @@ internal static class NodeCommand
             await (await paxos.GroupAsync(group))!.Ask<GroupStatus>(GetGroupStatus.Instance, TimeSpan.FromMinutes(5));
         }
 
-        output.WriteLine($"node {settings.NodeId.Value} ready at {self}; groups: {string.Join(", ", settings.Groups.Keys)}");
+        output.WriteLine($"node {settings.NodeId.Value} ready at {self}; groups: {string.Join(", ", settings.Groups.Keys)}"
+            + (metricsPort is { } p ? $"; metrics at http://localhost:{p}/metrics" : string.Empty));
         output.Flush();
 
         var stop = new TaskCompletionSource();
