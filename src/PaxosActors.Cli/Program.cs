@@ -57,6 +57,21 @@ node.Options.Add(metricsPort);
 node.SetAction((result, _) => NodeCommand.RunAsync(result.GetValue(configFile)!, Console.Out, Console.Error, result.GetValue(metricsPort)));
 root.Subcommands.Add(node);
 
+var logData = new Option<string>("--data") { Description = "A stopped node's SQLite journal file (e.g. data/node1.db)", Required = true };
+var logGroup = new Option<string?>("--group") { Description = "The group to show (without it: the groups in the file)" };
+var logFrom = new Option<long>("--from") { Description = "First instance shown", DefaultValueFactory = _ => 0 };
+var logCount = new Option<int>("--count") { Description = "Instances shown at most", DefaultValueFactory = _ => 100 };
+var logVerify = new Option<bool>("--verify") { Description = "Recompute the checksum chain over the whole log: exit 1 if it breaks" };
+var logJson = new Option<bool>("--json") { Description = "Print JSON" };
+var log = new Command("log", "Inspect a stopped node's stored log offline: groups, chosen instances, ballots, checksums, decoded commands");
+foreach (var o in new Option[] { logData, logGroup, logFrom, logCount, logVerify, logJson })
+{
+    log.Options.Add(o);
+}
+
+log.SetAction(result => PaxosActors.Cli.Log.LogCommand.Run(result.GetValue(logData)!, result.GetValue(logGroup), result.GetValue(logFrom), result.GetValue(logCount), result.GetValue(logVerify), result.GetValue(logJson), Console.Out, Console.Error));
+root.Subcommands.Add(log);
+
 var kvConfig = new Option<string>("--config") { Description = "A client HOCON file naming the nodes (see hocon/client.conf, hocon/tls/client.conf)", Required = true };
 var kvGroup = new Option<string>("--group") { Description = "The group", DefaultValueFactory = _ => "kv" };
 var kvJson = new Option<bool>("--json") { Description = "Print the answer as JSON" };
