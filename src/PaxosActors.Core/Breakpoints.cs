@@ -7,7 +7,7 @@ namespace PaxosActors.Core;
 /// Every protocol branch counts (PhxPaxos's breakpoints), as System.Diagnostics.Metrics
 /// counters named <c>paxos.&lt;role&gt;.&lt;outcome&gt;</c> on a meter named "PaxosActors":
 /// visible to dotnet-counters and OpenTelemetry. The host injects an instance per node and
-/// group (<see cref="For"/>), so every measurement carries the <c>group</c> and <c>node</c> tags
+/// group (<see cref="For(string, NodeId)"/>), so every measurement carries the <c>group</c> and <c>node</c> tags
 /// and a listener can tell one node's meter from another's by its scope.
 /// </summary>
 public sealed class Breakpoints
@@ -40,6 +40,10 @@ public sealed class Breakpoints
     /// <summary>The same meter, each count tagged with the group and the node.</summary>
     public Breakpoints For(string group, NodeId node) =>
         new(_meter, _counters, [new("group", group), new("node", node.Value)]);
+
+    /// <summary>The same meter, each count tagged with the node only: what a node counts outside any group.</summary>
+    public Breakpoints For(NodeId node) =>
+        new(_meter, _counters, [new("node", node.Value)]);
 
     public void Count(string name, long delta = 1) =>
         _counters.GetOrAdd(name, n => _meter.CreateCounter<long>("paxos." + n)).Add(delta, _tags);

@@ -39,6 +39,12 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
             Assert.Contains($"paxos_coordinator_learned_total{{otel_scope_name=\"PaxosActors\",group=\"metrics-probe\",node=\"{node}\"}} 5", lines);
         }
 
+        // What a node counts outside its groups carries its node.
+        foreach (var node in new[] { 1, 2, 3 })
+        {
+            Assert.Contains(lines, l => l.StartsWith($"paxos_journal_written_events_total{{otel_scope_name=\"PaxosActors\",node=\"{node}\"}}", StringComparison.Ordinal));
+        }
+
         Assert.Contains("# TYPE paxos_", text, StringComparison.Ordinal);
     }
 }
