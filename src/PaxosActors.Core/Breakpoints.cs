@@ -16,18 +16,20 @@ public sealed class Breakpoints
 
     private readonly Meter _meter;
     private readonly ConcurrentDictionary<string, Counter<long>> _counters;
+    private readonly ConcurrentDictionary<string, Histogram<double>> _histograms;
     private readonly KeyValuePair<string, object?>[] _tags;
 
     /// <summary>Counts on <paramref name="meter"/>, without tags.</summary>
     public Breakpoints(Meter meter)
-        : this(meter, new ConcurrentDictionary<string, Counter<long>>(), [])
+        : this(meter, new ConcurrentDictionary<string, Counter<long>>(), new ConcurrentDictionary<string, Histogram<double>>(), [])
     {
     }
 
-    private Breakpoints(Meter meter, ConcurrentDictionary<string, Counter<long>> counters, KeyValuePair<string, object?>[] tags)
+    private Breakpoints(Meter meter, ConcurrentDictionary<string, Counter<long>> counters, ConcurrentDictionary<string, Histogram<double>> histograms, KeyValuePair<string, object?>[] tags)
     {
         _meter = meter;
         _counters = counters;
+        _histograms = histograms;
         _tags = tags;
     }
 
@@ -39,12 +41,16 @@ public sealed class Breakpoints
 
     /// <summary>The same meter, each count tagged with the group and the node.</summary>
     public Breakpoints For(string group, NodeId node) =>
-        new(_meter, _counters, [new("group", group), new("node", node.Value)]);
+        new(_meter, _counters, _histograms, [new("group", group), new("node", node.Value)]);
 
     /// <summary>The same meter, each count tagged with the node only: what a node counts outside any group.</summary>
     public Breakpoints For(NodeId node) =>
-        new(_meter, _counters, [new("node", node.Value)]);
+        new(_meter, _counters, _histograms, [new("node", node.Value)]);
 
     public void Count(string name, long delta = 1) =>
         _counters.GetOrAdd(name, n => _meter.CreateCounter<long>("paxos." + n)).Add(delta, _tags);
+
+    /// <summary>Records a duration in milliseconds in the histogram <c>paxos.&lt;name&gt;</c>.</summary>
+    public void Record(string name, double milliseconds) =>
+        _histograms.GetOrAdd(name, n => _meter.CreateHistogram<double>("paxos." + n, unit: "ms")).Record(milliseconds, _tags);
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using PaxosActors.Core;
@@ -18,7 +19,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     private readonly Breakpoints _breakpoints;
     private readonly PeerRouter _router;
     private readonly ClientQueue _queue;
-    private readonly Dictionary<long, (IActorRef Caller, bool Batch)> _callers = [];
+    private readonly Dictionary<long, (IActorRef Caller, bool Batch, long Since)> _callers = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _wakeGeneration;
 
@@ -121,7 +122,7 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         }
 
         var (sequence, effects) = _queue.Submit(stateMachineId, serializerId, manifest, bytes, batch, Now);
-        _callers[sequence] = (Sender, batch);
+        _callers[sequence] = (Sender, batch, Stopwatch.GetTimestamp());
         Run(effects);
     }
 
@@ -163,6 +164,12 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
         if (!_callers.Remove(a.Sequence, out var caller))
         {
             throw new InvalidOperationException($"The client queue answered command {a.Sequence} twice.");
+        }
+
+        if (a.Outcome is Ran)
+        {
+            // From the caller's command reaching this node to its result: what the caller waited.
+            _breakpoints.Record("commit.latency", Stopwatch.GetElapsedTime(caller.Since).TotalMilliseconds);
         }
 
         caller.Caller.Tell(a.Outcome switch

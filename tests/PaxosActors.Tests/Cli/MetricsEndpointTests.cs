@@ -39,6 +39,12 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
             Assert.Contains($"paxos_coordinator_learned_total{{otel_scope_name=\"PaxosActors\",group=\"metrics-probe\",node=\"{node}\"}} 5", lines);
         }
 
+        // Each node's callers' commit latency, as a histogram.
+        foreach (var node in new[] { 1, 2, 3 })
+        {
+            Assert.Contains(lines, l => l.StartsWith("paxos_commit_latency_milliseconds_count{", StringComparison.Ordinal) && l.Contains($"group=\"metrics-probe\",node=\"{node}\"", StringComparison.Ordinal));
+        }
+
         // What a node counts outside its groups carries its node.
         foreach (var node in new[] { 1, 2, 3 })
         {

@@ -49,7 +49,7 @@ public sealed partial class MetricsDocTests
         return dir;
     }
 
-    [GeneratedRegex(@"\.Count\(""([a-z_.]+)""")]
+    [GeneratedRegex(@"\.(?:Count|Record)\(""([a-z_.]+)""")]
     private static partial Regex Literal();
 
     [GeneratedRegex(@"new Dropped\([^;]*?""([a-z_]+)""\)")]
