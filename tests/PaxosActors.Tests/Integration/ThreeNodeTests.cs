@@ -51,6 +51,7 @@ public sealed class ThreeNodeTests(ITestOutputHelper output)
         }
 
         var before = await cluster.AwaitConvergenceAsync(TimeSpan.FromSeconds(30), atLeast: 20);
+        await ChosenRecordAsync(Path.Combine(cluster.DataDirectory, "node3.db"));
         await cluster.CrashAsync(3);
         for (var i = 0; i < 20; i++)
         {
@@ -87,6 +88,30 @@ public sealed class ThreeNodeTests(ITestOutputHelper output)
         catch (AskTimeoutException)
         {
             throw new Xunit.Sdk.XunitException($"No answer to {command} through node {node} within 20 s ({Systems(cluster)}).");
+        }
+    }
+
+    /// <summary>
+    /// Waits until node 3's journal file holds a chosen record: the learner runs an instance
+    /// before its record is written, so a crash right after convergence may leave none, and the
+    /// restart would then show nothing read back from the file.
+    /// </summary>
+    private static async Task ChosenRecordAsync(string file)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        while (true)
+        {
+            await using var count = connection.CreateCommand();
+            count.CommandText = "SELECT count(*) FROM paxos_journal WHERE manifest IN ('C1', 'C2')";
+            if ((long)(await count.ExecuteScalarAsync())! > 0)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "no chosen record reached node 3's file");
+            await Task.Delay(20);
         }
     }
 
