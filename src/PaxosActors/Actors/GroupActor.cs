@@ -29,6 +29,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
     private PeerRouter _router = null!;
     private IActorRef _acceptor = ActorRefs.Nobody;
     private IActorRef _proposer = ActorRefs.Nobody;
+    private QueueGauge? _queueGauge;
     private IActorRef _learner = ActorRefs.Nobody;
     private InstanceCoordinator _coordinator = null!;
     private readonly HashSet<(NodeId, string)> _mismatchLogged = [];
@@ -84,6 +85,12 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
 
     protected override void OnReceive(object message) => Unhandled(message);
 
+    protected override void PostStop()
+    {
+        _queueGauge?.Dispose();
+        base.PostStop();
+    }
+
     protected override void Unhandled(object message)
     {
         _protocol.Breakpoints.Count("group.unexpected_message");
@@ -125,7 +132,8 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
             var start = r.State.Session;
             var incarnations = 0L;
             Func<long> session = () => AcceptorState.ProposerSession(start, Interlocked.Increment(ref incarnations));
-            _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings.NodeId, _protocol, _members, proposer, _router, machineIds, session, _settings.Nodes)), "proposer");
+            var queue = _queueGauge = NodeMetrics.Queue(Context.System, _group.Name, self);
+            _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings.NodeId, _protocol, _members, proposer, _router, machineIds, session, _settings.Nodes, queue)), "proposer");
         }
 
         var learner = new Learner(self, _protocol, r.Log, r.LogStart, r.StartChecksum);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using PaxosActors.Core;
+using PaxosActors.Hosting;
 using PaxosActors.Messages;
 using PaxosActors.Serialization;
 
@@ -21,12 +22,15 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
     private readonly ClientQueue _queue;
     private readonly Dictionary<long, (IActorRef Caller, bool Batch, long Since)> _callers = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly QueueGauge? _gauge;
     private long _wakeGeneration;
 
     /// <param name="session">Called once per incarnation: a session above every earlier one of this node.</param>
-    public ProposerActor(NodeId self, ProtocolOptions protocol, Membership members, Proposer proposer, PeerRouter router, IReadOnlySet<int> machines, Func<long> session, IReadOnlyDictionary<NodeId, Address> nodes)
+    /// <param name="queue">Where the gauges read this node's queue depths for the group (none: not measured).</param>
+    public ProposerActor(NodeId self, ProtocolOptions protocol, Membership members, Proposer proposer, PeerRouter router, IReadOnlySet<int> machines, Func<long> session, IReadOnlyDictionary<NodeId, Address> nodes, QueueGauge? queue = null)
     {
         _nodes = nodes;
+        _gauge = queue;
         _breakpoints = protocol.Breakpoints;
         _router = router;
 
@@ -157,6 +161,8 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
                     throw new InvalidOperationException($"The proposer actor has no way to carry out {effect.GetType().Name}.");
             }
         }
+
+        _gauge?.Set(_queue.Pending, _queue.ForeignPending);
     }
 
     private void Reply(Answer a)

@@ -45,6 +45,13 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
             Assert.Contains(lines, l => l.StartsWith("paxos_commit_latency_milliseconds_count{", StringComparison.Ordinal) && l.Contains($"group=\"metrics-probe\",node=\"{node}\"", StringComparison.Ordinal));
         }
 
+        // Each node's queue depths, as gauges: nothing waits once every answer came back.
+        foreach (var node in new[] { 1, 2, 3 })
+        {
+            Assert.Contains($"paxos_queue_local{{otel_scope_name=\"PaxosActors\",group=\"metrics-probe\",node=\"{node}\"}} 0", lines);
+            Assert.Contains(lines, l => l.StartsWith("paxos_queue_handed_over{", StringComparison.Ordinal) && l.Contains($"node=\"{node}\"", StringComparison.Ordinal));
+        }
+
         // What a node counts outside its groups carries its node.
         foreach (var node in new[] { 1, 2, 3 })
         {
