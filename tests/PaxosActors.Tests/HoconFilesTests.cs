@@ -6,7 +6,7 @@ namespace PaxosActors.Tests;
 /// <summary>The ready-made configs in hocon/ parse and pass settings validation.</summary>
 public sealed class HoconFilesTests
 {
-    private static readonly string Folder = Path.Combine(FindRoot(), "hocon");
+    private static readonly string Folder = Path.Combine(RepoRoot.Path, "hocon");
 
     [Theory]
     [InlineData("node1.conf", 1)]
@@ -66,16 +66,5 @@ public sealed class HoconFilesTests
 
         var path = Path.Combine(Folder, file);
         return ConfigurationFactory.ParseString(File.ReadAllText(path), From(Path.GetDirectoryName(path)!));
-    }
-
-    private static string FindRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "PaxosActors.sln")))
-        {
-            dir = Path.GetDirectoryName(dir) ?? throw new DirectoryNotFoundException("PaxosActors.sln not found above " + AppContext.BaseDirectory);
-        }
-
-        return dir;
     }
 }

@@ -8,7 +8,7 @@ namespace PaxosActors.Tests.Docs;
 /// </summary>
 public sealed class ConfigurationDocTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = RepoRoot.Path;
 
     [Fact]
     public void The_configuration_page_is_what_reference_conf_renders_to()
@@ -69,16 +69,5 @@ public sealed class ConfigurationDocTests
                 yield return new(path, child);
             }
         }
-    }
-
-    private static string FindRoot()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "PaxosActors.sln")))
-        {
-            dir = Path.GetDirectoryName(dir) ?? throw new DirectoryNotFoundException("PaxosActors.sln not found above " + AppContext.BaseDirectory);
-        }
-
-        return dir;
     }
 }

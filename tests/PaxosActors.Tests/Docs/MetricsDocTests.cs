@@ -8,7 +8,7 @@ public sealed partial class MetricsDocTests
     [Fact]
     public void Every_counter_in_the_code_is_in_the_metrics_page()
     {
-        var root = Root();
+        var root = RepoRoot.Path;
         var sources = Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Select(File.ReadAllText)
@@ -36,17 +36,6 @@ public sealed partial class MetricsDocTests
         }).ToList();
         missing.AddRange(reasons.Where(r => !page.Contains($"{r}`", StringComparison.Ordinal)).Select(r => "reason " + r));
         Assert.True(missing.Count == 0, "docs/metrics.md does not name: " + string.Join(", ", missing));
-    }
-
-    private static string Root()
-    {
-        var dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "PaxosActors.sln")))
-        {
-            dir = Path.GetDirectoryName(dir) ?? throw new DirectoryNotFoundException("PaxosActors.sln not found above " + AppContext.BaseDirectory);
-        }
-
-        return dir;
     }
 
     [GeneratedRegex(@"\.(?:Count|Record)\(""([a-z_.]+)""")]
