@@ -65,8 +65,14 @@ public enum ProposalFailure
     Conflict,
 }
 
-/// <summary>The coordinator's news to every role: <see cref="Instance"/> is chosen.</summary>
-public sealed record InstanceLearned(long Instance, byte[] Value, ulong Checksum);
+/// <summary>
+/// The coordinator's news to every role: <see cref="Instance"/> is chosen. For the proposer,
+/// <see cref="Members"/> is set when the value changed the membership: the next instance's.
+/// </summary>
+public sealed record InstanceLearned(long Instance, byte[] Value, ulong Checksum)
+{
+    public Membership? Members { get; init; }
+}
 
 /// <summary>
 /// Deliberate-bug input only (<see cref="DeliberateBugs.BallotEqualityLearning"/>): a message for
@@ -104,4 +110,9 @@ public sealed record BeginFetch(CheckpointOffer Offer, long From = 0) : Effect;
 /// node's own commands, so its client queue can answer the ones that ran in the instances the
 /// node skipped (null: nothing of this node's).
 /// </summary>
-public sealed record InstancesSkipped(long Instance, ulong PreviousChecksum, SessionMarks? Own = null);
+/// <see cref="System"/> is the checkpoint's membership (null: from before memberships were
+/// checkpointed); the coordinator passes the proposer the <see cref="Members"/> it makes.
+public sealed record InstancesSkipped(long Instance, ulong PreviousChecksum, SessionMarks? Own = null, SystemState? System = null)
+{
+    public Membership? Members { get; init; }
+}

@@ -10,7 +10,10 @@ namespace PaxosActors.Core;
 public sealed class InstanceCoordinator
 {
     private readonly NodeId _self;
-    private readonly Membership _members;
+    private Membership _members;
+
+    // The proposer's news of a learned membership change, held until the learner applied it.
+    private InstanceLearned? _awaitingSystem;
     private readonly ProtocolOptions _options;
     private readonly SortedDictionary<long, List<PaxosMessage>> _future = [];
     private int _futureCount;
@@ -31,6 +34,15 @@ public sealed class InstanceCoordinator
     public long Instance { get; private set; }
 
     public ulong PreviousChecksum { get; private set; }
+
+    /// <summary>The membership of <see cref="Instance"/>.</summary>
+    public Membership Members => _members;
+
+    /// <summary>
+    /// True after learning a membership change, until the learner reports the membership it
+    /// makes (<see cref="SystemApplied"/>): meanwhile nothing of the next instance is handled.
+    /// </summary>
+    public bool AwaitsMembership => _awaitingSystem is not null;
 
     public string? HaltReason { get; private set; }
 
@@ -91,17 +103,37 @@ public sealed class InstanceCoordinator
             return [];
         }
 
-        if (s.Instance <= Instance)
+        if (s.Instance < Instance || (s.Instance == Instance && _awaitingSystem is null))
         {
             return [new Deliver(Role.Proposer, s)];
         }
 
-        _options.Breakpoints.Count("coordinator.skipped");
-        var effects = new List<Effect>
+        var effects = new List<Effect>();
+        if (s.Instance == Instance)
         {
-            new Deliver(Role.Acceptor, new CheckpointInstalled(s.Instance, s.PreviousChecksum)),
-            new Deliver(Role.Proposer, s),
-        };
+            // The checkpoint is the state after the membership change awaited: it ends the wait.
+            ApplySystem(s.System!, effects);
+            effects.Add(new Deliver(Role.Proposer, s));
+            Release(effects);
+            return effects;
+        }
+
+        _options.Breakpoints.Count("coordinator.skipped");
+        var awaited = _awaitingSystem;
+        _awaitingSystem = null;
+        if (s.System is not null)
+        {
+            _members = _members.With(s.System);
+        }
+
+        effects.Add(new Deliver(Role.Acceptor, new CheckpointInstalled(s.Instance, s.PreviousChecksum)));
+        if (awaited is not null)
+        {
+            // The proposer still waits at the instance of the change: it learns that first.
+            effects.Add(new Deliver(Role.Proposer, awaited with { Members = _members }));
+        }
+
+        effects.Add(new Deliver(Role.Proposer, s with { Members = _members }));
         Instance = s.Instance;
         PreviousChecksum = s.PreviousChecksum;
         foreach (var stale in _future.Where(f => f.Key < Instance).ToList())
@@ -115,6 +147,36 @@ public sealed class InstanceCoordinator
         return effects;
     }
 
+    /// <summary>
+    /// The learner ran every instance below <paramref name="through"/> and the membership is
+    /// <paramref name="state"/>: if that ends the wait after a membership change, the proposer
+    /// learns the change's instance with the new members, and the next instance goes on.
+    /// </summary>
+    public IReadOnlyList<Effect> SystemApplied(long through, SystemState state)
+    {
+        if (IsHalted || _awaitingSystem is null || through != Instance)
+        {
+            return [];
+        }
+
+        var effects = new List<Effect>();
+        ApplySystem(state, effects);
+        Release(effects);
+        return effects;
+    }
+
+    private void ApplySystem(SystemState state, List<Effect> effects)
+    {
+        _options.Breakpoints.Count("coordinator.membership_applied");
+        _members = _members.With(state);
+        if (_awaitingSystem is { } awaited)
+        {
+            effects.Add(new Deliver(Role.Proposer, awaited with { Members = _members }));
+        }
+
+        _awaitingSystem = null;
+    }
+
     private void Route(PaxosMessage m, List<Effect> effects)
     {
         if (IsHalted)
@@ -125,7 +187,7 @@ public sealed class InstanceCoordinator
 
         // Followers only ask to learn (or for a checkpoint's chunks); everything else must come
         // from a voting member.
-        if (!_members.Contains(m.From) && !(m is AskForLearn or ChunkRequest && _members.IsFollower(m.From)))
+        if (!_members.Contains(m.From) && !(m is AskForLearn or ChunkRequest && _members.MayLearn(m.From)))
         {
             effects.Add(new Dropped(m, "not_member"));
             return;
@@ -150,6 +212,13 @@ public sealed class InstanceCoordinator
             case AskForLearn or CheckpointOffer or ChunkRequest or CheckpointChunk:
                 effects.Add(new Deliver(Role.Learner, m));
                 break;
+            case ValueChosen or Prepare or Accept when m.Instance < Instance:
+                effects.Add(new Deliver(Role.Learner, m));
+                break;
+            case LearnOffer or ValueChosen or Prepare or Accept when _awaitingSystem is not null:
+                // The members of this instance are not known until the learner applied the change.
+                Hold(m, effects);
+                break;
             case LearnOffer o when o.Instance > Instance && Instance > _streamAskedAt:
                 // The end of a catch-up batch, and this node is still behind: ask for the next one.
                 _streamAskedAt = Instance;
@@ -160,13 +229,10 @@ public sealed class InstanceCoordinator
             case ValueChosen v when v.Instance == Instance:
                 Learn(v, effects);
                 break;
-            case ValueChosen or Prepare or Accept when m.Instance < Instance:
-                effects.Add(new Deliver(Role.Learner, m));
-                break;
             case Prepare or Accept when m.Instance == Instance:
                 effects.Add(new Deliver(Role.Acceptor, m));
                 break;
-            case PrepareReply or AcceptReply when m.Instance == Instance:
+            case PrepareReply or AcceptReply when m.Instance == Instance && _awaitingSystem is null:
                 effects.Add(new Deliver(Role.Proposer, m));
                 break;
             case PrepareReply or AcceptReply:
@@ -214,7 +280,15 @@ public sealed class InstanceCoordinator
         var learned = new InstanceLearned(v.Instance, v.Value, v.Checksum);
         effects.Add(new Deliver(Role.Acceptor, learned));
         effects.Add(new Deliver(Role.Learner, learned));
-        effects.Add(new Deliver(Role.Proposer, learned));
+        if (ProposalValue.CarriesSystem(v.Value))
+        {
+            _options.Breakpoints.Count("coordinator.membership_learned");
+            _awaitingSystem = learned;
+        }
+        else
+        {
+            effects.Add(new Deliver(Role.Proposer, learned));
+        }
         foreach (var follower in _members.FollowersOf(_self))
         {
             effects.Add(new Send(follower, new ValueChosen(v.Instance, _self, v.Value, v.Checksum)));
@@ -227,7 +301,7 @@ public sealed class InstanceCoordinator
 
     private void Release(List<Effect> effects)
     {
-        while (_future.Count > 0 && !IsHalted)
+        while (_future.Count > 0 && !IsHalted && _awaitingSystem is null)
         {
             var first = _future.First();
             if (first.Key > Instance)

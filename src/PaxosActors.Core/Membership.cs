@@ -2,16 +2,17 @@ namespace PaxosActors.Core;
 
 /// <summary>
 /// The voting members of a group, the size of a majority of them, and the followers: non-voting
-/// nodes that learn every chosen value, pushed by the member each one follows.
+/// nodes that learn every chosen value, pushed by the member each one follows; and the learners:
+/// nodes the group's log added without a vote yet, which ask to learn until they are promoted.
 /// </summary>
 public sealed class Membership
 {
-    public Membership(IEnumerable<NodeId> members, IReadOnlyDictionary<NodeId, NodeId>? followers = null)
-        : this(members, DeliberateBugs.None, followers)
+    public Membership(IEnumerable<NodeId> members, IReadOnlyDictionary<NodeId, NodeId>? followers = null, IEnumerable<NodeId>? learners = null)
+        : this(members, DeliberateBugs.None, followers, learners)
     {
     }
 
-    internal Membership(IEnumerable<NodeId> members, DeliberateBugs bugs, IReadOnlyDictionary<NodeId, NodeId>? followers = null)
+    internal Membership(IEnumerable<NodeId> members, DeliberateBugs bugs, IReadOnlyDictionary<NodeId, NodeId>? followers = null, IEnumerable<NodeId>? learners = null)
     {
         Members = members.Distinct().OrderBy(m => m).ToArray();
         if (Members.Count == 0)
@@ -30,6 +31,13 @@ public sealed class Membership
             throw new ArgumentException("A follower is not a member and follows a member.", nameof(followers));
         }
 
+        Learners = (learners ?? []).Distinct().Order().ToArray();
+        if (Learners.Any(l => Members.Contains(l) || l == NodeId.None))
+        {
+            throw new ArgumentException("A learner is not a member, and not node 0.", nameof(learners));
+        }
+
+        Bugs = bugs;
         var majority = Members.Count / 2 + 1;
         Quorum = bugs.HasFlag(DeliberateBugs.QuorumOneShort) ? Math.Max(1, majority - 1) : majority;
     }
@@ -42,7 +50,19 @@ public sealed class Membership
     /// <summary>Each follower and the member it follows.</summary>
     public IReadOnlyDictionary<NodeId, NodeId> Following { get; }
 
+    /// <summary>Nodes without a vote yet that ask to learn every chosen value.</summary>
+    public IReadOnlyList<NodeId> Learners { get; }
+
+    internal DeliberateBugs Bugs { get; }
+
     public bool Contains(NodeId node) => Members.Contains(node);
+
+    /// <summary>Whether <paramref name="node"/> may ask this group to learn (a member, follower or learner).</summary>
+    public bool MayLearn(NodeId node) => Contains(node) || IsFollower(node) || Learners.Contains(node);
+
+    /// <summary>The same followers around other voters and learners: a membership change applied.</summary>
+    public Membership With(SystemState state) =>
+        new(state.Voters, Bugs, Following.Where(f => state.Nodes.GetValueOrDefault(f.Value)?.Voting == true && !state.Nodes.ContainsKey(f.Key)).ToDictionary(), state.Learners);
 
     public bool IsFollower(NodeId node) => Following.ContainsKey(node);
 

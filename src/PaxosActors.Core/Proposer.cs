@@ -9,7 +9,7 @@ namespace PaxosActors.Core;
 public sealed class Proposer
 {
     private readonly NodeId _self;
-    private readonly Membership _members;
+    private Membership _members;
     private readonly ProtocolOptions _options;
     private readonly IRandomSource _random;
     private readonly HashSet<NodeId> _yes = [];
@@ -78,6 +78,9 @@ public sealed class Proposer
     public bool OwnValueMayBeChosen => _ownValue is not null && _ownValueSentAt == Instance;
 
     public Ballot Ballot => _ballot;
+
+    /// <summary>The members this proposer decides <see cref="Instance"/> with.</summary>
+    public Membership Members => _members;
 
 
     /// <summary>Starts proposing <paramref name="value"/>; the host queues while <see cref="IsBusy"/>.</summary>
@@ -292,6 +295,13 @@ public sealed class Proposer
             _timerGeneration++;
         }
 
+        if (l.Members is not null)
+        {
+            // New members decide from here: the old members' promises say nothing about them.
+            _members = l.Members;
+            chosenHere = false;
+        }
+
         if (!chosenHere && !_options.Bugs.HasFlag(DeliberateBugs.BallotEqualityLearning))
         {
             // Someone else's ballot decided this instance: ours may be stale for the next one.
@@ -345,6 +355,7 @@ public sealed class Proposer
         }
 
         var backingOff = _phase == Phase.BackingOff;
+        _members = s.Members ?? _members;
         Instance = s.Instance;
         PreviousChecksum = s.PreviousChecksum;
         _valueInFlight = null;

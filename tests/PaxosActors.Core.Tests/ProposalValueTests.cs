@@ -38,7 +38,8 @@ public sealed class ProposalValueTests
         Assert.Equal(A, ProposalValue.ProposerOf([2, 1, 0, 0, 0]));
         Assert.Equal(A, ProposalValue.ProposerOf([3, 1, 0, 0, 0, 9]));
         Assert.Null(ProposalValue.ProposerOf([3, 1, 0, 0]));
-        Assert.Null(ProposalValue.ProposerOf([4, 1, 0, 0, 0]));
+        Assert.Equal(A, ProposalValue.ProposerOf([4, 1, 0, 0, 0]));
+        Assert.Null(ProposalValue.ProposerOf([5, 1, 0, 0, 0]));
         Assert.Null(ProposalValue.ProposerOf([0, 1, 0, 0, 0]));
         Assert.Null(ProposalValue.ProposerOf([3, 0, 0, 0, 0]));
         Assert.Null(ProposalValue.ProposerOf([3, 0xff, 0xff, 0xff, 0xff]));

@@ -16,6 +16,9 @@ public enum ClientFailure
     /// before it ran it here, so its result is not known on this node.
     /// </summary>
     ResultLost,
+
+    /// <summary>This node does not vote in the group (any more): a membership change removed it, or made it a learner.</summary>
+    NotMember,
 }
 
 /// <summary>How a caller's command ended: it ran, or it failed (see <see cref="Failed.OutcomeUnknown"/>).</summary>

@@ -99,6 +99,7 @@ public sealed partial class ClientQueue
     {
         var sequence = ++_nextSequence;
         var failure = _halted is not null ? new Failed(ClientFailure.GroupHalted, _halted, false)
+            : !Proposer.Members.Contains(_self) ? new Failed(ClientFailure.NotMember, NotVoting, false)
             : stateMachineId == StoredCommand.FenceMachine || !_machines.Contains(stateMachineId) ? new Failed(ClientFailure.UnknownStateMachine, $"No state machine {stateMachineId} in this group.", false)
             : payload.Length > _options.MaxValueSize ? new Failed(ClientFailure.ValueTooLarge, $"The command is {payload.Length} bytes; paxos-actors.max-value-size is {_options.MaxValueSize}.", false)
             : Pending >= _options.MaxPendingProposals ? new Failed(ClientFailure.Overloaded, $"{Pending} proposals are waiting at this node.", false)
@@ -144,6 +145,11 @@ public sealed partial class ClientQueue
         SeeLeader(learned, now);
         var effects = new List<Effect>();
         Absorb(Proposer.Handle(learned), effects, now);
+        if (learned.Members is { } members && !members.Contains(_self))
+        {
+            effects.AddRange(Close(ClientFailure.NotMember, NotVoting));
+        }
+
         HandOver(effects, now);
         return Finish(effects, now);
     }
@@ -166,6 +172,11 @@ public sealed partial class ClientQueue
         }
 
         Absorb(Proposer.Handle(skipped), effects, now);
+        if (skipped.Members is { } members && !members.Contains(_self))
+        {
+            effects.AddRange(Close(ClientFailure.NotMember, NotVoting));
+        }
+
         HandOver(effects, now);
         return Finish(effects, now);
     }
@@ -251,6 +262,8 @@ public sealed partial class ClientQueue
         CheckLeader(effects, now);
         return Finish(effects, now);
     }
+
+    private string NotVoting => $"Node {_self.Value} does not vote in this group (a membership change removed it or made it a learner); propose through a member.";
 
     /// <summary>The group stopped on this node: every caller is answered, handed commands refused.</summary>
     public IReadOnlyList<Effect> Halt(string reason) => Close(ClientFailure.GroupHalted, _halted ??= reason);

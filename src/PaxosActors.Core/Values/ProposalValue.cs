@@ -15,10 +15,14 @@ public sealed record ProposalValue(NodeId Proposer, IReadOnlyList<StoredCommand>
     private const byte Version2 = 2;
     private const byte Version3 = 3;
 
+    // Version 3's layout, for a value that carries a membership change: a node learning it waits
+    // for its learner to apply the change before it takes part in the next instance.
+    private const byte Version4 = 4;
+
     public byte[] Encode()
     {
         var size = 9 + Commands.Sum(c => 48 + c.Payload.Length + (c.Manifest.Length * 3));
-        var w = new WireWriter(size).Byte(Version3).Int32(Proposer.Value).Int32(Commands.Count);
+        var w = new WireWriter(size).Byte(Commands.Any(c => c.IsSystem) ? Version4 : Version3).Int32(Proposer.Value).Int32(Commands.Count);
         foreach (var c in Commands)
         {
             w.Int32(c.Origin.Value).Int64(c.Session).Int64(c.Sequence).Int64(c.Floor).Int32(c.StateMachineId).Int32(c.SerializerId).String(c.Manifest).Bytes(c.Payload);
@@ -27,10 +31,13 @@ public sealed record ProposalValue(NodeId Proposer, IReadOnlyList<StoredCommand>
         return w.ToArray();
     }
 
+    /// <summary>Whether an encoded value carries a membership change, without decoding it.</summary>
+    public static bool CarriesSystem(ReadOnlySpan<byte> bytes) => bytes.Length > 0 && bytes[0] == Version4;
+
     /// <summary>The node that proposed an encoded value, without decoding the rest; null if unreadable.</summary>
     public static NodeId? ProposerOf(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length < 5 || bytes[0] is not (Version1 or Version2 or Version3))
+        if (bytes.Length < 5 || bytes[0] is not (Version1 or Version2 or Version3 or Version4))
         {
             return null;
         }
@@ -48,7 +55,7 @@ public sealed record ProposalValue(NodeId Proposer, IReadOnlyList<StoredCommand>
     {
         var r = new WireReader(bytes);
         var version = r.Byte();
-        if (version is not (Version1 or Version2 or Version3))
+        if (version is not (Version1 or Version2 or Version3 or Version4))
         {
             throw new PaxosFormatException($"Unknown value version {version}.");
         }
@@ -75,6 +82,14 @@ public sealed record ProposalValue(NodeId Proposer, IReadOnlyList<StoredCommand>
         }
 
         r.End();
+
+        // The flag must tell the truth: a node that learns a membership change without it would
+        // go on to the next instance with the old members while its learner applies the new.
+        if ((version == Version4) != commands.Any(c => c.IsSystem))
+        {
+            throw new PaxosFormatException(version == Version4 ? "A value marked as a membership change carries none." : "A membership change in a value not marked as one.");
+        }
+
         return new ProposalValue(proposer, commands);
     }
 
@@ -85,7 +100,7 @@ public sealed record ProposalValue(NodeId Proposer, IReadOnlyList<StoredCommand>
             throw new PaxosFormatException($"Invalid node of origin {c.Origin.Value}.");
         }
 
-        if (version == Version3 && (c.Session <= 0 || c.Sequence <= 0 || c.Floor <= 0 || c.Floor > c.Sequence))
+        if (version >= Version3 && (c.Session <= 0 || c.Sequence <= 0 || c.Floor <= 0 || c.Floor > c.Sequence))
         {
             throw new PaxosFormatException($"Invalid session {c.Session}, sequence {c.Sequence} or floor {c.Floor}.");
         }

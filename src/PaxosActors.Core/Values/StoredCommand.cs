@@ -22,5 +22,13 @@ public sealed record StoredCommand(NodeId Origin, long Session, long Sequence, l
     /// </summary>
     public const int FenceMachine = 0;
 
+    /// <summary>
+    /// The state machine id of a membership change (<see cref="MemberChange"/>, encoded in
+    /// <see cref="Payload"/>): the group's own system state machine, reserved in every group.
+    /// </summary>
+    public const int SystemMachine = -1;
+
     public bool IsFence => StateMachineId == FenceMachine;
+
+    public bool IsSystem => StateMachineId == SystemMachine;
 }

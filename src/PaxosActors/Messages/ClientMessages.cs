@@ -76,6 +76,7 @@ internal static class ClientFailureReasons
         ClientFailure.UnknownStateMachine => ProposeFailureReason.UnknownStateMachine,
         ClientFailure.Stopped => ProposeFailureReason.Stopped,
         ClientFailure.ResultLost => ProposeFailureReason.ResultLost,
+        ClientFailure.NotMember => ProposeFailureReason.NotMember,
         _ => throw new ArgumentOutOfRangeException(nameof(failure), failure, null),
     };
 }

@@ -128,7 +128,7 @@ public sealed class TruncatedLogTests
         coordinator.Handle(new Accept(20, B, new Ballot(1, B), [1], 0));
         var skipped = coordinator.Skip(new InstancesSkipped(20, 9));
         Assert.Equal(new Deliver(Role.Acceptor, new CheckpointInstalled(20, 9)), skipped[0]);
-        Assert.Equal(new Deliver(Role.Proposer, new InstancesSkipped(20, 9)), skipped[1]);
+        Assert.Equal(new Deliver(Role.Proposer, new InstancesSkipped(20, 9) { Members = coordinator.Members }), skipped[1]);
         Assert.Equal(Role.Acceptor, ((Deliver)skipped[2]).To);
         Assert.Equal(20, ((Accept)((Deliver)skipped[2]).Input).Instance);
         Assert.Equal((20L, 9UL, 0), (coordinator.Instance, coordinator.PreviousChecksum, coordinator.HeldMessages));

@@ -50,7 +50,9 @@ internal static class SeedSweep
             TransferChunkBytes = 64 << (seed % 4),
             TransferWindow = 1 + (seed % 3),
         };
-        var sim = new Simulation(NodesFor(seed), seed, options);
+        // A sixth of the seeds start with 3 of their 5 nodes as members and change the
+        // membership as they run: nodes join, vote, take others' places and leave.
+        var sim = new Simulation(NodesFor(seed), seed, options, members: seed % 6 == 5 ? 3 : null);
         sim.Network.CorruptRate = seed % 3 == 1 ? 0.2 : 0;
         return sim;
     }

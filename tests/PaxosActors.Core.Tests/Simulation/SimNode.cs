@@ -12,6 +12,7 @@ internal sealed class SimNode
     {
         Id = id;
         Members = members;
+        InitialSystem = SystemState.Initial(members.Members.Select(m => KeyValuePair.Create(m, $"sim://{m}")));
         Options = options;
         Seed = seed;
         Start();
@@ -19,7 +20,16 @@ internal sealed class SimNode
 
     public NodeId Id { get; }
 
+    /// <summary>The configured members: version 0 of the membership, before the log changes it.</summary>
     public Membership Members { get; }
+
+    public SystemState InitialSystem { get; }
+
+    /// <summary>The membership as this node's learner has applied the log so far (the system state machine).</summary>
+    public SystemState System { get; set; } = null!;
+
+    /// <summary>True while the learner replays the recovered log at a start: the roles are set up after it.</summary>
+    public bool Replaying { get; set; }
 
     public ProtocolOptions Options { get; }
 
@@ -161,6 +171,7 @@ internal sealed class SimNode
         Executed.Clear();
         Ran.Clear();
         ReplayFrom = 0;
+        System = InitialSystem;
 
         // Everything recovered is durable.
         _durable = Learner.NextInstance;
@@ -178,6 +189,7 @@ internal sealed class SimNode
             Filter = DuplicateFilter.Read(c.Filter, Options.Bugs);
             Executed.AddRange(c.Executed);
             Ran.UnionWith(c.Ran);
+            System = c.System;
             ReplayFrom = c.Header.Instance;
         }
 
@@ -201,8 +213,19 @@ internal sealed class SimNode
             Fetch.Partial(partial.Fetch);
             Part.Write(partial.Bytes);
         }
-        Coordinator = new InstanceCoordinator(Id, Members, Options, Recovered.Instance, Recovered.PreviousChecksum);
-        var proposer = new Proposer(Id, Members, Options, new SeededRandom(unchecked((Seed * 1_000_003) + (Id.Value * 7919) + Incarnation)),
+
+        StartRoles();
+    }
+
+    /// <summary>
+    /// Sets up the coordinator and the proposer with the membership the learner has applied:
+    /// like GroupActor, once the learner replayed the recovered log.
+    /// </summary>
+    public void StartRoles()
+    {
+        var members = Members.With(System);
+        Coordinator = new InstanceCoordinator(Id, members, Options, Recovered.Instance, Recovered.PreviousChecksum);
+        var proposer = new Proposer(Id, members, Options, new SeededRandom(unchecked((Seed * 1_000_003) + (Id.Value * 7919) + Incarnation)),
             Recovered.Instance, Recovered.PreviousChecksum, Recovered.Promised.ProposalId);
         NewQueue(proposer);
     }
@@ -217,7 +240,7 @@ internal sealed class SimNode
         }
 
         Schedule.Started();
-        Publish(SimCheckpoint.Take(new CheckpointHeader(SimCheckpoint.Group, executed, Learner.LastChecksum), Filter.ToBytes(), Executed, Ran));
+        Publish(SimCheckpoint.Take(new CheckpointHeader(SimCheckpoint.Group, executed, Learner.LastChecksum), Filter.ToBytes(), Executed, Ran, System));
         Schedule.Finished(executed);
         return true;
     }
@@ -266,6 +289,7 @@ internal sealed class SimNode
         Executed.AddRange(c.Executed);
         Ran.Clear();
         Ran.UnionWith(c.Ran);
+        System = c.System;
         Learner.Installed(c.Header.Instance, c.Header.Checksum);
         Publish(c);
         Schedule.Finished(c.Header.Instance);
@@ -325,7 +349,7 @@ internal sealed class SimNode
     private void NewQueue(Proposer proposer)
     {
         ProposerIncarnation++;
-        Queue = new ClientQueue(Id, Members, Options, proposer, AcceptorState.ProposerSession(_start, ++_proposers), new HashSet<int> { 1 });
+        Queue = new ClientQueue(Id, Members, Options, proposer, AcceptorState.ProposerSession(_start, ++_proposers), new HashSet<int> { 1, StoredCommand.SystemMachine });
     }
 }
 
@@ -333,13 +357,15 @@ internal sealed class SimNode
 /// A simulated node's checkpoint: its header, the duplicate filter's bytes, the state machine
 /// (what ran), and the file in the real format (<see cref="Bytes"/>) that a transfer sends.
 /// </summary>
-internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, List<string> Executed, HashSet<string> Ran, byte[] Bytes)
+internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, List<string> Executed, HashSet<string> Ran, SystemState System, byte[] Bytes)
 {
     public const string Group = "sim";
 
-    public ulong FileChecksum { get; } = System.IO.Hashing.XxHash64.HashToUInt64(Bytes);
+    private const int SystemSection = 2;
 
-    public static SimCheckpoint Take(CheckpointHeader header, byte[] filter, IEnumerable<string> executed, IEnumerable<string> ran)
+    public ulong FileChecksum { get; } = global::System.IO.Hashing.XxHash64.HashToUInt64(Bytes);
+
+    public static SimCheckpoint Take(CheckpointHeader header, byte[] filter, IEnumerable<string> executed, IEnumerable<string> ran, SystemState system)
     {
         var file = new MemoryStream();
         var writer = new CheckpointWriter(file, header);
@@ -355,6 +381,11 @@ internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, Lis
             Write(w, ran.Order(StringComparer.Ordinal).ToList());
         }
 
+        using (var section = writer.Section(SystemSection))
+        {
+            section.Write(system.Encode());
+        }
+
         writer.Finish();
         return Read(file.ToArray());
     }
@@ -366,6 +397,7 @@ internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, Lis
         byte[] filter = [];
         List<string> executed = [];
         List<string> ran = [];
+        SystemState? system = null;
         var header = CheckpointReader.Load(new MemoryStream(bytes), (id, stream) =>
         {
             if (id == CheckpointFormat.FilterSection)
@@ -374,6 +406,12 @@ internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, Lis
                 stream.CopyTo(b);
                 filter = b.ToArray();
             }
+            else if (id == SystemSection)
+            {
+                var b = new MemoryStream();
+                stream.CopyTo(b);
+                system = SystemState.Decode(b.ToArray());
+            }
             else
             {
                 using var r = new BinaryReader(stream);
@@ -381,7 +419,7 @@ internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, Lis
                 ran = ReadList(r);
             }
         });
-        return new SimCheckpoint(header, filter, executed, [.. ran], bytes);
+        return new SimCheckpoint(header, filter, executed, [.. ran], system ?? throw new CorruptCheckpointException("The checkpoint has no membership."), bytes);
     }
 
     private static void Write(BinaryWriter w, List<string> items)

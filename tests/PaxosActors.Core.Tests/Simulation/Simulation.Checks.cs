@@ -129,7 +129,7 @@ internal sealed partial class Simulation
     /// <summary>Invariant 5: every command a client was told ran, ran on every node.</summary>
     public void CheckAcknowledged()
     {
-        foreach (var n in Nodes.Values)
+        foreach (var n in InGroup())
         {
             var lost = _acknowledged.FirstOrDefault(v => !n.Ran.Contains(v));
             if (lost is not null)

@@ -15,6 +15,7 @@ internal sealed partial class Simulation
     private readonly HashSet<string> _didNotRun = [];
     private readonly HashSet<string> _acknowledged = [];
     private readonly Dictionary<long, string> _ranAt = [];
+    private readonly Dictionary<long, string> _systemAt = [];
 
     public int Acknowledged => _acknowledged.Count;
 
@@ -26,13 +27,43 @@ internal sealed partial class Simulation
 
     /// <summary>Describes a chosen value: its commands' names, fences as "fence".</summary>
     public static string Describe(byte[] value) =>
-        string.Join(",", ProposalValue.Decode(value).Commands.Select(c => c.IsFence ? "fence" : Encoding.UTF8.GetString(c.Payload)));
+        string.Join(",", ProposalValue.Decode(value).Commands.Select(Name));
+
+    /// <summary>A command's name: fences are "fence", membership changes "sys:" and their bytes.</summary>
+    private static string Name(StoredCommand c) =>
+        c.IsFence ? "fence" : c.IsSystem ? "sys:" + Convert.ToHexString(c.Payload) : Encoding.UTF8.GetString(c.Payload);
+
+    /// <summary>A client asks <paramref name="node"/> to change the membership now.</summary>
+    public void ProposeChange(NodeId node, MemberChange change)
+    {
+        var n = Nodes[node];
+        var payload = change.Encode();
+        var command = "sys:" + Convert.ToHexString(payload);
+        if (!n.Up || !n.Coordinator.Members.Contains(n.Id) || !_callers.TryAdd(command, new Caller(node)))
+        {
+            return;
+        }
+
+        Count("membership.proposed");
+        var (sequence, effects) = n.Queue.Submit(StoredCommand.SystemMachine, 0, string.Empty, payload, false, Now);
+        n.Callers[sequence] = command;
+        Run(n, effects);
+    }
 
     private void Submit(NodeId node, string command, bool batch)
     {
         var n = Nodes[node];
         if (!n.Up || _callers.ContainsKey(command))
         {
+            return;
+        }
+
+        if (!n.Coordinator.Members.Contains(n.Id))
+        {
+            // GroupActor refuses it at once (NotMember): the node does not vote as far as it knows.
+            Count("client.not_member");
+            _callers[command] = new Caller(node) { Outcome = new Failed(ClientFailure.Stopped, "not a member", OutcomeUnknown: false) };
+            _didNotRun.Add(command);
             return;
         }
 
@@ -92,8 +123,13 @@ internal sealed partial class Simulation
             switch (step)
             {
                 case RunStep r:
-                    var command = r.Command.IsFence ? "fence" : Encoding.UTF8.GetString(r.Command.Payload);
+                    var command = Name(r.Command);
                     ran.Add(command);
+                    if (r.Command.IsSystem)
+                    {
+                        ApplyChange(n, r.Command);
+                    }
+
                     if (!r.Command.IsFence)
                     {
                         RanOn(n, command);
@@ -122,6 +158,36 @@ internal sealed partial class Simulation
         }
 
         _ranAt[x.Instance] = here;
+        CheckMembership(n, x.Instance);
+        if (ProposalValue.CarriesSystem(x.Value) && !n.Replaying)
+        {
+            // Like LearnerActor: the coordinator waits for the membership the change made.
+            Run(n, n.Coordinator.SystemApplied(x.Instance + 1, n.System));
+        }
+    }
+
+    /// <summary>The system state machine: every node applies the same changes to the same membership.</summary>
+    private void ApplyChange(SimNode n, StoredCommand command)
+    {
+        var outcome = n.System.Apply(MemberChange.Decode(command.Payload));
+        n.System = outcome.State;
+        if (outcome.Applied)
+        {
+            Count("membership.applied");
+        }
+
+    }
+
+    /// <summary>Every node has the same membership after the same instance.</summary>
+    private void CheckMembership(SimNode n, long instance)
+    {
+        var described = n.System.ToString();
+        if (_systemAt.TryGetValue(instance, out var first) && first != described)
+        {
+            Fail($"membership: node {n.Id} has {described} after instance {instance}, another node {first}");
+        }
+
+        _systemAt[instance] = described;
     }
 
     private void RanOn(SimNode n, string command)

@@ -38,7 +38,7 @@ internal sealed partial class Simulation
         var calm = Enumerable.Range(0, 3).Select(k => $"s{Seed}-calm-{k}").ToList();
         for (var k = 0; k < calm.Count; k++)
         {
-            Schedule(Now + 1 + (k * 100), new ClientRequest(ids[Random.Next(ids.Length)], calm[k], false));
+            Schedule(Now + 1 + (k * 100), new ClientRequest(Pick(Voters()), calm[k], false));
         }
 
         var deadline = Now + calmDeadlineMs;
@@ -50,11 +50,12 @@ internal sealed partial class Simulation
                 if (OutcomeOf(calm[k]) is Failed)
                 {
                     calm[k] += "+";
-                    Schedule(Now + 1, new ClientRequest(ids[Random.Next(ids.Length)], calm[k], false));
+                    Schedule(Now + 1, new ClientRequest(Pick(Voters()), calm[k], false));
                 }
             }
 
-            if (calm.All(c => OutcomeOf(c) is Core.Ran) && Nodes.Values.All(n => n.Learner.NextInstance == _chosen.Count && n.Queue.Pending == 0 && !n.Proposer.IsBusy))
+            if (calm.All(c => OutcomeOf(c) is Core.Ran) && InGroup().All(n => n.Learner.NextInstance == _chosen.Count && n.Queue.Pending == 0 && !n.Proposer.IsBusy)
+                && (!Reconfigures || _callers.Values.All(c => c.Outcome is not null || c.Died)))
             {
                 CheckLogs();
                 CheckAcknowledged();
@@ -65,7 +66,8 @@ internal sealed partial class Simulation
 
         CheckLogs();
         var where = string.Join(", ", Nodes.Values.Select(n => $"{n.Id}@{n.Learner.NextInstance} busy={n.Proposer.IsBusy} pending={n.Queue.Pending}"));
-        Fail($"liveness: no progress within {calmDeadlineMs} ms after faults stopped; chosen={_chosen.Count}; calm={string.Join(",", calm.Select(c => $"{c}:{OutcomeOf(c)?.GetType().Name}"))}; {where}");
+        var unanswered = string.Join(",", _callers.Where(c => c.Value.Outcome is null && !c.Value.Died).Select(c => $"{c.Key}@{c.Value.Node}"));
+        Fail($"liveness: no progress within {calmDeadlineMs} ms after faults stopped; chosen={_chosen.Count}; calm={string.Join(",", calm.Select(c => $"{c}:{OutcomeOf(c)?.GetType().Name}"))}; {where}; unanswered: [{unanswered}]; members {Latest()}");
     }
 
     private void Nemesis()
@@ -77,8 +79,11 @@ internal sealed partial class Simulation
 
         var ids = Nodes.Keys.ToArray();
         var node = ids[Random.Next(ids.Length)];
-        switch (Random.Next(10))
+        switch (Random.Next(Reconfigures ? 13 : 10))
         {
+            case >= 10:
+                ChangeMembership();
+                break;
             case 0:
                 var side = ids.Where(_ => Random.Next(2) == 0).ToArray();
                 Network.Partition(side, ids.Except(side));
@@ -122,5 +127,42 @@ internal sealed partial class Simulation
         }
 
         Schedule(Now + Random.Next(20, 400), new NemesisStep());
+    }
+
+    /// <summary>The newest membership any node has applied.</summary>
+    public SystemState Latest() => Nodes.Values.Select(n => n.System).MaxBy(s => s.Version)!;
+
+    /// <summary>The nodes of the newest membership, voting or learning: those that must learn everything.</summary>
+    private IEnumerable<SimNode> InGroup() => Nodes.Values.Where(n => Latest().Nodes.ContainsKey(n.Id));
+
+    private NodeId[] Voters() => Latest().Voters.ToArray();
+
+    private NodeId Pick(NodeId[] from) => from[Random.Next(from.Length)];
+
+    /// <summary>
+    /// A client asks a voter for a change: a node outside joins as a learner, a learner is
+    /// promoted or takes a voter's place, a node leaves (at least two voters stay). Half of the
+    /// changes are compare-and-set on the version last seen, which may be stale by then.
+    /// </summary>
+    private void ChangeMembership()
+    {
+        var state = Latest();
+        var voters = Voters();
+        var learners = state.Learners.ToArray();
+        var outside = Nodes.Keys.Where(id => !state.Nodes.ContainsKey(id)).ToArray();
+        long? expected = Random.Next(2) == 0 ? state.Version : null;
+        MemberChange? change = Random.Next(5) switch
+        {
+            0 or 1 when outside.Length > 0 => new JoinAsLearner(Pick(outside), $"sim://{Random.Next(1000)}", expected),
+            2 when learners.Length > 0 => new Promote(Pick(learners), expected),
+            3 when learners.Length > 0 => new ReplaceVoter(Pick(voters), Pick(learners), expected),
+            4 when voters.Length > 2 => new RemoveNode(Pick(voters), expected),
+            4 when learners.Length > 0 => new RemoveNode(Pick(learners), expected),
+            _ => null,
+        };
+        if (change is not null)
+        {
+            ProposeChange(Pick(voters), change);
+        }
     }
 }

@@ -14,7 +14,11 @@ internal sealed partial class Simulation
     private readonly Dictionary<NodeId, Ballot> _livePromise = [];
     private long _seq;
 
-    public Simulation(int nodes, int seed, ProtocolOptions? options = null, bool manual = false)
+    /// <param name="members">
+    /// How many of the nodes are the configured members (all by default); with fewer, the others
+    /// start outside the group and the nemesis changes the membership through the log.
+    /// </param>
+    public Simulation(int nodes, int seed, ProtocolOptions? options = null, bool manual = false, int? members = null)
     {
         Seed = seed;
         Random = new Random(seed);
@@ -27,8 +31,9 @@ internal sealed partial class Simulation
         }
 
         var ids = Enumerable.Range(1, nodes).Select(i => new NodeId(i)).ToArray();
-        var members = new Membership(ids, Options.Bugs);
-        Nodes = ids.ToDictionary(id => id, id => new SimNode(id, members, Options, seed));
+        var configured = new Membership(ids.Take(members ?? nodes), Options.Bugs);
+        Reconfigures = (members ?? nodes) < nodes;
+        Nodes = ids.ToDictionary(id => id, id => new SimNode(id, configured, Options, seed));
         if (!manual)
         {
             foreach (var n in Nodes.Values)
@@ -39,6 +44,9 @@ internal sealed partial class Simulation
     }
 
     public int Seed { get; }
+
+    /// <summary>Whether the nemesis changes the membership (some nodes start outside the group).</summary>
+    public bool Reconfigures { get; }
 
     /// <summary>
     /// How far, at most, the learner's mailbox runs behind the coordinator (ms): a busy state
@@ -118,7 +126,12 @@ internal sealed partial class Simulation
             Count("checkpoint.loaded");
         }
 
+        // Like GroupActor: the learner replays first; the coordinator and proposer start with the
+        // membership the replayed log makes.
+        n.Replaying = true;
         Run(n, n.Learner.Replay(n.ReplayFrom));
+        n.Replaying = false;
+        n.StartRoles();
         if (!Manual)
         {
             ScheduleLearnTick(n);
@@ -454,7 +467,7 @@ internal sealed partial class Simulation
 
         var bytes = n.Part.ToArray();
         SimCheckpoint? c = null;
-        if (bytes.Length == o.Length && System.IO.Hashing.XxHash64.HashToUInt64(bytes) == o.FileChecksum)
+        if (bytes.Length == o.Length && global::System.IO.Hashing.XxHash64.HashToUInt64(bytes) == o.FileChecksum)
         {
             try
             {
@@ -485,7 +498,7 @@ internal sealed partial class Simulation
 
         n.Install(c);
         n.Fetch.Finished();
-        n.Installed = new InstancesSkipped(c.Header.Instance, c.Header.Checksum, n.Filter.MarksOf(n.Id));
+        n.Installed = new InstancesSkipped(c.Header.Instance, c.Header.Checksum, n.Filter.MarksOf(n.Id), n.System);
         Run(n, n.Coordinator.Skip(n.Installed));
     }
 
