@@ -112,7 +112,7 @@ public sealed class InstanceCoordinator
         if (s.Instance == Instance)
         {
             // The checkpoint is the state after the membership change awaited: it ends the wait.
-            ApplySystem(s.System!, effects);
+            ApplySystem(s.System, effects);
             effects.Add(new Deliver(Role.Proposer, s));
             Release(effects);
             return effects;
@@ -165,10 +165,10 @@ public sealed class InstanceCoordinator
         return effects;
     }
 
-    private void ApplySystem(SystemState state, List<Effect> effects)
+    private void ApplySystem(SystemState? state, List<Effect> effects)
     {
         _options.Breakpoints.Count("coordinator.membership_applied");
-        _members = _members.With(state);
+        _members = state is null ? _members : _members.With(state);
         if (_awaitingSystem is { } awaited)
         {
             effects.Add(new Deliver(Role.Proposer, awaited with { Members = _members }));

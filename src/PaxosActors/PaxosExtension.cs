@@ -47,9 +47,9 @@ public sealed class PaxosExtension : IExtension
             throw new ArgumentException($"No group '{name}' under {PaxosSettings.Section}.groups.", nameof(name));
         }
 
-        if (machines.Length == 0 || machines.Select(m => m.Id).Distinct().Count() != machines.Length || machines.Any(m => m.Id == StoredCommand.FenceMachine))
+        if (machines.Length == 0 || machines.Select(m => m.Id).Distinct().Count() != machines.Length || machines.Any(m => m.Id is StoredCommand.FenceMachine or StoredCommand.SystemMachine))
         {
-            throw new ArgumentException("A group needs one or more state machines with distinct ids other than 0 (reserved).", nameof(machines));
+            throw new ArgumentException("A group needs one or more state machines with distinct ids other than 0 and -1 (reserved for fences and the membership).", nameof(machines));
         }
 
         return await _guardian.Ask<IActorRef>(new StartGroup(group, machines), TimeSpan.FromSeconds(30)).ConfigureAwait(false);

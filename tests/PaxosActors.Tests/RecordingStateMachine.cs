@@ -1,11 +1,11 @@
 namespace PaxosActors.Tests;
 
 /// <summary>A state machine that records what it ran, for comparing nodes.</summary>
-public sealed class RecordingStateMachine : IStateMachine
+public sealed class RecordingStateMachine(int id = 1) : IStateMachine
 {
     private readonly List<(long Instance, string Command)> _log = [];
 
-    public int Id => 1;
+    public int Id => id;
 
     public IReadOnlyList<(long Instance, string Command)> Log
     {

@@ -52,6 +52,8 @@ public sealed class GroupFailureTests(ITestOutputHelper output) : JournalTestKit
         Assert.Equal(ProposeFailureReason.UnknownGroup, unknownGroup.Reason);
 
         Assert.Throws<ArgumentException>(() => paxos.StartGroupAsync("not-configured", _machine).GetAwaiter().GetResult());
+        var reserved = Assert.Throws<ArgumentException>(() => paxos.StartGroupAsync("g", new RecordingStateMachine(-1)).GetAwaiter().GetResult());
+        Assert.Contains("-1", reserved.Message);
         Assert.IsType<ProposeResult>(await group.Ask<object>(new Propose("fine"), TimeSpan.FromSeconds(5)));
         Assert.Equal(["fine"], _machine.Log.Select(e => e.Command));
     }
