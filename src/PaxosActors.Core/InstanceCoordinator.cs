@@ -10,12 +10,12 @@ namespace PaxosActors.Core;
 public sealed class InstanceCoordinator
 {
     private readonly NodeId _self;
+    private readonly ProtocolOptions _options;
+    private readonly SortedDictionary<long, List<PaxosMessage>> _future = [];
     private Membership _members;
 
     // The proposer's news of a learned membership change, held until the learner applied it.
     private InstanceLearned? _awaitingSystem;
-    private readonly ProtocolOptions _options;
-    private readonly SortedDictionary<long, List<PaxosMessage>> _future = [];
     private int _futureCount;
     private long _futureBytes;
     private long _askedAt = -1;
@@ -113,7 +113,7 @@ public sealed class InstanceCoordinator
         {
             // The checkpoint is the state after the membership change awaited: it ends the wait.
             ApplySystem(s.System, effects);
-            effects.Add(new Deliver(Role.Proposer, s));
+            effects.Add(new Deliver(Role.Proposer, s with { Members = _members }));
             Release(effects);
             return effects;
         }
