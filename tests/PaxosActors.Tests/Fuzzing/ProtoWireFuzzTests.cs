@@ -19,20 +19,7 @@ public sealed class ProtoWireFuzzTests(ITestOutputHelper output)
 
     private static readonly byte[][] Valid =
     [
-        .. new PaxosMessage[]
-        {
-            new Prepare(3, new NodeId(2), new Ballot(4, new NodeId(2))),
-            new PrepareReply(3, new NodeId(2), new Ballot(4, new NodeId(2)), true, new Ballot(4, new NodeId(2)), new Ballot(1, new NodeId(1)), [7, 7]),
-            new PrepareReply(3, new NodeId(2), new Ballot(4, new NodeId(2)), false, new Ballot(6, new NodeId(3)), Ballot.Zero, null),
-            new Accept(3, new NodeId(2), new Ballot(4, new NodeId(2)), [1, 2, 3], 99),
-            new AcceptReply(3, new NodeId(2), new Ballot(4, new NodeId(2)), false, new Ballot(5, new NodeId(3))),
-            new ValueChosen(3, new NodeId(2), [5], 1234),
-            new AskForLearn(3, new NodeId(2)),
-            new LearnOffer(9, new NodeId(2)),
-            new CheckpointOffer(9, new NodeId(2), 4096, 77),
-            new ChunkRequest(9, new NodeId(2), 77, 1024, 1024),
-            new CheckpointChunk(9, new NodeId(2), 77, 1024, [1, 2, 3, 4], 5),
-        }.Select(m => ProtoMessageCodec.Encode(new PaxosEnvelope("kv", m) { ClusterId = "paxos" })),
+        .. SampleMessages.All.Select(m => ProtoMessageCodec.Encode(new PaxosEnvelope("kv", m) { ClusterId = "paxos" })),
     ];
 
     [Fact]

@@ -18,16 +18,7 @@ public sealed class WireFuzzTests(ITestOutputHelper output)
 
     private static readonly byte[][] Valid =
     [
-        .. new PaxosMessage[]
-        {
-            new Prepare(3, new NodeId(2), new Ballot(4, new NodeId(2))),
-            new PrepareReply(3, new NodeId(2), new Ballot(4, new NodeId(2)), true, new Ballot(4, new NodeId(2)), new Ballot(1, new NodeId(1)), [7, 7]),
-            new Accept(3, new NodeId(2), new Ballot(4, new NodeId(2)), [1, 2, 3], 99),
-            new AcceptReply(3, new NodeId(2), new Ballot(4, new NodeId(2)), false, new Ballot(5, new NodeId(3))),
-            new ValueChosen(3, new NodeId(2), [5], 1234),
-            new AskForLearn(3, new NodeId(2)),
-            new LearnOffer(9, new NodeId(2)),
-        }.Select(m => MessageCodec.Encode(new PaxosEnvelope("kv", m) { ClusterId = "paxos" })),
+        .. SampleMessages.Protocol.Select(m => MessageCodec.Encode(new PaxosEnvelope("kv", m) { ClusterId = "paxos" })),
     ];
 
     private static readonly Gen<byte[]> Random = Gen.Byte.Array[0, 96];
