@@ -7,12 +7,12 @@ namespace PaxosActors.Core;
 /// </summary>
 public sealed class Membership
 {
-    public Membership(IEnumerable<NodeId> members, IReadOnlyDictionary<NodeId, NodeId>? followers = null, IEnumerable<NodeId>? learners = null)
-        : this(members, DeliberateBugs.None, followers, learners)
+    public Membership(IEnumerable<NodeId> members, IReadOnlyDictionary<NodeId, NodeId>? followers = null, IEnumerable<NodeId>? learners = null, IEnumerable<NodeId>? departed = null)
+        : this(members, DeliberateBugs.None, followers, learners, departed)
     {
     }
 
-    internal Membership(IEnumerable<NodeId> members, DeliberateBugs bugs, IReadOnlyDictionary<NodeId, NodeId>? followers = null, IEnumerable<NodeId>? learners = null)
+    internal Membership(IEnumerable<NodeId> members, DeliberateBugs bugs, IReadOnlyDictionary<NodeId, NodeId>? followers = null, IEnumerable<NodeId>? learners = null, IEnumerable<NodeId>? departed = null)
     {
         Members = members.Distinct().OrderBy(m => m).ToArray();
         if (Members.Count == 0)
@@ -37,6 +37,7 @@ public sealed class Membership
             throw new ArgumentException("A learner is not a member, and not node 0.", nameof(learners));
         }
 
+        Departed = (departed ?? []).Where(d => !Members.Contains(d) && !Learners.Contains(d)).ToHashSet();
         Bugs = bugs;
         var majority = Members.Count / 2 + 1;
         Quorum = bugs.HasFlag(DeliberateBugs.QuorumOneShort) ? Math.Max(1, majority - 1) : majority;
@@ -53,16 +54,19 @@ public sealed class Membership
     /// <summary>Nodes without a vote yet that ask to learn every chosen value.</summary>
     public IReadOnlyList<NodeId> Learners { get; }
 
+    /// <summary>Nodes the log removed lately: they may still ask to learn, so they see their removal.</summary>
+    public IReadOnlySet<NodeId> Departed { get; }
+
     internal DeliberateBugs Bugs { get; }
 
     public bool Contains(NodeId node) => Members.Contains(node);
 
-    /// <summary>Whether <paramref name="node"/> may ask this group to learn (a member, follower or learner).</summary>
-    public bool MayLearn(NodeId node) => Contains(node) || IsFollower(node) || Learners.Contains(node);
+    /// <summary>Whether <paramref name="node"/> may ask this group to learn (a member, follower, learner or lately removed node).</summary>
+    public bool MayLearn(NodeId node) => Contains(node) || IsFollower(node) || Learners.Contains(node) || Departed.Contains(node);
 
     /// <summary>The same followers around other voters and learners: a membership change applied.</summary>
     public Membership With(SystemState state) =>
-        new(state.Voters, Bugs, Following.Where(f => state.Nodes.GetValueOrDefault(f.Value)?.Voting == true && !state.Nodes.ContainsKey(f.Key)).ToDictionary(), state.Learners);
+        new(state.Voters, Bugs, Following.Where(f => state.Nodes.GetValueOrDefault(f.Value)?.Voting == true && !state.Nodes.ContainsKey(f.Key)).ToDictionary(), state.Learners, state.Departed.Select(d => d.Key));
 
     public bool IsFollower(NodeId node) => Following.ContainsKey(node);
 

@@ -20,6 +20,13 @@ public static class CheckpointFormat
     /// <summary>The section that holds the learner's duplicate filter.</summary>
     public const int FilterSection = -1;
 
+    /// <summary>
+    /// The section that holds the group's membership (<see cref="SystemState"/>). It takes the id
+    /// of the fence machine, which has no state. Checkpoints written before membership changes
+    /// existed lack it: their group had the configured membership.
+    /// </summary>
+    public const int SystemSection = StoredCommand.FenceMachine;
+
     /// <summary>The largest chunk a writer makes, and a reader accepts.</summary>
     public const int ChunkSize = 64 * 1024;
 

@@ -8,10 +8,14 @@ namespace PaxosActors.Core;
 /// </summary>
 public sealed class SystemState
 {
-    private SystemState(long version, SortedDictionary<NodeId, MemberInfo> nodes)
+    /// <summary>How many removed nodes the state remembers, so they can still learn their removal.</summary>
+    public const int DepartedKept = 16;
+
+    private SystemState(long version, SortedDictionary<NodeId, MemberInfo> nodes, IReadOnlyList<KeyValuePair<NodeId, string>> departed)
     {
         Version = version;
         Nodes = nodes;
+        Departed = departed;
     }
 
     /// <summary>The version: 0 for the configured start, one more after each change applied.</summary>
@@ -25,6 +29,14 @@ public sealed class SystemState
 
     /// <summary>Nodes that learn every chosen value and will vote once promoted.</summary>
     public IEnumerable<NodeId> Learners => Nodes.Where(n => !n.Value.Voting).Select(n => n.Key);
+
+    /// <summary>
+    /// The most recently removed nodes (at most <see cref="DepartedKept"/>, oldest first) and
+    /// their last addresses. They have no vote and get nothing pushed, but their requests to learn
+    /// are still served: a removed node that was behind learns the change that removed it, and
+    /// says so, instead of waiting forever on an old view.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<NodeId, string>> Departed { get; }
 
     /// <summary>The membership at version 0: the configured members, all voting.</summary>
     public static SystemState Initial(IEnumerable<KeyValuePair<NodeId, string>> members)
@@ -40,7 +52,7 @@ public sealed class SystemState
             throw new ArgumentException("A group starts with one or more members, none of them node 0.", nameof(members));
         }
 
-        return new SystemState(0, nodes);
+        return new SystemState(0, nodes, []);
     }
 
     /// <summary>
@@ -55,6 +67,7 @@ public sealed class SystemState
         }
 
         var nodes = new SortedDictionary<NodeId, MemberInfo>((IDictionary<NodeId, MemberInfo>)Nodes);
+        var removed = NodeId.None;
         switch (change)
         {
             case JoinAsLearner j when j.Node == NodeId.None || string.IsNullOrWhiteSpace(j.Address):
@@ -83,6 +96,7 @@ public sealed class SystemState
                 return Rejected($"Node {r.Node} is the group's last voting member.");
             case RemoveNode r:
                 nodes.Remove(r.Node);
+                removed = r.Node;
                 break;
             case ReplaceVoter s when !nodes.TryGetValue(s.Old, out var old) || !old.Voting:
                 return Rejected($"Node {s.Old} is not a voting member.");
@@ -90,13 +104,26 @@ public sealed class SystemState
                 return Rejected($"Node {s.New} must be a learner of the group (it joins as a learner first).");
             case ReplaceVoter s:
                 nodes.Remove(s.Old);
+                removed = s.Old;
                 nodes[s.New] = nodes[s.New] with { Voting = true };
                 break;
             default:
                 throw new ArgumentException($"Unknown change {change.GetType().Name}.", nameof(change));
         }
 
-        return new MemberChangeOutcome(new SystemState(Version + 1, nodes), Applied: true, Unchanged: false, null);
+        return new MemberChangeOutcome(new SystemState(Version + 1, nodes, DepartedAfter(removed, nodes)), Applied: true, Unchanged: false, null);
+    }
+
+    /// <summary>The departed list after a change: a node known again leaves it, a removed one joins it last.</summary>
+    private List<KeyValuePair<NodeId, string>> DepartedAfter(NodeId removed, SortedDictionary<NodeId, MemberInfo> nodes)
+    {
+        var departed = Departed.Where(d => !nodes.ContainsKey(d.Key) && d.Key != removed).ToList();
+        if (removed != NodeId.None)
+        {
+            departed.Add(new(removed, Nodes[removed].Address));
+        }
+
+        return departed.Skip(Math.Max(0, departed.Count - DepartedKept)).ToList();
     }
 
     public byte[] Encode()
@@ -105,6 +132,12 @@ public sealed class SystemState
         foreach (var (id, info) in Nodes)
         {
             w.Int32(id.Value).String(info.Address).Bool(info.Voting);
+        }
+
+        w.Int32(Departed.Count);
+        foreach (var (id, address) in Departed)
+        {
+            w.Int32(id.Value).String(address);
         }
 
         return w.ToArray();
@@ -136,13 +169,32 @@ public sealed class SystemState
             }
         }
 
+        var departedCount = r.Int32();
+        if (departedCount < 0 || departedCount > DepartedKept)
+        {
+            throw new PaxosFormatException($"Invalid departed count {departedCount}.");
+        }
+
+        var departed = new List<KeyValuePair<NodeId, string>>(departedCount);
+        for (var i = 0; i < departedCount; i++)
+        {
+            var id = r.Int32();
+            var address = r.String();
+            if (id <= 0 || nodes.ContainsKey(new NodeId(id)) || departed.Any(d => d.Key.Value == id))
+            {
+                throw new PaxosFormatException($"Invalid departed node id {id}.");
+            }
+
+            departed.Add(new(new NodeId(id), address));
+        }
+
         r.End();
         if (!nodes.Values.Any(n => n.Voting))
         {
             throw new PaxosFormatException("A membership without a voting member.");
         }
 
-        return new SystemState(version, nodes);
+        return new SystemState(version, nodes, departed);
     }
 
     public override string ToString() =>

@@ -67,6 +67,14 @@ public sealed class MembershipChangeTests
     }
 
     [Fact]
+    public void A_removed_node_may_still_ask_to_learn_but_never_vote()
+    {
+        var coordinator = new InstanceCoordinator(A, new Membership([A, B, C], departed: [D]), new ProtocolOptions(), 3, 0);
+        Assert.Equal(Role.Learner, Assert.IsType<Deliver>(Assert.Single(coordinator.Handle(new AskForLearn(1, D)))).To);
+        Assert.Equal("not_member", Assert.IsType<Dropped>(Assert.Single(coordinator.Handle(new Accept(3, D, new Ballot(1, D), [1], 0)))).Reason);
+    }
+
+    [Fact]
     public void A_proposer_that_chose_the_change_prepares_again_with_the_new_members()
     {
         var options = new ProtocolOptions { BackoffMin = TimeSpan.FromMilliseconds(1), BackoffMax = TimeSpan.FromMilliseconds(2) };

@@ -69,6 +69,38 @@ public sealed class SystemStateTests
     }
 
     [Fact]
+    public void A_removed_node_is_remembered_as_departed_until_it_joins_again()
+    {
+        var removed = Three().Apply(new RemoveNode(C)).State;
+        Assert.Equal([new KeyValuePair<NodeId, string>(C, "c")], removed.Departed);
+        Assert.True(new Membership([A]).With(removed).MayLearn(C));
+        Assert.False(new Membership([A]).With(removed).Contains(C));
+
+        var replaced = removed.Apply(new JoinAsLearner(D, "d")).State.Apply(new ReplaceVoter(B, D)).State;
+        Assert.Equal([C, B], replaced.Departed.Select(d => d.Key));
+
+        var back = replaced.Apply(new JoinAsLearner(C, "c3")).State;
+        Assert.Equal([B], back.Departed.Select(d => d.Key));
+        Assert.Equal(back.ToString(), SystemState.Decode(back.Encode()).ToString());
+        Assert.Equal(back.Departed, SystemState.Decode(back.Encode()).Departed);
+    }
+
+    [Fact]
+    public void The_departed_list_keeps_only_the_latest_removals()
+    {
+        var state = Three();
+        for (var i = 10; i < 10 + SystemState.DepartedKept + 3; i++)
+        {
+            state = state.Apply(new JoinAsLearner(new NodeId(i), $"n{i}")).State.Apply(new RemoveNode(new NodeId(i))).State;
+        }
+
+        Assert.Equal(SystemState.DepartedKept, state.Departed.Count);
+        Assert.Equal(new NodeId(13), state.Departed[0].Key);
+        Assert.Equal(new NodeId(12 + SystemState.DepartedKept), state.Departed[^1].Key);
+        Assert.Equal(state.Departed, SystemState.Decode(state.Encode()).Departed);
+    }
+
+    [Fact]
     public void Changes_and_states_round_trip_and_garbage_is_a_format_error()
     {
         MemberChange[] changes = [new JoinAsLearner(D, "akka.tcp://paxos@h:1", 7), new Promote(D), new RemoveNode(B, 0), new ReplaceVoter(C, D, 3)];
@@ -83,7 +115,7 @@ public sealed class SystemStateTests
         Assert.Throws<PaxosFormatException>(() => MemberChange.Decode(new Promote(D).Encode()[..^1]));
         Assert.Throws<PaxosFormatException>(() => SystemState.Decode([2]));
         var noVoter = SystemState.Initial([new(A, "a")]).Encode();
-        noVoter[^1] = 0;
+        noVoter[^5] = 0;
         Assert.Throws<PaxosFormatException>(() => SystemState.Decode(noVoter));
     }
 
