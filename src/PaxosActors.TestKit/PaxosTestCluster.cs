@@ -92,7 +92,7 @@ public sealed class PaxosTestCluster : IAsyncDisposable
     public static async Task<PaxosTestCluster> StartAsync(PaxosTestClusterOptions options)
     {
         var cluster = new PaxosTestCluster(options);
-        await Task.WhenAll(cluster.Nodes.Select(cluster.StartNodeAsync));
+        await Task.WhenAll(cluster.Nodes.Except(options.StartLater).Select(cluster.StartNodeAsync));
         return cluster;
     }
 
@@ -136,7 +136,7 @@ public sealed class PaxosTestCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a crashed node again from its SQLite file, with fresh state machines.</summary>
+    /// <summary>Starts a crashed node again from its SQLite file, with fresh state machines (or a node held back with <see cref="PaxosTestClusterOptions.StartLater"/> for the first time).</summary>
     public Task RestartAsync(int node) => _running.ContainsKey(node) ? Task.CompletedTask : StartNodeAsync(node);
 
     /// <summary>
@@ -218,7 +218,8 @@ public sealed class PaxosTestCluster : IAsyncDisposable
                 _options.Groups,
                 TlsFolder is null ? string.Empty : TlsHocon(TlsFolder, $"node{node}"),
                 _options.Followers,
-                _options.Tls));
+                _options.Tls,
+                _options.Members));
         var system = PaxosActorSystem.Create(LocalNodeConfig.SystemName, config);
         LinkFaults.Attach(system, Faults);
         var events = StorageEventLog.Attach(system);

@@ -11,6 +11,15 @@ public sealed record PaxosTestClusterOptions
     /// <summary>Nodes that follow the groups rather than vote: follower id → the member it follows.</summary>
     public IReadOnlyDictionary<int, int> Followers { get; init; } = new Dictionary<int, int>();
 
+    /// <summary>
+    /// The groups' configured (founding) members; null: every node that does not follow. The
+    /// other nodes run the groups without a vote until a membership change adds them.
+    /// </summary>
+    public IReadOnlyList<int>? Members { get; init; }
+
+    /// <summary>Nodes that <see cref="PaxosTestCluster.StartAsync"/> does not start: start them with <see cref="PaxosTestCluster.RestartAsync"/>.</summary>
+    public IReadOnlyList<int> StartLater { get; init; } = [];
+
     /// <summary>The groups every node serves.</summary>
     public IReadOnlyList<string> Groups { get; init; } = ["test"];
 

@@ -84,6 +84,42 @@ public sealed class PaxosExtension : IExtension
 
         return await actor.Ask<object>(new Propose(command, stateMachineId), timeout).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Adds node <paramref name="nodeId"/> at <paramref name="address"/> to a group through this
+    /// node, which must vote in it: the node joins as a learner and gets its vote once it has
+    /// caught up (see <see cref="AddMember"/>).
+    /// </summary>
+    public Task<MemberChangeReply> AddMemberAsync(string group, int nodeId, string address, long? expectedVersion = null, TimeSpan? timeout = null) =>
+        ChangeMembersAsync(group, new AddMember(nodeId, address, expectedVersion), timeout);
+
+    /// <summary>Removes node <paramref name="nodeId"/> from a group through this node (see <see cref="RemoveMember"/>).</summary>
+    public Task<MemberChangeReply> RemoveMemberAsync(string group, int nodeId, long? expectedVersion = null, TimeSpan? timeout = null) =>
+        ChangeMembersAsync(group, new RemoveMember(nodeId, expectedVersion), timeout);
+
+    /// <summary>Replaces voting member <paramref name="oldNodeId"/> with a new node (see <see cref="ChangeMember"/>).</summary>
+    public Task<MemberChangeReply> ChangeMemberAsync(string group, int oldNodeId, int newNodeId, string newAddress, long? expectedVersion = null, TimeSpan? timeout = null) =>
+        ChangeMembersAsync(group, new ChangeMember(oldNodeId, newNodeId, newAddress, expectedVersion), timeout);
+
+    /// <summary>A group's membership as this node has applied it, or null when the group does not run here.</summary>
+    public async Task<GroupMembership?> GetMembershipAsync(string group, TimeSpan? timeout = null)
+    {
+        var actor = await GroupAsync(group).ConfigureAwait(false);
+        return actor is null ? null : await actor.Ask<GroupMembership>(GetMembership.Instance, timeout ?? TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+    }
+
+    private async Task<MemberChangeReply> ChangeMembersAsync(string group, object change, TimeSpan? timeout)
+    {
+        var actor = await GroupAsync(group).ConfigureAwait(false);
+        if (actor is null)
+        {
+            return new MemberChangeFailed(MemberChangeFailureReason.NotMember, $"No group '{group}' runs on this node.");
+        }
+
+        // A change is at most two proposals and a wait for the new node in between.
+        var ceiling = timeout ?? Settings.Membership.CatchUpTimeout + 2 * Settings.Protocol.ProposeTimeout + TimeSpan.FromSeconds(10);
+        return await actor.Ask<MemberChangeReply>(change, ceiling).ConfigureAwait(false);
+    }
 }
 
 /// <summary>The extension id: <c>system.WithExtension&lt;PaxosExtension, PaxosExtensionProvider&gt;()</c>.</summary>

@@ -36,6 +36,9 @@ public sealed partial record PaxosSettings
     /// <summary>Chosen instances per second a group serves to lagging nodes.</summary>
     public required int CatchUpRate { get; init; }
 
+    /// <summary>How membership changes wait for a joining node to catch up.</summary>
+    public MembershipSettings Membership { get; init; } = MembershipSettings.Default;
+
     public required string JournalPluginId { get; init; }
 
     public required TimeSpan AcceptorRestartMinBackoff { get; init; }
@@ -128,6 +131,8 @@ public sealed partial record PaxosSettings
         Require(maxValue + FrameOverhead <= frame, "max-value-size", $"must leave {FrameOverhead} bytes under akka.remote.dot-netty.tcp.maximum-frame-size ({frame}) for the message around the value");
         var pending = c.GetInt("max-pending-proposals");
         Require(pending >= 1, "max-pending-proposals", "must be >= 1");
+        var slack = c.GetLong("membership.catch-up-slack");
+        Require(slack >= 0, "membership.catch-up-slack", "must be >= 0 instances");
         var catchUpRate = c.GetInt("catch-up-rate");
         Require(catchUpRate >= 1, "catch-up-rate", "must be >= 1 instance per second");
         var batchMax = c.GetBoolean("batching.enabled") ? c.GetInt("batching.max-count") : 1;
@@ -207,6 +212,7 @@ public sealed partial record PaxosSettings
             Groups = groups,
             LearnInterval = Positive(c, "learn-interval"),
             CatchUpRate = catchUpRate,
+            Membership = new MembershipSettings(Positive(c, "membership.catch-up-timeout"), slack, Positive(c, "membership.check-interval")),
             JournalPluginId = c.GetString("acceptor.journal-plugin-id", string.Empty),
             AcceptorRestartMinBackoff = minBackoff,
             AcceptorRestartMaxBackoff = maxBackoff,
@@ -242,6 +248,12 @@ public sealed partial record PaxosSettings
 
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]
     private static partial Regex GroupName();
+}
+
+/// <summary>How a membership change waits for a node that joined as a learner (see <c>paxos-actors.membership</c>).</summary>
+public sealed record MembershipSettings(TimeSpan CatchUpTimeout, long CatchUpSlack, TimeSpan CheckInterval)
+{
+    public static readonly MembershipSettings Default = new(TimeSpan.FromSeconds(60), 100, TimeSpan.FromMilliseconds(200));
 }
 
 /// <summary>One group's configuration: its name, voting members, and followers (follower → the member it follows).</summary>

@@ -15,12 +15,12 @@ namespace PaxosActors.Actors;
 /// hands its decisions to the proposer, acceptor and learner children. A child's mailbox sees
 /// every advance before any message of the next instance, because this actor sends both.
 /// </summary>
-internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimers
+internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimers
 {
     private readonly PaxosSettings _settings;
     private readonly GroupSettings _group;
     private readonly IReadOnlyDictionary<int, IStateMachine> _machines;
-    private readonly Membership _members;
+    private readonly Membership _configured;
 
     // The settings' protocol options, counting on this node's meter with this group's tags.
     private readonly ProtocolOptions _protocol;
@@ -32,6 +32,11 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
     private QueueGauge? _queueGauge;
     private IActorRef _learner = ActorRefs.Nobody;
     private InstanceCoordinator _coordinator = null!;
+    private SystemState _system;
+    private AcceptorRecovered? _recovered;
+
+    // The highest instance each node asked this one to learn from: how far a learner has come.
+    private readonly Dictionary<NodeId, long> _asked = [];
     private readonly HashSet<(NodeId, string)> _mismatchLogged = [];
     private Address? _localAddress;
     private bool _acceptorInStep;
@@ -50,7 +55,8 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         _settings = settings;
         _group = group;
         _machines = machines.ToDictionary(m => m.Id);
-        _members = new Membership(group.Members, followers: group.Followers);
+        _configured = new Membership(group.Members, followers: group.Followers);
+        _system = SystemState.Initial(group.Members.Select(m => KeyValuePair.Create(m, settings.Nodes[m].ToString())));
         _protocol = settings.Protocol with { Breakpoints = NodeMetrics.For(Context.System).For(group.Name, settings.NodeId) };
     }
 
@@ -58,21 +64,22 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private bool IsMember => _members.Contains(_settings.NodeId);
+    /// <summary>The members of this node's next instance, as the log has made them.</summary>
+    private Membership Members => _coordinator.Members;
 
-    private bool IsFollower => _members.IsFollower(_settings.NodeId);
+    private bool IsMember => Members.Contains(_settings.NodeId);
+
+    private bool IsFollower => _configured.IsFollower(_settings.NodeId);
 
     public static Props Props(PaxosSettings settings, GroupSettings group, IReadOnlyList<IStateMachine> machines) =>
         Akka.Actor.Props.Create(() => new GroupActor(settings, group, machines));
 
     protected override void PreStart()
     {
-        _router = PeerRouter.Create(Context, _settings, _group, Self);
-        if (!IsMember && !IsFollower)
+        _router = PeerRouter.Create(Context.System, _settings, _group, Self);
+        if (!_configured.Contains(_settings.NodeId) && !IsFollower)
         {
-            _log.Warning("Node {0} is not a member of group {1}: proposals get NotMember", _settings.NodeId, _group.Name);
-            Become(NotMember);
-            return;
+            _log.Info("Node {0} is not among group {1}'s configured members: it learns the group's log once the log adds it, and votes once it is promoted (AddMember)", _settings.NodeId, _group.Name);
         }
 
         var persistenceId = $"paxos-{_group.Name}-{_settings.NodeId}";
@@ -97,22 +104,6 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         _log.Warning("Group {0} dropped unexpected {1} from {2}", _group.Name, message.GetType().Name, Sender);
     }
 
-    private void NotMember(object message)
-    {
-        switch (message)
-        {
-            case Propose or BatchPropose:
-                Sender.Tell(new ProposeFailed(ProposeFailureReason.NotMember, $"Node {_settings.NodeId.Value} is not a member of group {_group.Name}."));
-                break;
-            case PaxosEnvelope or ForwardedCommands or ForwardRefused:
-                _protocol.Breakpoints.Count("dropped.not_member_here");
-                break;
-            default:
-                Unhandled(message);
-                break;
-        }
-    }
-
     private void Starting(object message)
     {
         if (message is not AcceptorRecovered r)
@@ -121,28 +112,49 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
             return;
         }
 
+        // The learner starts first: its replay of the recovered log (after the newest checkpoint)
+        // yields the membership the next instance runs with.
+        _recovered = r;
+        var learner = new Learner(_settings.NodeId, _protocol, r.Log, r.LogStart, r.StartChecksum);
+        var checkpoints = Checkpoints();
+        var system = _system;
+        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, system, _router, _acceptor, _settings.CatchUpRate, _protocol, checkpoints)), "learner");
+        Become(Replaying);
+    }
+
+    private void Replaying(object message)
+    {
+        if (message is not MembershipReplayed m)
+        {
+            Stash.Stash();
+            return;
+        }
+
+        var r = _recovered!;
+        _recovered = null;
         var self = _settings.NodeId;
-        _coordinator = new InstanceCoordinator(self, _members, _protocol, r.State.Instance, r.State.PreviousChecksum);
-        var proposer = new Proposer(self, _members, _protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
-        var machineIds = _machines.Keys.ToHashSet();
-        if (IsMember)
+        UseMembership(m.State);
+        var members = _configured.With(m.State);
+        _coordinator = new InstanceCoordinator(self, members, _protocol, r.State.Instance, r.State.PreviousChecksum);
+        var proposer = new Proposer(self, members, _protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
+        var machineIds = _machines.Keys.Append(StoredCommand.SystemMachine).ToHashSet();
+        if (!IsFollower)
         {
             // Each incarnation of the proposer actor gets a session above the one before: the
             // acceptor made this start's number durable, and incarnations count up within it.
+            // A learner has one too: it refuses commands until the log gives it a vote.
             var start = r.State.Session;
             var incarnations = 0L;
             Func<long> session = () => AcceptorState.ProposerSession(start, Interlocked.Increment(ref incarnations));
             var queue = _queueGauge = NodeMetrics.Queue(Context.System, _group.Name, self);
-            _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings.NodeId, _protocol, _members, proposer, _router, machineIds, session, _settings.Nodes, queue)), "proposer");
+            _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings.NodeId, _protocol, members, proposer, _router, machineIds, session, queue)), "proposer");
+            _learner.Tell(new ProposerIs(_proposer));
         }
 
-        var learner = new Learner(self, _protocol, r.Log, r.LogStart, r.StartChecksum);
-        var checkpoints = Checkpoints();
-        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, _router, _proposer, _acceptor, _settings.CatchUpRate, _protocol, checkpoints)), "learner");
         var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)(_settings.LearnInterval.TotalMilliseconds / 5) + 1));
         Timers.StartPeriodicTimer("learn", LearnTick.Instance, _settings.LearnInterval + jitter);
         _acceptorInStep = true;
-        _log.Info("Group {0} on node {1} ready at instance {2}", _group.Name, self, r.State.Instance);
+        _log.Info("Group {0} on node {1} ready at instance {2}, membership {3}", _group.Name, self, r.State.Instance, m.State);
         Become(Ready);
         Stash.UnstashAll();
     }
@@ -179,6 +191,11 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                 SenderMismatch(e.Message.From, e.Message.GetType().Name);
                 break;
             case PaxosEnvelope e:
+                if (e.Message is AskForLearn ask && Members.MayLearn(ask.From))
+                {
+                    _asked[ask.From] = Math.Max(_asked.GetValueOrDefault(ask.From, -1), ask.Instance);
+                }
+
                 if (_catchUp is not null && _halted is null)
                 {
                     RunCatchUp(_catchUp.Handle(e.Message));
@@ -192,10 +209,26 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
             case Propose or BatchPropose when IsFollower:
                 Sender.Tell(new ProposeFailed(ProposeFailureReason.Follower, $"Node {_settings.NodeId.Value} follows group {_group.Name} and does not vote; propose through a member."));
                 break;
+            case Propose { StateMachineId: StoredCommand.SystemMachine } or BatchPropose { StateMachineId: StoredCommand.SystemMachine }:
+                Sender.Tell(new ProposeFailed(ProposeFailureReason.UnknownStateMachine, $"State machine {StoredCommand.SystemMachine} is the group's membership: change it with AddMember, RemoveMember or ChangeMember."));
+                break;
             case Propose or BatchPropose:
                 _proposer.Forward(message);
                 break;
-            case ForwardedCommands f when f.ClusterId != _settings.ClusterId || f.Group != _group.Name || !_members.Contains(f.From) || !IsMember:
+            case AddMember or RemoveMember or ChangeMember:
+                ChangeMembers(message);
+                break;
+            case GetMembership:
+                Sender.Tell(GroupMembership.Of(_group.Name, _system));
+                break;
+            case LearnerProgressQuery q:
+                Sender.Tell(new LearnerProgress(_asked.GetValueOrDefault(q.Node, -1), _coordinator.Instance));
+                break;
+            case MembershipApplied m:
+                UseMembership(m.State);
+                Run(_coordinator.SystemApplied(m.Through, m.State));
+                break;
+            case ForwardedCommands f when f.ClusterId != _settings.ClusterId || f.Group != _group.Name || !Members.Contains(f.From) || !IsMember:
                 _protocol.Breakpoints.Count("dropped.forward_misaddressed");
                 break;
             case ForwardRefused r when r.ClusterId != _settings.ClusterId || r.Group != _group.Name || !IsMember:
@@ -204,7 +237,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
             case ForwardedCommands f when !SentBy(f.From):
                 SenderMismatch(f.From, nameof(ForwardedCommands));
                 break;
-            case ForwardRefused r when !_members.Contains(r.From) || !SentBy(r.From):
+            case ForwardRefused r when !Members.Contains(r.From) || !SentBy(r.From):
                 // Only a member (the leader it was handed to) refuses, and only for itself.
                 SenderMismatch(r.From, nameof(ForwardRefused));
                 break;
@@ -250,6 +283,11 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
                 if (c.Skipped.Instance > (_installed?.Instance ?? 0))
                 {
                     _installed = c.Skipped;
+                }
+
+                if (c.Skipped.System is { } installedMembers)
+                {
+                    UseMembership(installedMembers);
                 }
 
                 foreach (var effect in _coordinator.Skip(c.Skipped))
@@ -354,7 +392,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
 
         _log.Warning("Group {0}: the acceptor restarted at instance {1}, before the learner's memory ({2}); fetching the instances in between from the peers", _group.Name, from, l.From);
         _window = l;
-        _catchUp = new AcceptorCatchUp(_settings.NodeId, _members, from, previous, l.From, l.Entries.Count > 0 ? l.Entries[0] : null, _protocol.Breakpoints);
+        _catchUp = new AcceptorCatchUp(_settings.NodeId, Members, from, previous, l.From, l.Entries.Count > 0 ? l.Entries[0] : null, _protocol.Breakpoints);
         RunCatchUp(_catchUp.Start());
     }
 
@@ -402,14 +440,15 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
 
     /// <summary>
     /// Whether the current message comes from <paramref name="claimed"/>, the node it names as
-    /// its sender: its Akka sender's address must be the one configured for that node. A node
-    /// with no address configured is no member or follower; the coordinator drops its messages.
+    /// its sender: its Akka sender's address must be the one the address book holds for that
+    /// node (configured, or as the log changed it). A node with no address known is no member,
+    /// learner or follower; the coordinator drops its messages.
     /// </summary>
-    private bool SentBy(NodeId claimed) => !_settings.Nodes.ContainsKey(claimed) || SenderNode() == claimed;
+    private bool SentBy(NodeId claimed) => !_router.Addresses.ContainsKey(claimed) || SenderNode() == claimed;
 
     /// <summary>
     /// The node the current message comes from, by its sender's Akka address: this node for a
-    /// local sender (a local send carries an address without host), the configured node at that
+    /// local sender (a local send carries an address without host), the node at that
     /// address for a remote one, none without a sender (a remote message sent without one
     /// arrives from deadLetters, a local ref) or from an address no node has.
     /// </summary>
@@ -427,15 +466,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
             return _settings.NodeId;
         }
 
-        foreach (var (node, configured) in _settings.Nodes)
-        {
-            if (configured.Equals(address))
-            {
-                return node;
-            }
-        }
-
-        return null;
+        return _router.NodeAt(address);
     }
 
     private void SenderMismatch(NodeId claimed, string what)
@@ -445,7 +476,7 @@ internal sealed class GroupActor : UntypedActor, IWithUnboundedStash, IWithTimer
         if (_mismatchLogged.Count < 64 && _mismatchLogged.Add((claimed, address)))
         {
             _log.Warning(
-                "Group {0} dropped {1} claiming node {2} from {3}, which is not that node's configured address (counted as paxos.dropped.sender_mismatch; logged once per claim and address)",
+                "Group {0} dropped {1} claiming node {2} from {3}, which is not that node's address (counted as paxos.dropped.sender_mismatch; logged once per claim and address)",
                 _group.Name,
                 what,
                 claimed,

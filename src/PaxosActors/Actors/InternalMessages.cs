@@ -76,3 +76,30 @@ internal sealed record StatusRequest(bool Halted, string? HaltReason, IActorRef 
 
 /// <summary>Starts a group under the guardian; the reply is the GroupActor.</summary>
 internal sealed record StartGroup(GroupSettings Group, IReadOnlyList<IStateMachine> Machines);
+
+/// <summary>
+/// The learner to the group: the membership its start-up replay (or checkpoint) ended with. The
+/// coordinator and proposer start with it.
+/// </summary>
+internal sealed record MembershipReplayed(SystemState State);
+
+/// <summary>
+/// The learner ran a value that carries a membership change (applied or refused): the members
+/// of instance <see cref="Through"/> on are <see cref="State"/>'s.
+/// </summary>
+internal sealed record MembershipApplied(long Through, SystemState State);
+
+/// <summary>The group tells the learner which proposer to hand this node's results to.</summary>
+internal sealed record ProposerIs(IActorRef Proposer);
+
+/// <summary>Put a membership change in the log (the group's own change runners only; not a client command).</summary>
+internal sealed record ProposeSystem(MemberChange Change);
+
+/// <summary>A change runner asks the group how far a learner has come.</summary>
+internal sealed record LearnerProgressQuery(NodeId Node);
+
+/// <summary>
+/// The group's answer: the highest instance <see cref="LearnerProgressQuery.Node"/> asked to learn
+/// from (-1: none seen), and this node's next instance.
+/// </summary>
+internal sealed record LearnerProgress(long Asked, long Local);

@@ -38,7 +38,7 @@ internal sealed partial class LearnerActor
                 (header, var sections) = CheckpointStore.Verify(path);
                 why = (header.Instance == instance ? null : $"its name says instance {instance} and its header {header.Instance}")
                     ?? CheckpointSchedule.Misfit(header, _group, _learner.LogStart, _learner.NextInstance, _learner.ChecksumAt)
-                    ?? (sections.Order().SequenceEqual(_machines.Keys.Append(CheckpointFormat.FilterSection).Order()) ? null : $"its sections [{string.Join(", ", sections)}] are not this group's state machines and filter");
+                    ?? (SectionsFit(sections) ? null : $"its sections [{string.Join(", ", sections)}] are not this group's state machines and filter");
             }
             catch (Exception e) when (e is CorruptCheckpointException or IOException or UnauthorizedAccessException)
             {
@@ -67,25 +67,37 @@ internal sealed partial class LearnerActor
     }
 
     /// <summary>Loads a verified checkpoint file into the duplicate filter and the state machines.</summary>
-    private void LoadInto(string path, long instance) =>
+    private void LoadInto(string path, long instance)
+    {
+        // A checkpoint from before membership changes has no membership section: its group
+        // still had the configured members.
+        _system = _initialSystem;
         CheckpointStore.Load(path, (id, stream) =>
         {
-            if (id == CheckpointFormat.FilterSection)
+            if (id is CheckpointFormat.FilterSection or CheckpointFormat.SystemSection)
             {
                 var bytes = new MemoryStream();
                 stream.CopyTo(bytes);
-                _ran = DuplicateFilter.Read(bytes.ToArray());
+                if (id == CheckpointFormat.FilterSection)
+                {
+                    _ran = DuplicateFilter.Read(bytes.ToArray());
+                }
+                else
+                {
+                    _system = SystemState.Decode(bytes.ToArray());
+                }
             }
             else
             {
                 ((ICheckpointable)_machines[id]).Restore(stream, instance);
             }
         });
+    }
 
     /// <summary>Why a verified checkpoint cannot be this group's state, or null.</summary>
     private string? Unfit(CheckpointHeader header, IReadOnlyList<int> sections) =>
         header.Group != _group ? $"it is of group '{header.Group}'"
-        : sections.Order().SequenceEqual(_machines.Keys.Append(CheckpointFormat.FilterSection).Order()) ? null
+        : SectionsFit(sections) ? null
         : $"its sections [{string.Join(", ", sections)}] are not this group's state machines and filter";
 
     /// <summary>Tells the acceptor the oldest checkpoint kept: the journal may be cut behind it.</summary>
@@ -298,6 +310,7 @@ internal sealed partial class LearnerActor
         }
 
         var published = _checkpoints!.Publish(_group, path, header.Instance);
+        var membersBefore = _system;
         _fingerprints[published] = (o.Length, o.FileChecksum);
         try
         {
@@ -319,7 +332,13 @@ internal sealed partial class LearnerActor
         var elapsed = TimeSpan.FromMilliseconds(Environment.TickCount64 - _fetchStarted);
         _log.Info("Group {0}: installed node {1}'s checkpoint at instance {2} ({3:N0} bytes in {4} ms); learning on from there", _group, o.From, header.Instance, o.Length, (long)elapsed.TotalMilliseconds);
         Publish(new CheckpointFetched(_group, _router.Self.Value, o.From.Value, header.Instance, o.Length, elapsed));
-        Context.Parent.Tell(new CheckpointInstalledHere(new InstancesSkipped(header.Instance, header.Checksum, _ran.MarksOf(_router.Self))));
+        if (_system.Version != membersBefore.Version)
+        {
+            _log.Info("Group {0}: the checkpoint brings membership {1}", _group, _system);
+            Publish(new MembershipChanged(_group, _router.Self.Value, header.Instance - 1, GroupMembership.Of(_group, _system)));
+        }
+
+        Context.Parent.Tell(new CheckpointInstalledHere(new InstancesSkipped(header.Instance, header.Checksum, _ran.MarksOf(_router.Self), _system)));
         RetainCheckpoints();
     }
 
@@ -336,6 +355,7 @@ internal sealed partial class LearnerActor
         var header = new CheckpointHeader(_group, _executed, _learner.LastChecksum);
         var filter = _ran.ToBytes();
         var frozen = _machines.Values.Select(m => (m.Id, ((ICheckpointable)m).Capture())).ToList();
+        frozen.Add((CheckpointFormat.SystemSection, new FrozenBytes(_system.Encode())));
         var store = _checkpoints;
         Task.Run(() =>
         {

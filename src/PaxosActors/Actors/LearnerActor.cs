@@ -25,7 +25,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
     private readonly Learner _learner;
     private readonly IReadOnlyDictionary<int, IStateMachine> _machines;
     private readonly PeerRouter _router;
-    private readonly IActorRef _proposer;
+    private IActorRef _proposer;
     private readonly IActorRef _acceptor;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CheckpointStore? _checkpoints;
@@ -47,8 +47,9 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
     private string? _broken;
     private bool _cannotInstallLogged;
 
-    public LearnerActor(string group, Learner learner, IReadOnlyDictionary<int, IStateMachine> machines, PeerRouter router, IActorRef proposer, IActorRef acceptor, int catchUpRate, ProtocolOptions options, CheckpointStore? checkpoints = null)
+    public LearnerActor(string group, Learner learner, IReadOnlyDictionary<int, IStateMachine> machines, SystemState system, PeerRouter router, IActorRef acceptor, int catchUpRate, ProtocolOptions options, CheckpointStore? checkpoints = null)
     {
+        _initialSystem = _system = system;
         _checkpoints = checkpoints;
         _schedule = new CheckpointSchedule(checkpoints is null ? 0 : options.CheckpointEvery, 0);
         _fetch = new CheckpointFetch(router.Self, options);
@@ -59,7 +60,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
         _learner = learner;
         _machines = machines;
         _router = router;
-        _proposer = proposer;
+        _proposer = ActorRefs.Nobody;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -77,6 +78,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
             _breakpoints.Count("learner.storage_inconsistent");
             _log.Error("Group {0} cannot start: {1}", _group, _broken);
             Context.Parent.Tell(new HaltGroup(_broken));
+            Context.Parent.Tell(new MembershipReplayed(_system));
             return;
         }
 
@@ -85,6 +87,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
         var replay = _learner.Replay(from);
         Run(replay, replaying: true);
         _log.Info("Group {0}: replayed {1} chosen instances into the state machines, from instance {2}", _group, replay.Count, from);
+        Context.Parent.Tell(new MembershipReplayed(_system));
         TakePartialFetch();
         Timers.StartPeriodicTimer("fetch", FetchTick.Instance, FetchTickInterval);
         RetainCheckpoints();
@@ -110,6 +113,9 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
 
         switch (message)
         {
+            case ProposerIs p:
+                _proposer = p.Proposer;
+                break;
             case CheckpointOffer o when _checkpoints is null:
                 _breakpoints.Count("transfer.cannot_install");
                 if (!_cannotInstallLogged)
@@ -241,6 +247,12 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
 
     private void Execute(Execute x, bool replaying)
     {
+        ExecuteSteps(x, replaying);
+        MembershipDone(x, replaying);
+    }
+
+    private void ExecuteSteps(Execute x, bool replaying)
+    {
         _executed = x.Instance + 1;
         IReadOnlyList<ExecutionStep> steps;
         try
@@ -261,7 +273,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
             {
                 case RunStep r:
                     // The caller waits at the command's node of origin, which may not be the proposer's.
-                    var result = r.Command.IsFence ? null : Run(x.Instance, r.Command);
+                    var result = r.Command.IsFence ? null : Run(x.Instance, r.Command, replaying);
                     if (!replaying && r.Command.Origin == _router.Self)
                     {
                         _proposer.Tell(new ProposalExecuted(r.Command.Session, r.Command.Sequence, x.Instance, r.Index, result));
@@ -282,8 +294,13 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
         }
     }
 
-    private object? Run(long instance, StoredCommand command)
+    private object? Run(long instance, StoredCommand command, bool replaying)
     {
+        if (command.IsSystem)
+        {
+            return ApplyChange(instance, command, replaying);
+        }
+
         if (!_machines.TryGetValue(command.StateMachineId, out var machine))
         {
             return new StateMachineError("UnknownStateMachine", $"No state machine {command.StateMachineId} on this node.");

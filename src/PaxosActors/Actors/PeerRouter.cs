@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using PaxosActors.Core;
 using PaxosActors.Hosting;
@@ -9,58 +10,145 @@ namespace PaxosActors.Actors;
 /// Sends a group's Paxos messages to the same group on other nodes, addressed by node id. The
 /// local node is reached without serialization; peers through Akka.Remote. Every message leaves
 /// with the local GroupActor as its sender: the receiver checks that the sender's address is
-/// the one configured for the node the message claims to come from.
+/// the one its address book holds for the node the message claims to come from.
+/// <para>
+/// The address book starts as the configured <c>nodes</c> and takes the addresses the group's
+/// log gives (<see cref="SystemState"/>) as membership changes are applied: the log wins. Only
+/// the GroupActor changes it; the proposer and learner read it from their own threads, so it
+/// is one immutable map swapped whole.
+/// </para>
 /// </summary>
-internal sealed class PeerRouter(string group, NodeId self, IActorRef localGroup, IReadOnlyDictionary<NodeId, ICanTell> peers, ILinkFaults? faults = null, IScheduler? scheduler = null, string clusterId = "")
+internal sealed class PeerRouter
 {
-    public NodeId Self => self;
+    private readonly string _group;
+    private readonly IActorRef _localGroup;
+    private readonly ActorSystem? _system;
+    private readonly ILinkFaults? _faults;
+    private volatile Book _book;
+
+    /// <summary>A router to fixed peers, without faults or address book changes (for tests of one role).</summary>
+    public PeerRouter(string group, NodeId self, IActorRef localGroup, IReadOnlyDictionary<NodeId, ICanTell> peers)
+    {
+        _group = group;
+        Self = self;
+        _localGroup = localGroup;
+        ClusterId = string.Empty;
+        _book = new Book(ImmutableDictionary<NodeId, Address>.Empty, peers.ToImmutableDictionary());
+    }
+
+    private PeerRouter(string group, NodeId self, IActorRef localGroup, ActorSystem system, IReadOnlyDictionary<NodeId, Address> addresses, string clusterId)
+    {
+        _group = group;
+        Self = self;
+        _localGroup = localGroup;
+        _system = system;
+        _faults = LinkFaultsRegistry.For(system);
+        ClusterId = clusterId;
+        _book = BookOf(addresses);
+    }
+
+    public NodeId Self { get; }
+
+    public string ClusterId { get; }
+
+    public string Group => _group;
+
+    /// <summary>Every node's address as this node knows it now.</summary>
+    public IReadOnlyDictionary<NodeId, Address> Addresses => _book.Addresses;
 
     public static string GroupActorName(string group) => "group-" + group;
 
-    public static PeerRouter Create(IActorContext context, PaxosSettings settings, GroupSettings group, IActorRef localGroup)
+    public static PeerRouter Create(ActorSystem system, PaxosSettings settings, GroupSettings group, IActorRef localGroup) =>
+        new(group.Name, settings.NodeId, localGroup, system, settings.Nodes, settings.ClusterId);
+
+    /// <summary>The configured addresses overlaid with the ones the log gives: what the book becomes for <paramref name="state"/>.</summary>
+    public static IReadOnlyDictionary<NodeId, Address> Overlay(IReadOnlyDictionary<NodeId, Address> configured, SystemState state)
     {
-        var peers = new Dictionary<NodeId, ICanTell>();
-        foreach (var member in group.Members.Concat(group.Followers.Keys).Where(m => m != settings.NodeId))
+        var book = configured.ToDictionary();
+        foreach (var (node, address) in state.Departed)
         {
-            var path = $"{settings.Nodes[member]}/user/{PaxosGuardian.Name}/{GroupActorName(group.Name)}";
-            peers[member] = context.ActorSelection(path);
+            if (Address.TryParse(address, out var parsed))
+            {
+                book[node] = parsed;
+            }
         }
 
-        return new PeerRouter(group.Name, settings.NodeId, localGroup, peers, LinkFaultsRegistry.For(context.System), context.System.Scheduler, settings.ClusterId);
+        foreach (var (node, info) in state.Nodes)
+        {
+            if (Address.TryParse(info.Address, out var address))
+            {
+                book[node] = address;
+            }
+        }
+
+        return book;
     }
 
-    public string ClusterId => clusterId;
+    /// <summary>Replaces the address book (the GroupActor only, after a membership change).</summary>
+    public void Update(IReadOnlyDictionary<NodeId, Address> addresses)
+    {
+        var current = _book.Addresses;
+        if (_system is not null && (addresses.Count != current.Count || addresses.Any(a => !current.TryGetValue(a.Key, out var known) || !known.Equals(a.Value))))
+        {
+            _book = BookOf(addresses);
+        }
+    }
 
-    public string Group => group;
+    /// <summary>The node whose address is <paramref name="address"/>, or null.</summary>
+    public NodeId? NodeAt(Address address)
+    {
+        foreach (var (node, known) in _book.Addresses)
+        {
+            if (known.Equals(address))
+            {
+                return node;
+            }
+        }
 
-    public void Send(Send send) => SendTo(send.To, new PaxosEnvelope(group, send.Message) { ClusterId = clusterId });
+        return null;
+    }
+
+    public void Send(Send send) => SendTo(send.To, new PaxosEnvelope(_group, send.Message) { ClusterId = ClusterId });
 
     /// <summary>Any wire message to the group's actor on node <paramref name="to"/>, through the same faults as Paxos messages.</summary>
     public void SendTo(NodeId to, IPaxosWireMessage envelope)
     {
-        if (to == self)
+        if (to == Self)
         {
-            localGroup.Tell(envelope, localGroup);
+            _localGroup.Tell(envelope, _localGroup);
         }
-        else if (peers.TryGetValue(to, out var peer))
+        else if (_book.Peers.TryGetValue(to, out var peer))
         {
-            if (faults is null)
+            if (_faults is null)
             {
-                peer.Tell(envelope, localGroup);
+                peer.Tell(envelope, _localGroup);
                 return;
             }
 
-            foreach (var delay in faults.Decide(self, to))
+            foreach (var delay in _faults.Decide(Self, to))
             {
                 if (delay <= TimeSpan.Zero)
                 {
-                    peer.Tell(envelope, localGroup);
+                    peer.Tell(envelope, _localGroup);
                 }
                 else
                 {
-                    scheduler!.ScheduleTellOnce(delay, peer, envelope, localGroup);
+                    _system!.Scheduler.ScheduleTellOnce(delay, peer, envelope, _localGroup);
                 }
             }
         }
     }
+
+    private Book BookOf(IReadOnlyDictionary<NodeId, Address> addresses)
+    {
+        var peers = ImmutableDictionary.CreateBuilder<NodeId, ICanTell>();
+        foreach (var (node, address) in addresses.Where(a => a.Key != Self))
+        {
+            peers[node] = _system!.ActorSelection($"{address}/user/{PaxosGuardian.Name}/{GroupActorName(_group)}");
+        }
+
+        return new Book(addresses.ToImmutableDictionary(), peers.ToImmutable());
+    }
+
+    private sealed record Book(ImmutableDictionary<NodeId, Address> Addresses, ImmutableDictionary<NodeId, ICanTell> Peers);
 }

@@ -16,7 +16,6 @@ namespace PaxosActors.Actors;
 /// </summary>
 internal sealed class ProposerActor : UntypedActor, IWithTimers
 {
-    private readonly IReadOnlyDictionary<NodeId, Address> _nodes;
     private readonly Breakpoints _breakpoints;
     private readonly PeerRouter _router;
     private readonly ClientQueue _queue;
@@ -27,9 +26,8 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
 
     /// <param name="session">Called once per incarnation: a session above every earlier one of this node.</param>
     /// <param name="queue">Where the gauges read this node's queue depths for the group (none: not measured).</param>
-    public ProposerActor(NodeId self, ProtocolOptions protocol, Membership members, Proposer proposer, PeerRouter router, IReadOnlySet<int> machines, Func<long> session, IReadOnlyDictionary<NodeId, Address> nodes, QueueGauge? queue = null)
+    public ProposerActor(NodeId self, ProtocolOptions protocol, Membership members, Proposer proposer, PeerRouter router, IReadOnlySet<int> machines, Func<long> session, QueueGauge? queue = null)
     {
-        _nodes = nodes;
         _gauge = queue;
         _breakpoints = protocol.Breakpoints;
         _router = router;
@@ -89,7 +87,10 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             case Wake w when w.Generation == _wakeGeneration:
                 Run(_queue.Tick(Now));
                 break;
-            case Akka.Remote.DisassociatedEvent e when _nodes.FirstOrDefault(n => n.Value == e.RemoteAddress).Key is { Value: > 0 } node:
+            case ProposeSystem p:
+                Submit(p.Change.Encode(), batch: false, StoredCommand.SystemMachine, serializerId: 0, manifest: string.Empty);
+                break;
+            case Akka.Remote.DisassociatedEvent e when _router.NodeAt(e.RemoteAddress) is { } node:
                 Run(_queue.PeerDown(node, Now));
                 break;
             case Wake or Akka.Remote.DisassociatedEvent:
@@ -125,6 +126,11 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             return;
         }
 
+        Submit(bytes, batch, stateMachineId, serializerId, manifest);
+    }
+
+    private void Submit(byte[] bytes, bool batch, int stateMachineId, int serializerId, string manifest)
+    {
         var (sequence, effects) = _queue.Submit(stateMachineId, serializerId, manifest, bytes, batch, Now);
         _callers[sequence] = (Sender, batch, Stopwatch.GetTimestamp());
         Run(effects);

@@ -19,17 +19,18 @@ public static class LocalNodeConfig
     /// <param name="extra">HOCON that overrides the rest (timeouts, log level, ...).</param>
     /// <param name="followers">Nodes of <paramref name="ports"/> that follow the groups instead of voting: follower id → followed member id.</param>
     /// <param name="tls">Whether the nodes speak TLS (addresses <c>akka.ssl.tcp://</c>); the certificates go in <paramref name="extra"/>, under <c>paxos-actors.tls</c>.</param>
-    public static Config Create(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "", IReadOnlyDictionary<int, int>? followers = null, bool tls = false) =>
-        ConfigurationFactory.ParseString(Hocon(nodeId, ports, sqliteFile, groups, extra, followers, tls));
+    /// <param name="members">The groups' configured members; null: every node of <paramref name="ports"/> that does not follow.</param>
+    public static Config Create(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "", IReadOnlyDictionary<int, int>? followers = null, bool tls = false, IEnumerable<int>? members = null) =>
+        ConfigurationFactory.ParseString(Hocon(nodeId, ports, sqliteFile, groups, extra, followers, tls, members));
 
     /// <summary>The text of <see cref="Create"/>, to write to a file for a node process.</summary>
-    public static string Hocon(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "", IReadOnlyDictionary<int, int>? followers = null, bool tls = false)
+    public static string Hocon(int nodeId, IReadOnlyDictionary<int, int> ports, string sqliteFile, IEnumerable<string> groups, string extra = "", IReadOnlyDictionary<int, int>? followers = null, bool tls = false, IEnumerable<int>? members = null)
     {
         var protocol = tls ? "akka.ssl.tcp" : "akka.tcp";
         followers ??= new Dictionary<int, int>();
         var file = Path.GetFullPath(sqliteFile).Replace("\\", "/", StringComparison.Ordinal);
         var connection = "Data Source=" + file;
-        var members = string.Join(", ", ports.Keys.Where(k => !followers.ContainsKey(k)).Order().Select(k => k.ToString(CultureInfo.InvariantCulture)));
+        var voting = string.Join(", ", (members ?? ports.Keys.Where(k => !followers.ContainsKey(k))).Order().Select(k => k.ToString(CultureInfo.InvariantCulture)));
         var following = string.Join(", ", followers.Select(f => $"{f.Key} = {f.Value}"));
         var hocon = new StringBuilder();
         hocon.AppendLine($$"""
@@ -60,7 +61,7 @@ public static class LocalNodeConfig
         hocon.AppendLine("  }\n  groups {");
         foreach (var g in groups)
         {
-            hocon.AppendLine(CultureInfo.InvariantCulture, $"    {g} {{\n      members = [{members}]\n      followers {{ {following} }}\n    }}");
+            hocon.AppendLine(CultureInfo.InvariantCulture, $"    {g} {{\n      members = [{voting}]\n      followers {{ {following} }}\n    }}");
         }
 
         hocon.AppendLine("  }\n}");

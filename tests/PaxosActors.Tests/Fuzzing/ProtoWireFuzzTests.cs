@@ -73,6 +73,40 @@ public sealed class ProtoWireFuzzTests(ITestOutputHelper output)
         Assert.True(decoded > 0 && refused > 0);
     }
 
+    [Fact]
+    public void Random_and_mutated_membership_messages_decode_or_are_refused_with_a_typed_error()
+    {
+        var membership = new GroupMembership("kv", 3, [new MemberEntry(1, "akka.tcp://paxos@a:1", true), new MemberEntry(4, "akka.tcp://paxos@d:4", false)]);
+        object[] messages =
+        [
+            new AddMember(4, "akka.tcp://paxos@d:4", 2),
+            new RemoveMember(2),
+            new ChangeMember(3, 4, "akka.tcp://paxos@d:4"),
+            membership,
+            new MemberChangeSucceeded(9, membership),
+            new MemberChangeFailed(MemberChangeFailureReason.VersionMismatch, "stale"),
+        ];
+        var valid = messages.Select(MembershipCodec.Encode).ToArray();
+        var manifests = messages.Select(m => MembershipCodec.Manifest(m)!).ToArray();
+        long decoded = 0, refused = 0;
+        Gen.Int[0, valid.Length - 1].SelectMany(which => Mutated([valid[which]]).Select(bytes => (which, bytes))).Sample(input =>
+        {
+            try
+            {
+                var once = MembershipCodec.Encode(MembershipCodec.Decode(input.bytes, manifests[input.which]));
+                Assert.Equal(once, MembershipCodec.Encode(MembershipCodec.Decode(once, manifests[input.which])));
+                Interlocked.Increment(ref decoded);
+            }
+            catch (PaxosFormatException)
+            {
+                Interlocked.Increment(ref refused);
+            }
+        }, iter: Iterations / 10, threads: 2);
+        output.WriteLine($"{Iterations / 10:N0} membership messages: {decoded:N0} decoded, {refused:N0} refused");
+        Assert.Equal(Iterations / 10, decoded + refused);
+        Assert.True(decoded > 0 && refused > 0);
+    }
+
     /// <summary>A valid message with up to 4 bytes changed, maybe cut short, maybe with a random field spliced in at a random place.</summary>
     private static Gen<byte[]> Mutated(byte[][] valid) =>
         Gen.Select(Gen.Int[0, valid.Length - 1], Gen.Int[0, 4], Gen.Int[0, int.MaxValue], Gen.Int[0, 2], (which, flips, seed, how) =>

@@ -172,6 +172,36 @@ public sealed class FormatTests : Akka.TestKit.Xunit2.TestKit
         Assert.Throws<PaxosFormatException>(() => serializer.FromBinary([0, 0, 0, 0], serializer.Manifest(forward)));
     }
 
+    [Fact]
+    public void Membership_messages_round_trip_and_garbage_is_a_typed_error()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(GetMembership.Instance);
+        var membership = new GroupMembership("g", 3, [new MemberEntry(1, "akka.tcp://paxos@a:1", true), new MemberEntry(4, "akka.tcp://paxos@d:4", false)]);
+        object[] all =
+        [
+            new AddMember(4, "akka.tcp://paxos@d:4"),
+            new AddMember(4, "akka.tcp://paxos@d:4", 0),
+            new RemoveMember(2, 7),
+            new ChangeMember(3, 4, "akka.tcp://paxos@d:4", 2),
+            GetMembership.Instance,
+            membership,
+            new MemberChangeSucceeded(42, membership),
+            new MemberChangeFailed(MemberChangeFailureReason.LearnerBehind, "slow", OutcomeUnknown: true),
+        ];
+        foreach (var m in all)
+        {
+            Assert.EndsWith("2", serializer.Manifest(m), StringComparison.Ordinal);
+            var back = serializer.FromBinary(serializer.ToBinary(m), serializer.Manifest(m));
+            Assert.Equal(Printable.Of(m), Printable.Of(back));
+        }
+
+        var failed = new MemberChangeFailed(MemberChangeFailureReason.Rejected, "no");
+        var unknownReason = serializer.ToBinary(failed);
+        unknownReason[1] = 99;
+        Assert.Throws<PaxosFormatException>(() => serializer.FromBinary(unknownReason, serializer.Manifest(failed)));
+        Assert.Throws<PaxosFormatException>(() => serializer.FromBinary([0xff, 0xff], serializer.Manifest(membership)));
+    }
+
     private static string Printed(StoredCommand c) => $"{c.Origin.Value}/{c.Session}/{c.Sequence}/{c.StateMachineId}/{c.SerializerId}/{c.Manifest}/{Convert.ToHexString(c.Payload)}";
 
     [Fact]
