@@ -272,7 +272,9 @@ public sealed class Proposer
     private IEnumerable<Effect> AnnounceChosen(byte[] value)
     {
         var checksum = Checksum.Next(PreviousChecksum, value);
-        return _members.Members.Select(m => new Send(m, new ValueChosen(Instance, _self, value, checksum)));
+        // Learners hear it too: they keep up without waiting for their next ask, and one that was
+        // just promoted learns so at once.
+        return _members.Members.Concat(_members.Learners).Select(m => new Send(m, new ValueChosen(Instance, _self, value, checksum)));
     }
 
     private IReadOnlyList<Effect> OnLearned(InstanceLearned l)

@@ -153,6 +153,21 @@ public sealed class ProposerTests
         Assert.Contains(retry.OfType<Send>(), s => s.Message is Prepare { Instance: 20 });
     }
 
+    [Fact]
+    public void A_chosen_value_is_announced_to_the_members_and_the_learners_but_not_the_followers()
+    {
+        var d = new NodeId(4);
+        var e = new NodeId(5);
+        var p = new Proposer(A, new Membership([A, B, C], followers: new Dictionary<NodeId, NodeId> { [e] = A }, learners: [d]), Options, new SeededRandom(1), 0, 0, 0);
+        p.Propose([1]);
+        var b = p.Ballot;
+        p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null));
+        p.Handle(new AcceptReply(0, A, b, true, b));
+        var announced = p.Handle(new AcceptReply(0, B, b, true, b)).OfType<Send>().Where(s => s.Message is ValueChosen).Select(s => s.To);
+        Assert.Equal([A, B, C, d], announced);
+    }
+
     private static (Ballot Ballot, ulong Checksum) ChooseOwn(Proposer p, byte[] value)
     {
         p.Propose(value);
