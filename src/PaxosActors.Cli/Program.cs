@@ -72,16 +72,18 @@ foreach (var o in new Option[] { logData, logGroup, logFrom, logCount, logVerify
 log.SetAction(result => PaxosActors.Cli.Log.LogCommand.Run(result.GetValue(logData)!, result.GetValue(logGroup), result.GetValue(logFrom), result.GetValue(logCount), result.GetValue(logVerify), result.GetValue(logJson), Console.Out, Console.Error));
 root.Subcommands.Add(log);
 
-var kvConfig = new Option<string>("--config") { Description = "A client HOCON file naming the nodes (see hocon/client.conf, hocon/tls/client.conf)", Required = true };
+var kvConfig = new Option<string?>("--config") { Description = "The client's HOCON file: TLS settings, and the nodes to try without --node (see hocon/client.conf, hocon/tls/client.conf)" };
+var kvNode = new Option<string?>("--node") { Description = "Ask this node (its Akka address, e.g. akka.tcp://paxos@127.0.0.1:9001) instead of trying the config's nodes" };
 var kvGroup = new Option<string>("--group") { Description = "The group", DefaultValueFactory = _ => "kv" };
 var kvJson = new Option<bool>("--json") { Description = "Print the answer as JSON" };
 var kvTimeout = new Option<double>("--timeout") { Description = "Seconds to wait for each node", DefaultValueFactory = _ => 10 };
-var kvOperation = new Argument<string>("operation") { Description = "get, put, append or delete" };
-kvOperation.AcceptOnlyFromAmong("get", "put", "append", "delete");
+var kvOperation = new Argument<string>("operation") { Description = "get, put, append, delete or cas" };
+kvOperation.AcceptOnlyFromAmong("get", "put", "append", "delete", "cas");
 var kvKey = new Argument<string>("key") { Description = "The key" };
-var kvValue = new Argument<string?>("value") { Description = "The value (put, append)", Arity = ArgumentArity.ZeroOrOne };
+var kvValue = new Argument<string?>("value") { Description = "The value (put, append, cas)", Arity = ArgumentArity.ZeroOrOne };
+var kvExpected = new Argument<string?>("expected") { Description = "cas: the value expected now ('-' for an absent key)", Arity = ArgumentArity.ZeroOrOne };
 var kv = new Command("kv", "Read or write one key of a running cluster's KV group, as a client");
-foreach (var o in new Option[] { kvConfig, kvGroup, kvJson, kvTimeout })
+foreach (var o in new Option[] { kvConfig, kvNode, kvGroup, kvJson, kvTimeout })
 {
     kv.Options.Add(o);
 }
@@ -89,8 +91,45 @@ foreach (var o in new Option[] { kvConfig, kvGroup, kvJson, kvTimeout })
 kv.Arguments.Add(kvOperation);
 kv.Arguments.Add(kvKey);
 kv.Arguments.Add(kvValue);
-kv.SetAction((result, _) => KvCommand.RunAsync(result.GetValue(kvConfig)!, result.GetValue(kvGroup)!, result.GetValue(kvOperation)!, result.GetValue(kvKey)!, result.GetValue(kvValue), result.GetValue(kvJson), TimeSpan.FromSeconds(result.GetValue(kvTimeout)), Console.Out, Console.Error));
+kv.Arguments.Add(kvExpected);
+kv.SetAction((result, _) => KvCommand.Command(result.GetValue(kvOperation)!, result.GetValue(kvKey)!, result.GetValue(kvValue), result.GetValue(kvExpected), Console.Error) is { } command
+    ? KvCommand.RunAsync(result.GetValue(kvConfig), result.GetValue(kvNode), result.GetValue(kvGroup)!, command, result.GetValue(kvJson), TimeSpan.FromSeconds(result.GetValue(kvTimeout)), Console.Out, Console.Error)
+    : Task.FromResult(3));
 root.Subcommands.Add(kv);
+
+var clientNode = new Option<string>("--node") { Description = "A node's Akka address, e.g. akka.tcp://paxos@127.0.0.1:9001", Required = true, Recursive = true };
+var operatorGroup = new Option<string>("--group") { Description = "The group", DefaultValueFactory = _ => "kv", Recursive = true };
+var clientConfig = new Option<string?>("--config") { Description = "The client's own HOCON file (e.g. TLS settings: hocon/tls/client.conf)", Recursive = true };
+var clientJson = new Option<bool>("--json") { Description = "Print JSON", Recursive = true };
+var expectedVersion = new Option<long?>("--expected-version") { Description = "Change only if the membership is still at this version (compare-and-set)", Recursive = true };
+var membersTimeout = new Option<double>("--timeout") { Description = "Seconds to wait for the answer (a new node's catch-up included)", DefaultValueFactory = _ => 90, Recursive = true };
+var members = new Command("members", "Show a group's members as a node has applied them, or change them: add, remove, change");
+foreach (var o in new Option[] { clientNode, operatorGroup, clientConfig, clientJson, expectedVersion, membersTimeout })
+{
+    members.Options.Add(o);
+}
+
+Task<int> Members(ParseResult result, string operation, params string[] args) =>
+    PaxosActors.Cli.Members.MembersCommand.Request(operation, args, result.GetValue(expectedVersion), Console.Error) is { } request
+        ? PaxosActors.Cli.Members.MembersCommand.RunAsync(result.GetValue(clientConfig), result.GetValue(clientNode)!, result.GetValue(operatorGroup)!, request, result.GetValue(clientJson), TimeSpan.FromSeconds(result.GetValue(membersTimeout)), Console.Out, Console.Error)
+        : Task.FromResult(3);
+
+var memberId = new Argument<string>("id") { Description = "The node's id (an integer ≥ 1)" };
+var memberAddress = new Argument<string>("address") { Description = "The node's Akka address" };
+var oldId = new Argument<string>("old-id") { Description = "The voting member that leaves" };
+var newId = new Argument<string>("new-id") { Description = "The node that takes its vote" };
+var newAddress = new Argument<string>("new-address") { Description = "The new node's Akka address" };
+var membersAdd = new Command("add", "Add a node: it joins as a learner, catches up, then votes (an address change for a known node)") { memberId, memberAddress };
+membersAdd.SetAction((result, _) => Members(result, "add", result.GetValue(memberId)!, result.GetValue(memberAddress)!));
+var membersRemove = new Command("remove", "Remove a node from the group") { memberId };
+membersRemove.SetAction((result, _) => Members(result, "remove", result.GetValue(memberId)!));
+var membersChange = new Command("change", "Replace a voting member: the new node catches up as a learner, then takes the old one's vote") { oldId, newId, newAddress };
+membersChange.SetAction((result, _) => Members(result, "change", result.GetValue(oldId)!, result.GetValue(newId)!, result.GetValue(newAddress)!));
+members.Subcommands.Add(membersAdd);
+members.Subcommands.Add(membersRemove);
+members.Subcommands.Add(membersChange);
+members.SetAction((result, _) => Members(result, "show"));
+root.Subcommands.Add(members);
 
 var certsOut = new Option<string>("--out") { Description = "Folder for ca.pem, node<N>.pem/.key and client.pem/.key", DefaultValueFactory = _ => Path.Combine("hocon", "tls") };
 var certsNodes = new Option<int>("--nodes") { Description = "Node certificates to make (node1..nodeN)", DefaultValueFactory = _ => 3 };

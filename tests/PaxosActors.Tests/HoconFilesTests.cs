@@ -12,6 +12,7 @@ public sealed class HoconFilesTests
     [InlineData("node1.conf", 1)]
     [InlineData("node2.conf", 2)]
     [InlineData("node3.conf", 3)]
+    [InlineData("node4.conf", 4)]
     [InlineData("single-node.conf", 1)]
     public void A_node_config_is_valid(string file, int nodeId)
     {

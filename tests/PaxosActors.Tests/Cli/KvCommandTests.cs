@@ -27,17 +27,26 @@ public sealed class KvCommandTests
 
         var output = new StringWriter();
         var error = new StringWriter();
-        Assert.Equal(0, await KvCommand.RunAsync(trusted, "kv", "put", "greeting", "hello", json: false, Wait, output, error));
-        Assert.Equal(0, await KvCommand.RunAsync(trusted, "kv", "append", "greeting", " world", json: false, Wait, output, error));
-        Assert.Equal(0, await KvCommand.RunAsync(trusted, "kv", "get", "greeting", null, json: false, Wait, output, error));
+        Assert.Equal(0, await KvCommand.RunAsync(trusted, null, "kv", Command("put", "greeting", "hello"), json: false, Wait, output, error));
+        Assert.Equal(0, await KvCommand.RunAsync(trusted, null, "kv", Command("append", "greeting", " world"), json: false, Wait, output, error));
+        Assert.Equal(0, await KvCommand.RunAsync(trusted, null, "kv", Command("get", "greeting", null), json: false, Wait, output, error));
         Assert.EndsWith("hello world", output.ToString().TrimEnd(), StringComparison.Ordinal);
 
+        // One node by address, and a compare-and-set: it holds only against the current value.
+        var node2 = cluster.Address(2).ToString();
+        Assert.Equal(1, await KvCommand.RunAsync(trusted, node2, "kv", KvCommand.Command("cas", "greeting", "bye", "hello", TextWriter.Null)!, json: false, Wait, output, error));
+        Assert.Equal(0, await KvCommand.RunAsync(trusted, node2, "kv", KvCommand.Command("cas", "greeting", "bye", "hello world", TextWriter.Null)!, json: false, Wait, output, error));
+        Assert.Null(KvCommand.Command("cas", "greeting", "bye", null, TextWriter.Null));
+        Assert.Equal(3, await KvCommand.RunAsync(trusted, "9001", "kv", Command("get", "greeting", null), json: false, Wait, output, error));
+
         var refused = new StringWriter();
-        Assert.NotEqual(0, await KvCommand.RunAsync(stranger, "kv", "put", "greeting", "forged", json: false, TimeSpan.FromSeconds(2), TextWriter.Null, refused));
+        Assert.NotEqual(0, await KvCommand.RunAsync(stranger, null, "kv", Command("put", "greeting", "forged"), json: false, TimeSpan.FromSeconds(2), TextWriter.Null, refused));
         Assert.Contains("no node answered", refused.ToString(), StringComparison.Ordinal);
-        Assert.Equal(0, await KvCommand.RunAsync(trusted, "kv", "get", "greeting", null, json: false, Wait, output, error));
-        Assert.EndsWith("hello world", output.ToString().TrimEnd(), StringComparison.Ordinal);
+        Assert.Equal(0, await KvCommand.RunAsync(trusted, null, "kv", Command("get", "greeting", null), json: false, Wait, output, error));
+        Assert.EndsWith("bye", output.ToString().TrimEnd(), StringComparison.Ordinal);
     }
+
+    private static IKvCommand Command(string operation, string key, string? value) => KvCommand.Command(operation, key, value, null, TextWriter.Null)!;
 
     private static string Write(PaxosTestCluster cluster, string hocon)
     {
