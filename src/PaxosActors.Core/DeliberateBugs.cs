@@ -54,4 +54,10 @@ internal enum DeliberateBugs
 
     /// <summary>Truncation cuts the journal as far as its marks go, past the checkpoints a restart needs.</summary>
     TruncatePastCheckpoint = 512,
+
+    /// <summary>The master believes its lease for the whole lease, as if clocks never drifted.</summary>
+    MasterIgnoresDrift = 1024,
+
+    /// <summary>The master counts its lease from when it learns its bid, not from before it proposed it (PhxPaxos's lease reads this way after a restart).</summary>
+    MasterLeaseFromLearn = 2048,
 }

@@ -28,7 +28,18 @@ public sealed record StoredCommand(NodeId Origin, long Session, long Sequence, l
     /// </summary>
     public const int SystemMachine = -1;
 
+    /// <summary>
+    /// The state machine id of a master bid (<see cref="MasterCommand"/>): the group's master
+    /// lease, reserved in every group. Every negative id is reserved for the library.
+    /// </summary>
+    public const int MasterMachine = -2;
+
+    /// <summary>Whether <paramref name="id"/> is a state machine of the library, not the user's.</summary>
+    public static bool IsReserved(int id) => id <= FenceMachine;
+
     public bool IsFence => StateMachineId == FenceMachine;
 
     public bool IsSystem => StateMachineId == SystemMachine;
+
+    public bool IsMaster => StateMachineId == MasterMachine;
 }
