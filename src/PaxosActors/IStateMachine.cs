@@ -7,7 +7,7 @@ namespace PaxosActors;
 /// </summary>
 public interface IStateMachine
 {
-    /// <summary>Routes commands: <see cref="Propose.StateMachineId"/> names the machine that runs one. Ids 0 (fences) and -1 (the group's membership) are reserved.</summary>
+    /// <summary>Routes commands: <see cref="Propose.StateMachineId"/> names the machine that runs one. Ids 0 and below are reserved (0 fences, -1 the membership, -2 the master).</summary>
     int Id { get; }
 
     /// <summary>

@@ -47,9 +47,9 @@ public sealed class PaxosExtension : IExtension
             throw new ArgumentException($"No group '{name}' under {PaxosSettings.Section}.groups.", nameof(name));
         }
 
-        if (machines.Length == 0 || machines.Select(m => m.Id).Distinct().Count() != machines.Length || machines.Any(m => m.Id is StoredCommand.FenceMachine or StoredCommand.SystemMachine))
+        if (machines.Length == 0 || machines.Select(m => m.Id).Distinct().Count() != machines.Length || machines.Any(m => StoredCommand.IsReserved(m.Id)))
         {
-            throw new ArgumentException("A group needs one or more state machines with distinct ids other than 0 and -1 (reserved for fences and the membership).", nameof(machines));
+            throw new ArgumentException("A group needs one or more state machines with distinct positive ids (0 and below are the group's own: fences, the membership, the master).", nameof(machines));
         }
 
         return await _guardian.Ask<IActorRef>(new StartGroup(group, machines), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
@@ -106,6 +106,22 @@ public sealed class PaxosExtension : IExtension
     {
         var actor = await GroupAsync(group).ConfigureAwait(false);
         return actor is null ? null : await actor.Ask<GroupMembership>(GetMembership.Instance, timeout ?? TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+    }
+
+    /// <summary>The group's master as this node sees it (node 0: none), or null when the group does not run here.</summary>
+    public Task<MasterInfo?> GetMasterAsync(string group, TimeSpan? timeout = null) => MasterAsync(group, GetMaster.Instance, timeout);
+
+    /// <summary>Whether this node holds the group's master lease now (false too when the group does not run here).</summary>
+    public async Task<bool> IsMasterAsync(string group, TimeSpan? timeout = null) =>
+        (await MasterAsync(group, IsMaster.Instance, timeout).ConfigureAwait(false))?.IsSelf == true;
+
+    /// <summary>Gives up this node's master lease, if it holds it: another member takes over. The master as seen after, or null when the group does not run here.</summary>
+    public Task<MasterInfo?> DropMasterAsync(string group, TimeSpan? timeout = null) => MasterAsync(group, DropMaster.Instance, timeout);
+
+    private async Task<MasterInfo?> MasterAsync(string group, object request, TimeSpan? timeout)
+    {
+        var actor = await GroupAsync(group).ConfigureAwait(false);
+        return actor is null ? null : await actor.Ask<MasterInfo>(request, timeout ?? TimeSpan.FromSeconds(10)).ConfigureAwait(false);
     }
 
     private async Task<MemberChangeReply> ChangeMembersAsync(string group, object change, TimeSpan? timeout)

@@ -39,6 +39,9 @@ public sealed partial record PaxosSettings
     /// <summary>How membership changes wait for a joining node to catch up.</summary>
     public MembershipSettings Membership { get; init; } = MembershipSettings.Default;
 
+    /// <summary>The master lease of the groups that have a master (<c>paxos-actors.master</c>).</summary>
+    public MasterOptions Master { get; init; } = new(10_000, 0.01);
+
     public required string JournalPluginId { get; init; }
 
     public required TimeSpan AcceptorRestartMinBackoff { get; init; }
@@ -120,7 +123,7 @@ public sealed partial record PaxosSettings
                 followers[new NodeId(f)] = new NodeId(followed);
             }
 
-            groups[name] = new GroupSettings(name, members, followers);
+            groups[name] = new GroupSettings(name, members, followers) { Master = c.GetBoolean($"groups.{name}.master", false) };
         }
 
         var maxValue = c.GetByteSize("max-value-size") ?? 0;
@@ -213,6 +216,7 @@ public sealed partial record PaxosSettings
             LearnInterval = Positive(c, "learn-interval"),
             CatchUpRate = catchUpRate,
             Membership = new MembershipSettings(Positive(c, "membership.catch-up-timeout"), slack, Positive(c, "membership.check-interval")),
+            Master = MasterSettings(c),
             JournalPluginId = c.GetString("acceptor.journal-plugin-id", string.Empty),
             AcceptorRestartMinBackoff = minBackoff,
             AcceptorRestartMaxBackoff = maxBackoff,
@@ -220,6 +224,24 @@ public sealed partial record PaxosSettings
             CheckpointDir = checkpointDir.Length == 0 ? null : checkpointDir,
             CheckpointKeep = checkpointKeep,
         };
+    }
+
+    private static MasterOptions MasterSettings(Config c)
+    {
+        var lease = Positive(c, "master.lease");
+        double drift;
+        try
+        {
+            drift = c.GetDouble("master.max-clock-drift");
+        }
+        catch (Exception e) when (e is not ConfigurationException)
+        {
+            throw new ConfigurationException($"{Section}.master.max-clock-drift: {e.Message}");
+        }
+
+        Require(drift is >= 0 and < 0.5, "master.max-clock-drift", "must be a fraction in [0, 0.5), e.g. 0.01");
+        Require(lease >= TimeSpan.FromMilliseconds(100), "master.lease", "must be at least 100ms");
+        return new MasterOptions((long)lease.TotalMilliseconds, drift);
     }
 
     private static TimeSpan Positive(Config c, string key)
@@ -256,9 +278,12 @@ public sealed record MembershipSettings(TimeSpan CatchUpTimeout, long CatchUpSla
     public static readonly MembershipSettings Default = new(TimeSpan.FromSeconds(60), 100, TimeSpan.FromMilliseconds(200));
 }
 
-/// <summary>One group's configuration: its name, voting members, and followers (follower → the member it follows).</summary>
+/// <summary>One group's configuration: its name, voting members, followers (follower → the member it follows), and whether it has a master.</summary>
 public sealed record GroupSettings(string Name, IReadOnlyList<NodeId> Members, IReadOnlyDictionary<NodeId, NodeId> Followers)
 {
+    /// <summary>Whether the group elects a master with a lease (<c>groups.&lt;name&gt;.master</c>).</summary>
+    public bool Master { get; init; }
+
     public GroupSettings(string name, IReadOnlyList<NodeId> members)
         : this(name, members, new Dictionary<NodeId, NodeId>())
     {

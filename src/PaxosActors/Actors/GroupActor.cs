@@ -31,6 +31,7 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
     private IActorRef _proposer = ActorRefs.Nobody;
     private QueueGauge? _queueGauge;
     private IActorRef _learner = ActorRefs.Nobody;
+    private IActorRef _master = ActorRefs.Nobody;
     private InstanceCoordinator _coordinator = null!;
     private SystemState _system;
     private AcceptorRecovered? _recovered;
@@ -137,7 +138,7 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
         var members = _configured.With(m.State);
         _coordinator = new InstanceCoordinator(self, members, _protocol, r.State.Instance, r.State.PreviousChecksum);
         var proposer = new Proposer(self, members, _protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
-        var machineIds = _machines.Keys.Append(StoredCommand.SystemMachine).ToHashSet();
+        var machineIds = _machines.Keys.Append(StoredCommand.SystemMachine).Append(StoredCommand.MasterMachine).ToHashSet();
         if (!IsFollower)
         {
             // Each incarnation of the proposer actor gets a session above the one before: the
@@ -149,6 +150,11 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
             var queue = _queueGauge = NodeMetrics.Queue(Context.System, _group.Name, self);
             _proposer = Context.ActorOf(Akka.Actor.Props.Create(() => new ProposerActor(_settings.NodeId, _protocol, members, proposer, _router, machineIds, session, queue)), "proposer");
             _learner.Tell(new ProposerIs(_proposer));
+            if (_group.Master)
+            {
+                _master = Context.ActorOf(MasterActor.Props(_group.Name, self, _settings.Master, _proposer), "master");
+                _master.Tell(new MasterVoter(IsMember));
+            }
         }
 
         var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)(_settings.LearnInterval.TotalMilliseconds / 5) + 1));
@@ -209,8 +215,8 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
             case Propose or BatchPropose when IsFollower:
                 Sender.Tell(new ProposeFailed(ProposeFailureReason.Follower, $"Node {_settings.NodeId.Value} follows group {_group.Name} and does not vote; propose through a member."));
                 break;
-            case Propose { StateMachineId: StoredCommand.SystemMachine } or BatchPropose { StateMachineId: StoredCommand.SystemMachine }:
-                Sender.Tell(new ProposeFailed(ProposeFailureReason.UnknownStateMachine, $"State machine {StoredCommand.SystemMachine} is the group's membership: change it with AddMember, RemoveMember or ChangeMember."));
+            case Propose { StateMachineId: < 0 } or BatchPropose { StateMachineId: < 0 }:
+                Sender.Tell(new ProposeFailed(ProposeFailureReason.UnknownStateMachine, "Negative state machine ids are the group's own (-1 the membership, -2 the master): use AddMember, RemoveMember, ChangeMember, GetMaster or DropMaster."));
                 break;
             case Propose or BatchPropose:
                 _proposer.Forward(message);
@@ -227,6 +233,16 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
             case MembershipApplied m:
                 UseMembership(m.State);
                 Run(_coordinator.SystemApplied(m.Through, m.State));
+                _master.Tell(new MasterVoter(IsMember));
+                break;
+            case MasterLearned or MasterLoaded:
+                _master.Tell(message);
+                break;
+            case GetMaster or IsMaster or DropMaster when _master.IsNobody():
+                Sender.Tell(new MasterInfo(_group.Name, 0, 0, 0, IsSelf: false, Enabled: false));
+                break;
+            case GetMaster or IsMaster or DropMaster:
+                _master.Forward(message);
                 break;
             case ForwardedCommands f when f.ClusterId != _settings.ClusterId || f.Group != _group.Name || !Members.Contains(f.From) || !IsMember:
                 _protocol.Breakpoints.Count("dropped.forward_misaddressed");
@@ -302,6 +318,7 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
                     }
                 }
 
+                _master.Tell(new MasterVoter(IsMember));
                 if (_catchUp is not null)
                 {
                     // What it was fetching lies below the checkpoint: nothing left to fetch.

@@ -103,3 +103,15 @@ internal sealed record LearnerProgressQuery(NodeId Node);
 /// from (-1: none seen), and this node's next instance.
 /// </summary>
 internal sealed record LearnerProgress(long Asked, long Local);
+
+/// <summary>Put a master bid in the log (the group's master actor only; not a client command).</summary>
+internal sealed record ProposeMaster(MasterCommand Bid);
+
+/// <summary>The learner ran the master bid chosen at <see cref="Instance"/> (applied or stale), in replay too.</summary>
+internal sealed record MasterLearned(long Instance, MasterCommand Bid);
+
+/// <summary>The learner loaded a checkpoint (or starts without one): the master state from here.</summary>
+internal sealed record MasterLoaded(MasterState State);
+
+/// <summary>The group tells its master actor whether this node votes, and so may bid.</summary>
+internal sealed record MasterVoter(bool Voting);

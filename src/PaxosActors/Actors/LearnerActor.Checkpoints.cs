@@ -72,6 +72,7 @@ internal sealed partial class LearnerActor
         // A checkpoint from before membership changes has no membership section: its group
         // still had the configured members.
         _system = _initialSystem;
+        _master = MasterState.Initial;
         CheckpointStore.Load(path, (id, stream) =>
         {
             if (id is CheckpointFormat.FilterSection or CheckpointFormat.SystemSection)
@@ -84,7 +85,7 @@ internal sealed partial class LearnerActor
                 }
                 else
                 {
-                    _system = SystemState.Decode(bytes.ToArray());
+                    (_system, _master) = SystemSnapshot.Decode(bytes.ToArray());
                 }
             }
             else
@@ -92,6 +93,8 @@ internal sealed partial class LearnerActor
                 ((ICheckpointable)_machines[id]).Restore(stream, instance);
             }
         });
+
+        MasterStateLoaded(instance);
     }
 
     /// <summary>Why a verified checkpoint cannot be this group's state, or null.</summary>
@@ -355,7 +358,7 @@ internal sealed partial class LearnerActor
         var header = new CheckpointHeader(_group, _executed, _learner.LastChecksum);
         var filter = _ran.ToBytes();
         var frozen = _machines.Values.Select(m => (m.Id, ((ICheckpointable)m).Capture())).ToList();
-        frozen.Add((CheckpointFormat.SystemSection, new FrozenBytes(_system.Encode())));
+        frozen.Add((CheckpointFormat.SystemSection, new FrozenBytes(SystemSnapshot.Encode(_system, _master))));
         var store = _checkpoints;
         Task.Run(() =>
         {

@@ -301,6 +301,11 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
             return ApplyChange(instance, command, replaying);
         }
 
+        if (command.IsMaster)
+        {
+            return ApplyMasterBid(instance, command);
+        }
+
         if (!_machines.TryGetValue(command.StateMachineId, out var machine))
         {
             return new StateMachineError("UnknownStateMachine", $"No state machine {command.StateMachineId} on this node.");

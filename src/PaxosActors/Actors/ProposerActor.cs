@@ -90,6 +90,9 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             case ProposeSystem p:
                 Submit(p.Change.Encode(), batch: false, StoredCommand.SystemMachine, serializerId: 0, manifest: string.Empty);
                 break;
+            case ProposeMaster p:
+                Submit(p.Bid.Encode(), batch: false, StoredCommand.MasterMachine, serializerId: 0, manifest: string.Empty);
+                break;
             case Akka.Remote.DisassociatedEvent e when _router.NodeAt(e.RemoteAddress) is { } node:
                 Run(_queue.PeerDown(node, Now));
                 break;
