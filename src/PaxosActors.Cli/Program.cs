@@ -131,6 +131,17 @@ members.Subcommands.Add(membersChange);
 members.SetAction((result, _) => Members(result, "show"));
 root.Subcommands.Add(members);
 
+var masterDrop = new Option<bool>("--drop") { Description = "Ask the node to give up the master lease if it holds it (another member takes over)" };
+var masterTimeout = new Option<double>("--timeout") { Description = "Seconds to wait for the answer", DefaultValueFactory = _ => 10 };
+var master = new Command("master", "Show a group's master as a node sees it: node (0: none), version (the fencing token), lease left");
+foreach (var o in new Option[] { clientNode, operatorGroup, clientConfig, clientJson, masterDrop, masterTimeout })
+{
+    master.Options.Add(o);
+}
+
+master.SetAction((result, _) => PaxosActors.Cli.Members.MasterCommand.RunAsync(result.GetValue(clientConfig), result.GetValue(clientNode)!, result.GetValue(operatorGroup)!, result.GetValue(masterDrop), result.GetValue(clientJson), TimeSpan.FromSeconds(result.GetValue(masterTimeout)), Console.Out, Console.Error));
+root.Subcommands.Add(master);
+
 var certsOut = new Option<string>("--out") { Description = "Folder for ca.pem, node<N>.pem/.key and client.pem/.key", DefaultValueFactory = _ => Path.Combine("hocon", "tls") };
 var certsNodes = new Option<int>("--nodes") { Description = "Node certificates to make (node1..nodeN)", DefaultValueFactory = _ => 3 };
 var certsCluster = new Option<string>("--cluster-id") { Description = "The cluster id the certificates name", DefaultValueFactory = _ => "paxos" };

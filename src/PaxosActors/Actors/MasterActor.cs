@@ -102,19 +102,19 @@ internal sealed class MasterActor : UntypedActor, IWithTimers
     {
         var now = Now;
         var view = _lease.View(now);
-        var seen = (view.Master, _lease.IsMaster(now));
+        (NodeId Master, bool IsSelf) seen = (view.Master, _lease.IsMaster(now));
         if (seen == _published)
         {
             return;
         }
 
-        _published = seen;
-        if (seen.Item2 || _published.Master == _self)
+        if (seen.IsSelf != _published.IsSelf)
         {
-            _log.Info("Group {0}: master is now {1} (version {2}){3}", _group, view.Master == NodeId.None ? "none" : view.Master.ToString(), view.Version, seen.Item2 ? ", this node" : string.Empty);
+            _log.Info("Group {0}: this node {1} the master lease (version {2})", _group, seen.IsSelf ? "holds" : "no longer holds", view.Version);
         }
 
-        Context.System.EventStream.Publish(new MasterChanged(_group, _self.Value, view.Master.Value, view.Version, seen.Item2));
+        _published = seen;
+        Context.System.EventStream.Publish(new MasterChanged(_group, _self.Value, view.Master.Value, view.Version, seen.IsSelf));
     }
 
     private sealed record Tick

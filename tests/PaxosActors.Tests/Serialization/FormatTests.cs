@@ -202,6 +202,22 @@ public sealed class FormatTests : Akka.TestKit.Xunit2.TestKit
         Assert.Throws<PaxosFormatException>(() => serializer.FromBinary([0xff, 0xff], serializer.Manifest(membership)));
     }
 
+    [Fact]
+    public void Master_messages_round_trip_and_garbage_is_a_typed_error()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(GetMaster.Instance);
+        object[] all = [GetMaster.Instance, IsMaster.Instance, DropMaster.Instance, new MasterInfo("g", 2, 17, 9_500, true), new MasterInfo("g", 0, 0, 0, false, Enabled: false)];
+        foreach (var m in all)
+        {
+            Assert.Equal(m, serializer.FromBinary(serializer.ToBinary(m), serializer.Manifest(m)));
+        }
+
+        var info = new MasterInfo("g", 2, 17, 9_500, true);
+        byte[] negativeNode = [0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+        Assert.Throws<PaxosFormatException>(() => serializer.FromBinary(negativeNode, serializer.Manifest(info)));
+        Assert.Throws<PaxosFormatException>(() => serializer.FromBinary([0xff, 0xff], serializer.Manifest(GetMaster.Instance)));
+    }
+
     private static string Printed(StoredCommand c) => $"{c.Origin.Value}/{c.Session}/{c.Sequence}/{c.StateMachineId}/{c.SerializerId}/{c.Manifest}/{Convert.ToHexString(c.Payload)}";
 
     [Fact]
