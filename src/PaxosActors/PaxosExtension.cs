@@ -49,7 +49,7 @@ public sealed class PaxosExtension : IExtension
 
         if (machines.Length == 0 || machines.Select(m => m.Id).Distinct().Count() != machines.Length || machines.Any(m => StoredCommand.IsReserved(m.Id)))
         {
-            throw new ArgumentException("A group needs one or more state machines with distinct positive ids (0 and below are the group's own: fences, the membership, the master).", nameof(machines));
+            throw new ArgumentException($"A group needs one or more state machines with distinct positive ids (0 and below are the group's own: fences, the membership, the master); got [{string.Join(", ", machines.Select(m => m.Id))}].", nameof(machines));
         }
 
         return await _guardian.Ask<IActorRef>(new StartGroup(group, machines), TimeSpan.FromSeconds(30)).ConfigureAwait(false);

@@ -53,7 +53,8 @@ public sealed class GroupFailureTests(ITestOutputHelper output) : JournalTestKit
 
         Assert.Throws<ArgumentException>(() => paxos.StartGroupAsync("not-configured", _machine).GetAwaiter().GetResult());
         var reserved = Assert.Throws<ArgumentException>(() => paxos.StartGroupAsync("g", new RecordingStateMachine(-1)).GetAwaiter().GetResult());
-        Assert.Contains("-1", reserved.Message);
+        Assert.Contains("got [-1]", reserved.Message);
+        Assert.Throws<ArgumentException>(() => paxos.StartGroupAsync("g", new RecordingStateMachine(-2)).GetAwaiter().GetResult());
         Assert.IsType<ProposeResult>(await group.Ask<object>(new Propose("fine"), TimeSpan.FromSeconds(5)));
         Assert.Equal(["fine"], _machine.Log.Select(e => e.Command));
     }
