@@ -11,7 +11,7 @@ public sealed class SystemState
     /// <summary>How many removed nodes the state remembers, so they can still learn their removal.</summary>
     public const int DepartedKept = 16;
 
-    private SystemState(long version, SortedDictionary<NodeId, MemberInfo> nodes, IReadOnlyList<KeyValuePair<NodeId, string>> departed)
+    private SystemState(long version, SortedDictionary<NodeId, MemberInfo> nodes, IReadOnlyList<KeyValuePair<NodeId, string?>> departed)
     {
         Version = version;
         Nodes = nodes;
@@ -36,15 +36,20 @@ public sealed class SystemState
     /// are still served: a removed node that was behind learns the change that removed it, and
     /// says so, instead of waiting forever on an old view.
     /// </summary>
-    public IReadOnlyList<KeyValuePair<NodeId, string>> Departed { get; }
+    public IReadOnlyList<KeyValuePair<NodeId, string?>> Departed { get; }
 
-    /// <summary>The membership at version 0: the configured members, all voting.</summary>
-    public static SystemState Initial(IEnumerable<KeyValuePair<NodeId, string>> members)
+    /// <summary>
+    /// The membership at version 0: the configured members, all voting, at no address of the
+    /// log's (each node reaches them at its configured ones). Addresses are not part of it:
+    /// nodes may be configured with different addresses for a member (one that moved), and the
+    /// state must be the same on every node for every change to apply alike.
+    /// </summary>
+    public static SystemState Initial(IEnumerable<NodeId> members)
     {
         var nodes = new SortedDictionary<NodeId, MemberInfo>();
-        foreach (var (id, address) in members)
+        foreach (var id in members)
         {
-            nodes[id] = new MemberInfo(address, Voting: true);
+            nodes[id] = new MemberInfo(null, Voting: true);
         }
 
         if (nodes.Count == 0 || nodes.ContainsKey(NodeId.None))
@@ -115,7 +120,7 @@ public sealed class SystemState
     }
 
     /// <summary>The departed list after a change: a node known again leaves it, a removed one joins it last.</summary>
-    private List<KeyValuePair<NodeId, string>> DepartedAfter(NodeId removed, SortedDictionary<NodeId, MemberInfo> nodes)
+    private List<KeyValuePair<NodeId, string?>> DepartedAfter(NodeId removed, SortedDictionary<NodeId, MemberInfo> nodes)
     {
         var departed = Departed.Where(d => !nodes.ContainsKey(d.Key) && d.Key != removed).ToList();
         if (removed != NodeId.None)
@@ -131,13 +136,13 @@ public sealed class SystemState
         var w = new WireWriter(16 + Nodes.Count * 64).Byte(1).Int64(Version).Int32(Nodes.Count);
         foreach (var (id, info) in Nodes)
         {
-            w.Int32(id.Value).String(info.Address).Bool(info.Voting);
+            w.Int32(id.Value).String(info.Address ?? string.Empty).Bool(info.Voting);
         }
 
         w.Int32(Departed.Count);
         foreach (var (id, address) in Departed)
         {
-            w.Int32(id.Value).String(address);
+            w.Int32(id.Value).String(address ?? string.Empty);
         }
 
         return w.ToArray();
@@ -162,7 +167,7 @@ public sealed class SystemState
         for (var i = 0; i < count; i++)
         {
             var id = r.Int32();
-            var info = new MemberInfo(r.String(), r.Bool());
+            var info = new MemberInfo(AddressOrNone(r.String()), r.Bool());
             if (id <= 0 || !nodes.TryAdd(new NodeId(id), info))
             {
                 throw new PaxosFormatException($"Invalid or repeated member id {id}.");
@@ -175,11 +180,11 @@ public sealed class SystemState
             throw new PaxosFormatException($"Invalid departed count {departedCount}.");
         }
 
-        var departed = new List<KeyValuePair<NodeId, string>>(departedCount);
+        var departed = new List<KeyValuePair<NodeId, string?>>(departedCount);
         for (var i = 0; i < departedCount; i++)
         {
             var id = r.Int32();
-            var address = r.String();
+            var address = AddressOrNone(r.String());
             if (id <= 0 || nodes.ContainsKey(new NodeId(id)) || departed.Any(d => d.Key.Value == id))
             {
                 throw new PaxosFormatException($"Invalid departed node id {id}.");
@@ -198,13 +203,15 @@ public sealed class SystemState
     }
 
     public override string ToString() =>
-        $"v{Version} [{string.Join(", ", Nodes.Select(n => $"{n.Key}{(n.Value.Voting ? string.Empty : " (learner)")}@{n.Value.Address}"))}]";
+        $"v{Version} [{string.Join(", ", Nodes.Select(n => $"{n.Key}{(n.Value.Voting ? string.Empty : " (learner)")}@{n.Value.Address ?? "(configured)"}"))}]";
+
+    private static string? AddressOrNone(string address) => address.Length == 0 ? null : address;
 
     private MemberChangeOutcome Rejected(string why, bool unchanged = false) => new(this, Applied: false, unchanged, why);
 }
 
-/// <summary>A node of the group: where it is reached, and whether it votes.</summary>
-public sealed record MemberInfo(string Address, bool Voting);
+/// <summary>A node of the group: where the log says it is reached (null: at its configured address), and whether it votes.</summary>
+public sealed record MemberInfo(string? Address, bool Voting);
 
 /// <summary>
 /// What a change did: <see cref="Applied"/> with the new state, or not with the reason and the

@@ -15,7 +15,7 @@ internal sealed partial class GroupActor
         _router.Update(PeerRouter.Overlay(_settings.Nodes, state));
         var self = _settings.NodeId;
         var here = state.Nodes.GetValueOrDefault(self);
-        if (here is not null && _settings.Nodes.TryGetValue(self, out var mine) && here.Address != mine.ToString() && before.Nodes.GetValueOrDefault(self)?.Address != here.Address)
+        if (here?.Address is not null && _settings.Nodes.TryGetValue(self, out var mine) && here.Address != mine.ToString() && before.Nodes.GetValueOrDefault(self)?.Address != here.Address)
         {
             // The node moved: its peers know it by the log's address and drop what it sends from
             // the new one until the log has it (stable identity: the id stays, the address is data).
@@ -46,6 +46,6 @@ internal sealed partial class GroupActor
             return;
         }
 
-        Context.ActorOf(MemberChangeActor.Props(_group.Name, request, Sender, _proposer, _settings.Membership));
+        Context.ActorOf(MemberChangeActor.Props(_group.Name, request, Sender, _proposer, _settings.Membership, _router));
     }
 }

@@ -57,7 +57,7 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
         _group = group;
         _machines = machines.ToDictionary(m => m.Id);
         _configured = new Membership(group.Members, followers: group.Followers);
-        _system = SystemState.Initial(group.Members.Select(m => KeyValuePair.Create(m, settings.Nodes[m].ToString())));
+        _system = SystemState.Initial(group.Members);
         _protocol = settings.Protocol with { Breakpoints = NodeMetrics.For(Context.System).For(group.Name, settings.NodeId) };
     }
 
@@ -225,7 +225,7 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
                 ChangeMembers(message);
                 break;
             case GetMembership:
-                Sender.Tell(GroupMembership.Of(_group.Name, _system));
+                Sender.Tell(GroupMembership.Of(_group.Name, _system, _router.Addresses));
                 break;
             case LearnerProgressQuery q:
                 Sender.Tell(new LearnerProgress(_asked.GetValueOrDefault(q.Node, -1), _coordinator.Instance));

@@ -338,7 +338,7 @@ internal sealed partial class LearnerActor
         if (_system.Version != membersBefore.Version)
         {
             _log.Info("Group {0}: the checkpoint brings membership {1}", _group, _system);
-            Publish(new MembershipChanged(_group, _router.Self.Value, header.Instance - 1, GroupMembership.Of(_group, _system)));
+            Publish(new MembershipChanged(_group, _router.Self.Value, header.Instance - 1, GroupMembership.Of(_group, _system, _router.Addresses)));
         }
 
         Context.Parent.Tell(new CheckpointInstalledHere(new InstancesSkipped(header.Instance, header.Checksum, _ran.MarksOf(_router.Self), _system)));

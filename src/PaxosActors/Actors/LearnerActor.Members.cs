@@ -40,7 +40,7 @@ internal sealed partial class LearnerActor
         {
             _breakpoints.Count("learner.membership_changed");
             _log.Info("Group {0}: membership changed at instance {1} ({2}): {3}", _group, instance, change, _system);
-            Publish(new MembershipChanged(_group, _router.Self.Value, instance, GroupMembership.Of(_group, _system)));
+            Publish(new MembershipChanged(_group, _router.Self.Value, instance, GroupMembership.Of(_group, _system, _router.Addresses)));
         }
 
         return outcome;

@@ -17,11 +17,13 @@ internal sealed class MemberChangeActor : UntypedActor, IWithTimers
     private readonly IActorRef _caller;
     private readonly IActorRef _proposer;
     private readonly MembershipSettings _settings;
+    private readonly PeerRouter _router;
     private CatchUpWatch? _watch;
     private int _step = 1;
 
-    public MemberChangeActor(string group, object request, IActorRef caller, IActorRef proposer, MembershipSettings settings)
+    public MemberChangeActor(string group, object request, IActorRef caller, IActorRef proposer, MembershipSettings settings, PeerRouter router)
     {
+        _router = router;
         _group = group;
         _request = request;
         _caller = caller;
@@ -33,8 +35,8 @@ internal sealed class MemberChangeActor : UntypedActor, IWithTimers
 
     private static long Now => Environment.TickCount64;
 
-    public static Props Props(string group, object request, IActorRef caller, IActorRef proposer, MembershipSettings settings) =>
-        Akka.Actor.Props.Create(() => new MemberChangeActor(group, request, caller, proposer, settings));
+    public static Props Props(string group, object request, IActorRef caller, IActorRef proposer, MembershipSettings settings, PeerRouter router) =>
+        Akka.Actor.Props.Create(() => new MemberChangeActor(group, request, caller, proposer, settings, router));
 
     protected override void PreStart()
     {
@@ -110,7 +112,7 @@ internal sealed class MemberChangeActor : UntypedActor, IWithTimers
 
         if (_step == 2 || _request is RemoveMember)
         {
-            Finish(new MemberChangeSucceeded(instance, GroupMembership.Of(_group, o.State)));
+            Finish(new MemberChangeSucceeded(instance, GroupMembership.Of(_group, o.State, _router.Addresses)));
             return;
         }
 
@@ -120,7 +122,7 @@ internal sealed class MemberChangeActor : UntypedActor, IWithTimers
             if (_request is AddMember)
             {
                 // Already a voter: the join only recorded its address (or nothing changed).
-                Finish(new MemberChangeSucceeded(instance, GroupMembership.Of(_group, o.State)));
+                Finish(new MemberChangeSucceeded(instance, GroupMembership.Of(_group, o.State, _router.Addresses)));
             }
             else
             {

@@ -67,7 +67,7 @@ internal sealed class PeerRouter
         var book = configured.ToDictionary();
         foreach (var (node, address) in state.Departed)
         {
-            if (Address.TryParse(address, out var parsed))
+            if (address is not null && Address.TryParse(address, out var parsed))
             {
                 book[node] = parsed;
             }
@@ -75,7 +75,7 @@ internal sealed class PeerRouter
 
         foreach (var (node, info) in state.Nodes)
         {
-            if (Address.TryParse(info.Address, out var address))
+            if (info.Address is not null && Address.TryParse(info.Address, out var address))
             {
                 book[node] = address;
             }

@@ -40,8 +40,9 @@ public sealed record MemberEntry(int NodeId, string Address, bool Voting);
 /// </summary>
 public sealed record GroupMembership(string Group, long Version, IReadOnlyList<MemberEntry> Members) : IPaxosWireMessage
 {
-    internal static GroupMembership Of(string group, SystemState state) =>
-        new(group, state.Version, [.. state.Nodes.Select(n => new MemberEntry(n.Key.Value, n.Value.Address, n.Value.Voting))]);
+    /// <summary>The state as a node sees it: a member the log gives no address is shown at its address in <paramref name="book"/>.</summary>
+    internal static GroupMembership Of(string group, SystemState state, IReadOnlyDictionary<NodeId, Akka.Actor.Address> book) =>
+        new(group, state.Version, [.. state.Nodes.Select(n => new MemberEntry(n.Key.Value, n.Value.Address ?? book.GetValueOrDefault(n.Key)?.ToString() ?? string.Empty, n.Value.Voting))]);
 
     public override string ToString() =>
         $"{Group} v{Version}: {string.Join(", ", Members.Select(m => $"{m.NodeId}{(m.Voting ? string.Empty : " (learner)")} at {m.Address}"))}";

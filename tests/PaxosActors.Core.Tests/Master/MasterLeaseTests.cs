@@ -122,7 +122,7 @@ public sealed class MasterLeaseTests
         Assert.Throws<ArgumentException>(() => new MasterOptions(0, 0.01).Validate());
         Assert.Throws<ArgumentException>(() => new MasterOptions(1_000, 0.5).Validate());
 
-        var members = SystemState.Initial([new(A, "a"), new(B, "b")]);
+        var members = SystemState.Initial([A, B]);
         var (m, master) = SystemSnapshot.Decode(SystemSnapshot.Encode(members, state));
         Assert.Equal((members.ToString(), state), (m.ToString(), master));
         Assert.Throws<PaxosFormatException>(() => SystemSnapshot.Decode(SystemSnapshot.Encode(members, state)[..^2]));

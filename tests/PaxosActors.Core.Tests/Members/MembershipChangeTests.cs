@@ -13,7 +13,7 @@ public sealed class MembershipChangeTests
         new ProposalValue(A, [new StoredCommand(A, 1, 1, 1, StoredCommand.SystemMachine, 0, string.Empty, change.Encode())]).Encode();
 
     private static SystemState Four() =>
-        SystemState.Initial([new(A, "a"), new(B, "b"), new(C, "c")]).Apply(new JoinAsLearner(D, "d")).State.Apply(new Promote(D)).State;
+        SystemState.Initial([A, B, C]).Apply(new JoinAsLearner(D, "d")).State.Apply(new Promote(D)).State;
 
     [Fact]
     public void The_next_instance_waits_until_the_learner_applied_the_change()

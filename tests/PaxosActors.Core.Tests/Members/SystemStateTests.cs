@@ -5,7 +5,7 @@ public sealed class SystemStateTests
 {
     private static readonly NodeId A = new(1), B = new(2), C = new(3), D = new(4);
 
-    private static SystemState Three() => SystemState.Initial([new(A, "a"), new(B, "b"), new(C, "c")]);
+    private static SystemState Three() => SystemState.Initial([A, B, C]);
 
     [Fact]
     public void A_node_joins_as_a_learner_then_votes_each_step_one_version()
@@ -48,7 +48,7 @@ public sealed class SystemStateTests
     [Fact]
     public void The_last_voter_stays_and_unknown_nodes_are_refused()
     {
-        var one = SystemState.Initial([new(A, "a")]);
+        var one = SystemState.Initial([A]);
         Assert.False(one.Apply(new RemoveNode(A)).Applied);
         Assert.False(one.Apply(new Promote(B)).Applied);
         var gone = one.Apply(new RemoveNode(B));
@@ -72,7 +72,7 @@ public sealed class SystemStateTests
     public void A_removed_node_is_remembered_as_departed_until_it_joins_again()
     {
         var removed = Three().Apply(new RemoveNode(C)).State;
-        Assert.Equal([new KeyValuePair<NodeId, string>(C, "c")], removed.Departed);
+        Assert.Equal([new KeyValuePair<NodeId, string?>(C, null)], removed.Departed);
         Assert.True(new Membership([A]).With(removed).MayLearn(C));
         Assert.False(new Membership([A]).With(removed).Contains(C));
 
@@ -114,7 +114,7 @@ public sealed class SystemStateTests
         Assert.Throws<PaxosFormatException>(() => MemberChange.Decode([1, 0, 0, 0, 0, 0, 0, 0, 0, 9, 1, 0, 0, 0]));
         Assert.Throws<PaxosFormatException>(() => MemberChange.Decode(new Promote(D).Encode()[..^1]));
         Assert.Throws<PaxosFormatException>(() => SystemState.Decode([2]));
-        var noVoter = SystemState.Initial([new(A, "a")]).Encode();
+        var noVoter = SystemState.Initial([A]).Encode();
         noVoter[^5] = 0;
         Assert.Throws<PaxosFormatException>(() => SystemState.Decode(noVoter));
     }

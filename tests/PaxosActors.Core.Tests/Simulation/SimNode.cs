@@ -12,7 +12,7 @@ internal sealed class SimNode
     {
         Id = id;
         Members = members;
-        InitialSystem = SystemState.Initial(members.Members.Select(m => KeyValuePair.Create(m, $"sim://{m}")));
+        InitialSystem = SystemState.Initial(members.Members);
         Options = options;
         Seed = seed;
         Start();

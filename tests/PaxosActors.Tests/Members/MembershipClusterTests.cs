@@ -1,4 +1,5 @@
 using Akka.Actor;
+using PaxosActors.Hosting;
 using PaxosActors.TestKit;
 
 namespace PaxosActors.Tests.Members;
@@ -127,6 +128,41 @@ public sealed class MembershipClusterTests
         var notMember = Assert.IsType<MemberChangeFailed>(await PaxosExtension.Get(cluster.System(4)).RemoveMemberAsync("test", 1));
         Assert.Equal(MemberChangeFailureReason.NotMember, notMember.Reason);
         Assert.Equal(3, (await paxos.GetMembershipAsync("test"))!.Version);
+    }
+
+    [Fact]
+    public async Task A_member_whose_address_changed_keeps_its_id_and_vote_once_the_log_records_the_new_address()
+    {
+        var moved = false;
+        var newPort = LocalNodeConfig.FreePorts(1)[1];
+        var newAddress = $"akka.tcp://{LocalNodeConfig.SystemName}@127.0.0.1:{newPort}";
+        await using var cluster = await PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
+        {
+            Nodes = 3,
+            StateMachines = (_, _) => [new RecordingStateMachine()],
+            NodeConfig = node => node == 3 && moved ? $"akka.remote.dot-netty.tcp.port = {newPort}\npaxos-actors.nodes.3 = \"{newAddress}\"" : string.Empty,
+            ExtraConfig = "paxos-actors.proposer { prepare-timeout = 300ms, accept-timeout = 300ms }\npaxos-actors.learn-interval = 300ms\nakka.loglevel = ERROR",
+        });
+        Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1, "before-the-move", Ceiling));
+
+        // Node 3 comes back on another port. Its peers know it by the old address and drop what
+        // it sends until the log says otherwise: it is not locked out, only unrecognised.
+        await cluster.CrashAsync(3);
+        moved = true;
+        await cluster.RestartAsync(3);
+        var recorded = Assert.IsType<MemberChangeSucceeded>(await PaxosExtension.Get(cluster.System(1)).AddMemberAsync("test", 3, newAddress));
+        Assert.Equal(newAddress, recorded.Membership.Members.Single(m => m.NodeId == 3).Address);
+        Assert.True(recorded.Membership.Members.Single(m => m.NodeId == 3).Voting);
+
+        // It votes at its new address: with node 1 down, {2, 3} are a majority.
+        await AwaitMembershipAsync(cluster, version: 1);
+        await cluster.CrashAsync(1);
+        Assert.IsType<ProposeResult>(await cluster.ProposeAsync(3, "after-the-move", Ceiling));
+
+        // Node 1 restarts with its configuration's old address for 3; the log's address wins.
+        await cluster.RestartAsync(1);
+        await cluster.CrashAsync(2);
+        Assert.IsType<ProposeResult>(await cluster.ProposeAsync(1, "old-config-new-address", Ceiling));
     }
 
     private static async Task<PaxosTestCluster> StartAsync(int nodes, int[] members, int[]? later = null, string extra = "") =>
