@@ -1,9 +1,9 @@
-using Akka.Actor;
 using System.Diagnostics;
+using Akka.Actor;
 using PaxosActors.Kv;
 using PaxosActors.Linearizability;
-using PaxosActors.Tests.Chaos;
 using PaxosActors.TestKit;
+using PaxosActors.Tests.Chaos;
 using Xunit.Abstractions;
 
 namespace PaxosActors.Tests.Members;
