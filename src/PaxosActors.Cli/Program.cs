@@ -231,6 +231,26 @@ recovery.SetAction(async (result, _) =>
 });
 root.Subcommands.Add(recovery);
 
+var failoverRounds = new Option<int>("--rounds") { Description = "Masters killed, one after another", DefaultValueFactory = _ => 3 };
+var failoverLease = new Option<double>("--lease") { Description = "The master lease, in seconds", DefaultValueFactory = _ => 10 };
+var failoverData = new Option<string>("--data") { Description = "Folder for the nodes' files (wiped first)", DefaultValueFactory = _ => Path.Combine("data", "failover") };
+var failover = new Command("failover", "Measure master failover: 3 node processes, kill the master's process, time until the others agree on a new master");
+foreach (var o in new Option[] { failoverRounds, failoverLease, failoverData, json })
+{
+    failover.Options.Add(o);
+}
+
+failover.SetAction((result, _) => result.GetValue(failoverRounds) < 1 || result.GetValue(failoverLease) < 0.1
+    ? Task.FromResult(Fail("--rounds must be positive and --lease at least 0.1 s."))
+    : PaxosActors.Cli.Failover.FailoverCommand.RunAsync(result.GetValue(failoverRounds), TimeSpan.FromSeconds(result.GetValue(failoverLease)), result.GetValue(failoverData)!, result.GetValue(json), Console.Out, Console.Error));
+root.Subcommands.Add(failover);
+
+static int Fail(string message)
+{
+    Console.Error.WriteLine(message);
+    return 3;
+}
+
 var nodeConfig = new Option<string>("--config") { Required = true };
 var samples = new Option<string>("--samples") { Required = true };
 var clientGroup = new Option<string[]>("--client") { DefaultValueFactory = _ => [] };

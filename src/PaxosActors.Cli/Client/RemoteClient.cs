@@ -28,12 +28,12 @@ internal sealed class RemoteClient : IDisposable
     public Config Config { get; }
 
     /// <summary>Loads <paramref name="file"/> (or only the defaults) and starts the client; null after printing why not.</summary>
-    public static RemoteClient? Open(string? file, TextWriter error)
+    public static RemoteClient? Open(string? file, TextWriter error, string overrides = "")
     {
         Config config;
         try
         {
-            config = (file is null ? Config.Empty : NodeCommand.Load(file)).WithFallback(Defaults).WithFallback(KvStateMachine.Config).WithFallback(PaxosExtension.DefaultConfig);
+            config = ConfigurationFactory.ParseString(overrides).WithFallback(file is null ? Config.Empty : NodeCommand.Load(file)).WithFallback(Defaults).WithFallback(KvStateMachine.Config).WithFallback(PaxosExtension.DefaultConfig);
             return new RemoteClient(PaxosActorSystem.Create("paxos-client", config), config);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ConfigurationException)
