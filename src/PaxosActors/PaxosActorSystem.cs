@@ -26,6 +26,18 @@ public static class PaxosActorSystem
     /// <summary>The setup <see cref="Create"/> uses: add to it what else the system needs (DI, serialization setups).</summary>
     public static ActorSystemSetup Setup(Config config)
     {
+        var (full, tls) = Parts(config);
+        var bootstrap = BootstrapSetup.Create().WithConfig(full);
+        return tls is null ? ActorSystemSetup.Create(bootstrap) : ActorSystemSetup.Create(bootstrap, tls);
+    }
+
+    /// <summary>
+    /// What an ActorSystem needs for PaxosActors, for hosts that create the system themselves
+    /// (Akka.Hosting): <paramref name="config"/> with the transport's settings over it, and the
+    /// TLS setup when <c>paxos-actors.tls</c> is on.
+    /// </summary>
+    public static (Config Config, Setup? Tls) Parts(Config config)
+    {
         var full = config.WithFallback(PaxosExtension.DefaultConfig);
         var transport = full.GetString("paxos-actors.transport", "paxos");
         var tls = TlsSettings.Create(full);
@@ -41,21 +53,20 @@ public static class PaxosActorSystem
 
         if (transport == "akka")
         {
-            return ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+            return (config, null);
         }
 
         var ours = ConfigurationFactory.ParseString($$"""akka.remote.dot-netty.tcp.transport-class = "{{TransportType}}" """);
         if (tls is null)
         {
-            return ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(ours.WithFallback(config)));
+            return (ours.WithFallback(config), null);
         }
 
-        var identity = new PaxosTlsSetup(tls);
         var remoting = ConfigurationFactory.ParseString($$"""
             akka.remote.dot-netty.tcp.applied-adapters = ["{{IdentityTransportProvider.Name}}"]
             akka.remote.adapters.{{IdentityTransportProvider.Name}} = "{{AdapterType}}"
             """);
-        return ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(remoting.WithFallback(ours).WithFallback(config)), identity);
+        return (remoting.WithFallback(ours).WithFallback(config), new PaxosTlsSetup(tls));
     }
 
     private static string TypeName(Type type) => $"{type.FullName},{type.Assembly.GetName().Name}";

@@ -1,0 +1,78 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using PaxosActors.Hosting;
+using PaxosActors.Kv;
+
+namespace PaxosActors.Tests.AkkaHosting;
+
+/// <summary>
+/// PaxosActors under Akka.Hosting: three hosts, each configured only through WithPaxos (no HOCON
+/// file), form a group over Akka.Remote with SQLite journals, elect a master, and serve the KV
+/// store; the options reach the settings.
+/// </summary>
+public sealed class WithPaxosTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Three_hosts_configured_with_WithPaxos_replicate_and_elect_a_master()
+    {
+        var ports = LocalNodeConfig.FreePorts(3);
+        var data = Path.Combine(Path.GetTempPath(), "paxos-hosting-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(data);
+        var hosts = ports.Keys.Select(node => Host(node, ports, data)).ToList();
+        try
+        {
+            await Task.WhenAll(hosts.Select(h => h.StartAsync()));
+            var systems = hosts.Select(h => h.Services.GetRequiredService<ActorSystem>()).ToList();
+            var settings = PaxosExtension.Get(systems[1]).Settings;
+            Assert.Equal((2, true), (settings.NodeId.Value, settings.Groups["kv"].Master));
+            Assert.Equal(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(settings.Master.LeaseMs));
+
+            var put = Assert.IsType<ProposeResult>(await PaxosExtension.Get(systems[0]).ProposeAsync("kv", new KvPut("k", "v"), Wait));
+            Assert.Equal(new KvResult(true, "v"), put.Result);
+            var get = Assert.IsType<ProposeResult>(await PaxosExtension.Get(systems[2]).ProposeAsync("kv", new KvGet("k"), Wait));
+            Assert.Equal(new KvResult(true, "v"), get.Result);
+
+            var deadline = DateTime.UtcNow + Wait;
+            MasterInfo? master;
+            while ((master = await PaxosExtension.Get(systems[2]).GetMasterAsync("kv"))!.NodeId == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "no master was elected");
+                await Task.Delay(100);
+            }
+
+            Assert.InRange(master.NodeId, 1, 3);
+        }
+        finally
+        {
+            await Task.WhenAll(hosts.Select(h => h.StopAsync()));
+            hosts.ForEach(h => h.Dispose());
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static IHost Host(int node, IReadOnlyDictionary<int, int> ports, string data) =>
+        new HostBuilder().ConfigureServices(services => services.AddAkka(LocalNodeConfig.SystemName, (builder, provider) =>
+        {
+            builder.AddHocon(KvStateMachine.Config, HoconAddMode.Append);
+            builder.AddHocon($"akka.actor.provider = remote\nakka.loglevel = ERROR\nakka.remote.dot-netty.tcp {{ hostname = \"127.0.0.1\", port = {ports[node]} }}", HoconAddMode.Prepend);
+            builder.WithPaxos(
+                paxos =>
+                {
+                    paxos.NodeId = node;
+                    foreach (var (id, port) in ports)
+                    {
+                        paxos.Nodes[id] = $"akka.tcp://{LocalNodeConfig.SystemName}@127.0.0.1:{port}";
+                    }
+
+                    paxos.Groups["kv"] = new PaxosGroupOptions { Members = [.. ports.Keys], Master = true, StateMachines = _ => [new KvStateMachine()] };
+                    paxos.SqliteJournalPath = Path.Combine(data, $"node{node}.db");
+                    paxos.MasterLease = TimeSpan.FromSeconds(2);
+                },
+                provider);
+        })).Build();
+}
