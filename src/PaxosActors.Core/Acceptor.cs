@@ -30,6 +30,14 @@ public sealed class Acceptor
 
     public AcceptorState State { get; private set; }
 
+    /// <summary>
+    /// The first instance this acceptor has accepted nothing in: its current instance, or the one
+    /// after it when it has accepted a value there. Every instance chosen before now was accepted
+    /// by a majority, so the largest read index of any majority is past all of them: a node that
+    /// has executed everything below it has seen every write that finished before it asked.
+    /// </summary>
+    public long ReadIndex => State.Instance + (State.AcceptedBallot > Ballot.Zero ? 1 : 0);
+
     /// <summary>Rebuilds the state from the events written before a restart, in write order.</summary>
     public static AcceptorState Recover(IEnumerable<AcceptorEvent> events) => Recover(events, DeliberateBugs.None);
 

@@ -78,3 +78,15 @@ public sealed record ChunkRequest(long Instance, NodeId From, ulong FileChecksum
 /// <see cref="Data"/>. An empty chunk past nothing says the sender no longer has that file.
 /// </summary>
 public sealed record CheckpointChunk(long Instance, NodeId From, ulong FileChecksum, long Offset, byte[] Data, ulong DataChecksum) : PaxosMessage(Instance, From);
+
+/// <summary>
+/// A read barrier's round <see cref="Round"/> asks the acceptor of each member for its read index
+/// (<see cref="Acceptor.ReadIndex"/>). <see cref="PaxosMessage.Instance"/> is unused (0).
+/// </summary>
+public sealed record ReadIndexRequest(long Instance, NodeId From, long Round) : PaxosMessage(Instance, From);
+
+/// <summary>
+/// The answer to <see cref="ReadIndexRequest"/>: <see cref="PaxosMessage.Instance"/> is the
+/// sender acceptor's read index, past every instance it has accepted a value in.
+/// </summary>
+public sealed record ReadIndexReply(long Instance, NodeId From, long Round) : PaxosMessage(Instance, From);
