@@ -10,7 +10,7 @@ namespace PaxosActors.Kv;
 /// compact <see cref="KvSerializer"/> rather than the default JSON serializer. Its state is an
 /// immutable dictionary, so a checkpoint captures it in O(1) and writes it while commands run.
 /// </summary>
-public sealed class KvStateMachine(int id = 1) : IStateMachine, ICheckpointable
+public sealed class KvStateMachine(int id = 1) : IReadableStateMachine, ICheckpointable
 {
     private const byte FormatVersion = 1;
 
@@ -38,6 +38,11 @@ public sealed class KvStateMachine(int id = 1) : IStateMachine, ICheckpointable
             _ => throw new ArgumentException($"The KV store takes no {command.GetType().Name}.", nameof(command)),
         };
     }
+
+    /// <summary>Answers a <see cref="KvGet"/> without going through the log (after the group's read barrier: linearizable).</summary>
+    public object? Read(object query) => query is KvGet g
+        ? new KvResult(true, Value(g.Key))
+        : throw new ArgumentException($"The KV store reads only KvGet, not {query.GetType().Name}.", nameof(query));
 
     /// <summary>The current contents (for tests and tools; not a linearizable read).</summary>
     public IReadOnlyDictionary<string, string> Snapshot() => _data;

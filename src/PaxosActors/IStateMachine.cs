@@ -17,3 +17,15 @@ public interface IStateMachine
     /// </summary>
     object? Execute(long instance, object command);
 }
+
+/// <summary>
+/// A state machine that answers queries without changing: what <see cref="Read"/> messages run.
+/// A read runs on the node asked, after a read barrier (a round to a majority of the acceptors,
+/// no write to the log) shows it has executed every command chosen before the read began, so
+/// the answer is linearizable.
+/// </summary>
+public interface IReadableStateMachine : IStateMachine
+{
+    /// <summary>Answers <paramref name="query"/> from the current state; must not change it.</summary>
+    object? Read(object query);
+}

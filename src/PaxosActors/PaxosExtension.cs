@@ -70,6 +70,29 @@ public sealed class PaxosExtension : IExtension
     }
 
     /// <summary>
+    /// Reads <paramref name="query"/> from group <paramref name="group"/>'s state machine on this
+    /// node, linearizably and without writing to the log (see <see cref="Read"/>): a
+    /// <see cref="ProposeResult"/> or a <see cref="ProposeFailed"/>.
+    /// </summary>
+    public async Task<object> ReadAsync(string group, object query, TimeSpan timeout, int stateMachineId = 1)
+    {
+        var actor = await GroupAsync(group).ConfigureAwait(false);
+        if (actor is null)
+        {
+            return new ProposeFailed(ProposeFailureReason.UnknownGroup, $"No group '{group}' runs on this node.");
+        }
+
+        try
+        {
+            return await actor.Ask<object>(new Read(query, stateMachineId), timeout).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            return new ProposeFailed(ProposeFailureReason.Timeout, $"The read did not finish within {timeout.TotalSeconds:0.#} s; nothing was written.");
+        }
+    }
+
+    /// <summary>
     /// Proposes <paramref name="command"/> to a group of this node: the reply is a
     /// <see cref="ProposeResult"/> or a <see cref="ProposeFailed"/> (UnknownGroup when no such
     /// group runs here).

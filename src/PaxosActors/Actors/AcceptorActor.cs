@@ -118,6 +118,10 @@ internal sealed class AcceptorActor : UntypedPersistentActor, IWithTimers
             case Prepare or Accept or InstanceLearned:
                 Run(_acceptor!.Handle(message));
                 break;
+            case ReadIndexRequest q:
+                // In memory the state is at least what is durable: the index is never too low.
+                _router.Send(new Send(q.From, new ReadIndexReply(_acceptor!.ReadIndex, _self, q.Round)));
+                break;
             case CheckpointInstalled c when c.Instance > _acceptor!.State.Instance:
                 // Everything before it is void: the chosen log starts again at its instance.
                 _logStart = c.Instance;

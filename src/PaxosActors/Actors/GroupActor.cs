@@ -196,6 +196,20 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
             case PaxosEnvelope e when !SentBy(e.Message.From):
                 SenderMismatch(e.Message.From, e.Message.GetType().Name);
                 break;
+            case PaxosEnvelope { Message: ReadIndexRequest q }:
+                if (Members.MayLearn(q.From) && _halted is null)
+                {
+                    _acceptor.Tell(q);
+                }
+                else
+                {
+                    _protocol.Breakpoints.Count("dropped.read_index");
+                }
+
+                break;
+            case PaxosEnvelope { Message: ReadIndexReply a }:
+                ReadAnswered(a);
+                break;
             case PaxosEnvelope e:
                 if (e.Message is AskForLearn ask && Members.MayLearn(ask.From))
                 {
@@ -208,6 +222,18 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
                 }
 
                 Run(_coordinator.Handle(e.Message));
+                break;
+            case Read when _halted is not null:
+                Sender.Tell(new ProposeFailed(ProposeFailureReason.GroupHalted, _halted));
+                break;
+            case Read r:
+                BeginRead(r, Sender);
+                break;
+            case ReadAgain r:
+                BeginRead(r.Request, r.ReplyTo);
+                break;
+            case ReadTick:
+                ReadTicked();
                 break;
             case Propose or BatchPropose when _halted is not null:
                 Sender.Tell(new ProposeFailed(ProposeFailureReason.GroupHalted, _halted));

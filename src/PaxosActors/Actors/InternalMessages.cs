@@ -115,3 +115,15 @@ internal sealed record MasterLoaded(MasterState State);
 
 /// <summary>The group tells its master actor whether this node votes, and so may bid.</summary>
 internal sealed record MasterVoter(bool Voting);
+
+/// <summary>A read past its barrier: the learner runs it once it has executed every instance below <see cref="Index"/>, if the membership is still at <see cref="MembersVersion"/>.</summary>
+internal sealed record ReadAt(long Index, long MembersVersion, Read Request, IActorRef ReplyTo);
+
+/// <summary>The membership changed while a read waited: its barrier is void, and the group runs a new one.</summary>
+internal sealed record ReadAgain(Read Request, IActorRef ReplyTo);
+
+/// <summary>The GroupActor's tick while reads wait for a barrier.</summary>
+internal sealed record ReadTick
+{
+    public static readonly ReadTick Instance = new();
+}

@@ -329,6 +329,7 @@ internal sealed partial class LearnerActor
 
         _learner.Installed(header.Instance, header.Checksum);
         _executed = header.Instance;
+        ServeReads();
         _schedule.Finished(header.Instance);
         _fetch.Finished();
         _breakpoints.Count("transfer.installed");

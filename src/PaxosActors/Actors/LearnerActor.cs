@@ -116,6 +116,9 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
             case ProposerIs p:
                 _proposer = p.Proposer;
                 break;
+            case ReadAt r:
+                ReadWhenCaughtUp(r);
+                break;
             case CheckpointOffer o when _checkpoints is null:
                 _breakpoints.Count("transfer.cannot_install");
                 if (!_cannotInstallLogged)
@@ -249,6 +252,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
     {
         ExecuteSteps(x, replaying);
         MembershipDone(x, replaying);
+        ServeReads();
     }
 
     private void ExecuteSteps(Execute x, bool replaying)

@@ -14,6 +14,15 @@ public sealed record Propose(object Command, int StateMachineId = 1) : IPaxosWir
 public sealed record ProposeResult(long InstanceId, object? Result) : IPaxosWireMessage;
 
 /// <summary>
+/// Read without writing to the log: <paramref name="Query"/> runs on the node asked, through the
+/// state machine's <see cref="IReadableStateMachine.Read"/>, once a read barrier shows that node
+/// has executed every command chosen before the read began. The reply is a
+/// <see cref="ProposeResult"/> (its instance: the barrier's index) or a <see cref="ProposeFailed"/>
+/// (Timeout when no majority answered in time; nothing was written either way).
+/// </summary>
+public sealed record Read(object Query, int StateMachineId = 1) : IPaxosWireMessage;
+
+/// <summary>
 /// The command did not run, or (<see cref="OutcomeUnknown"/>) it may or may not run: a timeout
 /// after the value was sent can still end with it chosen.
 /// </summary>

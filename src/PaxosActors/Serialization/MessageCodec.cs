@@ -9,7 +9,7 @@ namespace PaxosActors.Serialization;
 /// </summary>
 internal static class MessageCodec
 {
-    private const byte PrepareTag = 1, PrepareReplyTag = 2, AcceptTag = 3, AcceptReplyTag = 4, ValueChosenTag = 5, AskForLearnTag = 6, LearnOfferTag = 7, CheckpointOfferTag = 8, ChunkRequestTag = 9, CheckpointChunkTag = 10;
+    private const byte PrepareTag = 1, PrepareReplyTag = 2, AcceptTag = 3, AcceptReplyTag = 4, ValueChosenTag = 5, AskForLearnTag = 6, LearnOfferTag = 7, CheckpointOfferTag = 8, ChunkRequestTag = 9, CheckpointChunkTag = 10, ReadIndexRequestTag = 11, ReadIndexReplyTag = 12;
 
     public static byte[] Encode(PaxosEnvelope envelope)
     {
@@ -62,6 +62,14 @@ internal static class MessageCodec
                 Head(w, CheckpointOfferTag, m);
                 w.Int64(o.Length).UInt64(o.FileChecksum);
                 break;
+            case ReadIndexRequest q:
+                Head(w, ReadIndexRequestTag, m);
+                w.Int64(q.Round);
+                break;
+            case ReadIndexReply q:
+                Head(w, ReadIndexReplyTag, m);
+                w.Int64(q.Round);
+                break;
             case ChunkRequest q:
                 Head(w, ChunkRequestTag, m);
                 w.UInt64(q.FileChecksum).Int64(q.Offset).Int32(q.Bytes);
@@ -105,6 +113,8 @@ internal static class MessageCodec
             CheckpointOfferTag => new CheckpointOffer(instance, from, NotNegative(r.Int64()), r.UInt64()),
             ChunkRequestTag => new ChunkRequest(instance, from, r.UInt64(), NotNegative(r.Int64()), ChunkBytes(r.Int32())),
             CheckpointChunkTag => new CheckpointChunk(instance, from, r.UInt64(), NotNegative(r.Int64()), r.Bytes(), r.UInt64()),
+            ReadIndexRequestTag => new ReadIndexRequest(instance, from, NotNegative(r.Int64())),
+            ReadIndexReplyTag => new ReadIndexReply(instance, from, NotNegative(r.Int64())),
             _ => throw new PaxosFormatException($"Unknown message tag {tag}."),
         };
         r.End();

@@ -12,7 +12,7 @@ namespace PaxosActors.Serialization;
 internal static class ProtoClientCodec
 {
     public const string Propose = "PR2", Result = "RS2", Failed = "PF2", GetStatus = "GS2", Status = "ST2", Error = "SE2";
-    public const string BatchPropose = "BP2", BatchResult = "BR2", Forward = "FW2", Refused = "FR3";
+    public const string BatchPropose = "BP2", BatchResult = "BR2", Forward = "FW2", Refused = "FR3", Read = "RD2";
 
     public static string? Manifest(object o) => o switch
     {
@@ -26,17 +26,19 @@ internal static class ProtoClientCodec
         BatchProposeResult => BatchResult,
         ForwardedCommands => Forward,
         ForwardRefused => Refused,
+        PaxosActors.Read => Read,
         _ => null,
     };
 
     /// <summary>Whether <paramref name="manifest"/> is one of this format's.</summary>
-    public static bool Knows(string manifest) => manifest is Propose or Result or Failed or GetStatus or Status or Error or BatchPropose or BatchResult or Forward or Refused;
+    public static bool Knows(string manifest) => manifest is Propose or Result or Failed or GetStatus or Status or Error or BatchPropose or BatchResult or Forward or Refused or Read;
 
     public static byte[] Encode(object o, CommandSerialization serialization)
     {
         IMessage message = o switch
         {
             PaxosActors.Propose p => new W.Propose { Command = Payload(p.Command, serialization), StateMachineId = p.StateMachineId },
+            PaxosActors.Read r => new W.Propose { Command = Payload(r.Query, serialization), StateMachineId = r.StateMachineId },
             ProposeResult r => new W.ProposeResult { InstanceId = r.InstanceId, Result = Payload(r.Result, serialization) },
             ProposeFailed f => new W.ProposeFailed { Reason = (int)f.Reason, Message = f.Message, OutcomeUnknown = f.OutcomeUnknown },
             GetGroupStatus => new W.GetGroupStatus(),
@@ -58,6 +60,9 @@ internal static class ProtoClientCodec
             case Propose:
                 var propose = Parse(W.Propose.Parser, bytes);
                 return new PaxosActors.Propose(Command(propose.Command, serialization), propose.StateMachineId);
+            case Read:
+                var read = Parse(W.Propose.Parser, bytes);
+                return new PaxosActors.Read(Command(read.Command, serialization), read.StateMachineId);
             case Result:
                 var result = Parse(W.ProposeResult.Parser, bytes);
                 return new ProposeResult(result.InstanceId, Nested(result.Result, serialization));

@@ -53,6 +53,12 @@ internal static class ProtoMessageCodec
             case CheckpointChunk c:
                 e.CheckpointChunk = new W.CheckpointChunk { FileChecksum = c.FileChecksum, Offset = c.Offset, Data = UnsafeByteOperations.UnsafeWrap(c.Data), DataChecksum = c.DataChecksum };
                 break;
+            case ReadIndexRequest q:
+                e.ReadIndexRequest = new W.ReadIndexRequest { Round = q.Round };
+                break;
+            case ReadIndexReply r:
+                e.ReadIndexReply = new W.ReadIndexReply { Round = r.Round };
+                break;
             default:
                 throw new ArgumentException($"No wire format for {m.GetType().Name}.", nameof(envelope));
         }
@@ -84,6 +90,8 @@ internal static class ProtoMessageCodec
             W.Envelope.MessageOneofCase.ChunkRequest => new ChunkRequest(instance, from, e.ChunkRequest.FileChecksum, MessageCodec.NotNegative(e.ChunkRequest.Offset), MessageCodec.ChunkBytes(e.ChunkRequest.Bytes)),
             W.Envelope.MessageOneofCase.CheckpointChunk => new CheckpointChunk(
                 instance, from, e.CheckpointChunk.FileChecksum, MessageCodec.NotNegative(e.CheckpointChunk.Offset), e.CheckpointChunk.Data.ToByteArray(), e.CheckpointChunk.DataChecksum),
+            W.Envelope.MessageOneofCase.ReadIndexRequest => new ReadIndexRequest(instance, from, MessageCodec.NotNegative(e.ReadIndexRequest.Round)),
+            W.Envelope.MessageOneofCase.ReadIndexReply => new ReadIndexReply(instance, from, MessageCodec.NotNegative(e.ReadIndexReply.Round)),
             _ => throw new PaxosFormatException("An envelope with no Paxos message this node knows (a newer node's, or none)."),
         };
         return new PaxosEnvelope(e.Group, message) { ClusterId = e.ClusterId };

@@ -11,12 +11,14 @@ namespace PaxosActors.Tests.Chaos;
 /// its real call and return times and its outcome (ok, failed for sure, or unknown). Half the
 /// operations go to a few hot keys that only take appends and gets, so many clients contend on
 /// one key for the whole run (the checker decides those by the order of the appends, see
-/// docs/linearizability.md); the rest mix gets, puts, appends and cas over many cold keys.
+/// docs/linearizability.md); the rest mix gets, puts, appends and cas over many cold keys. Every
+/// other get is a <see cref="Read"/> (a read barrier, no write), the others go through the log.
 /// </summary>
 internal sealed class KvWorkload(PaxosTestCluster cluster, int keys, int hotKeys, int seed)
 {
     private readonly List<Operation> _history = [];
     private long _ops;
+    private long _gets;
 
     public IReadOnlyList<Operation> History
     {
@@ -126,7 +128,9 @@ internal sealed class KvWorkload(PaxosTestCluster cluster, int keys, int hotKeys
         object reply;
         try
         {
-            reply = await group.Ask<object>(new Propose(command), TimeSpan.FromSeconds(5));
+            // Every other get is a read without a write (the read barrier), the rest go through the log.
+            object request = command is KvGet && Interlocked.Increment(ref _gets) % 2 == 0 ? new Read(command) : new Propose(command);
+            reply = await group.Ask<object>(request, TimeSpan.FromSeconds(5));
         }
         catch (Exception)
         {

@@ -25,5 +25,7 @@ internal static class SampleMessages
         new CheckpointOffer(9, new NodeId(2), 4096, 77),
         new ChunkRequest(9, new NodeId(2), 77, 1024, 1024),
         new CheckpointChunk(9, new NodeId(2), 77, 1024, [1, 2, 3, 4], 5),
+        new ReadIndexRequest(0, new NodeId(2), 7),
+        new ReadIndexReply(42, new NodeId(3), 7),
     ];
 }

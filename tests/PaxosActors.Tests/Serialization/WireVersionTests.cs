@@ -31,6 +31,8 @@ public sealed class WireVersionTests : Akka.TestKit.Xunit2.TestKit
         new CheckpointOffer(900, N, 1 << 20, 77),
         new ChunkRequest(900, N, 77, 4096, 1024),
         new CheckpointChunk(900, N, 77, 4096, [1, 2, 3], 88),
+        new ReadIndexRequest(0, N, 3),
+        new ReadIndexReply(77, N, 3),
     ];
 
     private static readonly object[] Client =
@@ -47,6 +49,12 @@ public sealed class WireVersionTests : Akka.TestKit.Xunit2.TestKit
         new BatchProposeResult(9, 3, "done"),
         new ForwardedCommands("g", N, [1, 2, 3]) { ClusterId = "c" },
         new ForwardRefused("g", N, 77, [1, 2, 3], ClientFailure.Overloaded, "full") { ClusterId = "c" },
+    ];
+
+    // Messages that version 1 never had: written in version 2 whatever the write version.
+    private static readonly object[] Version2Only =
+    [
+        new Read("query", 2),
     ];
 
     public WireVersionTests()
@@ -70,11 +78,25 @@ public sealed class WireVersionTests : Akka.TestKit.Xunit2.TestKit
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public void Messages_version_1_never_had_are_written_in_version_2_whatever_the_write_version(int version)
+    {
+        var reader = (PaxosWireSerializer)Sys.Serialization.FindSerializerForType(typeof(Propose));
+        var writer = new PaxosWireSerializer(Writing(version));
+        foreach (var m in Version2Only)
+        {
+            var manifest = writer.Manifest(m);
+            Assert.EndsWith("2", manifest, StringComparison.Ordinal);
+            Assert.Equal(Printable.Of(m), Printable.Of(reader.FromBinary(writer.ToBinary(m), manifest)));
+        }
+    }
+
     [Fact]
     public void Version_2_reads_past_fields_it_does_not_know_before_between_and_after_its_own()
     {
         var serializer = (PaxosWireSerializer)Sys.Serialization.FindSerializerForType(typeof(Propose));
-        foreach (var m in Paxos.Select(p => (object)new PaxosEnvelope("kv", p) { ClusterId = "prod-1" }).Concat(Client))
+        foreach (var m in Paxos.Select(p => (object)new PaxosEnvelope("kv", p) { ClusterId = "prod-1" }).Concat(Client).Concat(Version2Only))
         {
             var bytes = serializer.ToBinary(m);
             var manifest = serializer.Manifest(m);

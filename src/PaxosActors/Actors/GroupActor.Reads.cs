@@ -1,0 +1,70 @@
+using Akka.Actor;
+using PaxosActors.Core;
+
+namespace PaxosActors.Actors;
+
+/// <summary>Reads without writes: the group runs the read barrier's rounds, and the learner runs each read once it has caught up with its barrier.</summary>
+internal sealed partial class GroupActor
+{
+    private readonly Dictionary<long, (Read Request, IActorRef ReplyTo)> _reads = [];
+    private ReadBarrier? _barrier;
+    private long _readIds;
+
+    private static long Now => Environment.TickCount64;
+
+    private ReadBarrier Barrier => _barrier ??= new ReadBarrier(_settings.NodeId, (long)Math.Max(50, _settings.Protocol.AcceptTimeout.TotalMilliseconds));
+
+    private void BeginRead(Read request, IActorRef replyTo)
+    {
+        if (!_machines.TryGetValue(request.StateMachineId, out var machine) || machine is not IReadableStateMachine)
+        {
+            replyTo.Tell(new ProposeFailed(ProposeFailureReason.UnknownStateMachine, $"State machine {request.StateMachineId} of group {_group.Name} does not answer reads (IReadableStateMachine) on this node; propose the query instead."));
+            return;
+        }
+
+        var id = ++_readIds;
+        _reads[id] = (request, replyTo);
+        var now = Now;
+        Run(Barrier.Begin(id, now, now + (long)_settings.Protocol.ProposeTimeout.TotalMilliseconds, Members));
+        Timers.StartPeriodicTimer("read", ReadTick.Instance, TimeSpan.FromMilliseconds(Math.Max(10, _settings.Protocol.AcceptTimeout.TotalMilliseconds / 4)));
+    }
+
+    private void ReadAnswered(ReadIndexReply reply)
+    {
+        var (ready, effects) = Barrier.Answer(reply, Now, Members);
+        foreach (var r in ready)
+        {
+            if (_reads.Remove(r.Read, out var read))
+            {
+                _learner.Tell(new ReadAt(r.Index, _system.Version, read.Request, read.ReplyTo));
+            }
+        }
+
+        Run(effects);
+
+        // Instances were chosen that this node has not heard of: ask for them now rather than at
+        // the next learn tick, so the read does not wait for it.
+        if (ready.Count > 0 && ready.Max(r => r.Index) > _coordinator.Instance)
+        {
+            Run(_coordinator.OnLearnTick());
+        }
+    }
+
+    private void ReadTicked()
+    {
+        var (expired, effects) = Barrier.Tick(Now, Members);
+        foreach (var id in expired)
+        {
+            if (_reads.Remove(id, out var read))
+            {
+                read.ReplyTo.Tell(new ProposeFailed(ProposeFailureReason.Timeout, $"No majority of group {_group.Name} answered the read barrier in time; nothing was read or written."));
+            }
+        }
+
+        Run(effects);
+        if (Barrier.Waiting == 0)
+        {
+            Timers.Cancel("read");
+        }
+    }
+}
