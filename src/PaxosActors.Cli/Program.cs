@@ -142,6 +142,17 @@ foreach (var o in new Option[] { clientNode, operatorGroup, clientConfig, client
 master.SetAction((result, _) => PaxosActors.Cli.Members.MasterCommand.RunAsync(result.GetValue(clientConfig), result.GetValue(clientNode)!, result.GetValue(operatorGroup)!, result.GetValue(masterDrop), result.GetValue(clientJson), TimeSpan.FromSeconds(result.GetValue(masterTimeout)), Console.Out, Console.Error));
 root.Subcommands.Add(master);
 
+var statusGroup = new Option<string?>("--group") { Description = "Show only this group (without it: every group on the node)" };
+var statusTimeout = new Option<double>("--timeout") { Description = "Seconds to wait for each answer", DefaultValueFactory = _ => 10 };
+var status = new Command("status", "Show a node's groups: current and executed instance, lag behind the best peer, leader, master, members, halted and why (exit 1 if one is halted)");
+foreach (var o in new Option[] { clientNode, statusGroup, clientConfig, clientJson, statusTimeout })
+{
+    status.Options.Add(o);
+}
+
+status.SetAction((result, _) => PaxosActors.Cli.Status.StatusCommand.RunAsync(result.GetValue(clientConfig), result.GetValue(clientNode)!, result.GetValue(statusGroup), result.GetValue(clientJson), TimeSpan.FromSeconds(result.GetValue(statusTimeout)), Console.Out, Console.Error));
+root.Subcommands.Add(status);
+
 var certsOut = new Option<string>("--out") { Description = "Folder for ca.pem, node<N>.pem/.key and client.pem/.key", DefaultValueFactory = _ => Path.Combine("hocon", "tls") };
 var certsNodes = new Option<int>("--nodes") { Description = "Node certificates to make (node1..nodeN)", DefaultValueFactory = _ => 3 };
 var certsCluster = new Option<string>("--cluster-id") { Description = "The cluster id the certificates name", DefaultValueFactory = _ => "paxos" };

@@ -33,6 +33,9 @@ public sealed class InstanceCoordinator
     /// <summary>The first instance this node has not learned: the one being decided.</summary>
     public long Instance { get; private set; }
 
+    /// <summary>The highest instance a valid message from another member carried: how far the best peer has come, as far as this node has heard.</summary>
+    public long PeerInstance { get; private set; }
+
     public ulong PreviousChecksum { get; private set; }
 
     /// <summary>The membership of <see cref="Instance"/>.</summary>
@@ -205,6 +208,11 @@ public sealed class InstanceCoordinator
         {
             effects.Add(new Dropped(m, "ballot_mismatch"));
             return;
+        }
+
+        if (m.From != _self && m.Instance > PeerInstance)
+        {
+            PeerInstance = m.Instance;
         }
 
         switch (m)

@@ -46,6 +46,20 @@ public sealed class CoordinatorTests
     }
 
     [Fact]
+    public void The_best_peers_instance_counts_only_valid_messages_from_other_members()
+    {
+        var coordinator = new InstanceCoordinator(A, Three, new ProtocolOptions(), 3, 0);
+        coordinator.Handle(new Prepare(40, new NodeId(9), new Ballot(1, new NodeId(9))));
+        coordinator.Handle(new Prepare(50, B, new Ballot(1, C)));
+        coordinator.Handle(new Prepare(60, A, new Ballot(1, A)));
+        Assert.Equal(0, coordinator.PeerInstance);
+
+        coordinator.Handle(new AskForLearn(9, C));
+        coordinator.Handle(new AskForLearn(7, B));
+        Assert.Equal(9, coordinator.PeerInstance);
+    }
+
+    [Fact]
     public void The_future_queue_is_bounded()
     {
         var coordinator = new InstanceCoordinator(A, Three, new ProtocolOptions { FutureQueueLimit = 2 }, 0, 0);

@@ -295,7 +295,7 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
 
                 break;
             case GetGroupStatus:
-                _learner.Tell(new StatusRequest(_halted is not null, _halted, Sender));
+                _learner.Tell(new StatusRequest(_halted is not null, _halted, Sender, _coordinator.Instance, _coordinator.PeerInstance));
                 break;
             case AcceptorRecovered r:
                 // The acceptor restarted after a storage failure and may have lost writes that

@@ -72,7 +72,7 @@ internal sealed record LearnTick
 }
 
 /// <summary>The learner answers a status request with what it has executed.</summary>
-internal sealed record StatusRequest(bool Halted, string? HaltReason, IActorRef ReplyTo);
+internal sealed record StatusRequest(bool Halted, string? HaltReason, IActorRef ReplyTo, long Instance = 0, long PeerInstance = 0);
 
 /// <summary>Starts a group under the guardian; the reply is the GroupActor.</summary>
 internal sealed record StartGroup(GroupSettings Group, IReadOnlyList<IStateMachine> Machines);

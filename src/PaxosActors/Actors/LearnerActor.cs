@@ -36,6 +36,9 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
     private readonly CheckpointFetch _fetch;
     private readonly Dictionary<string, (long Length, ulong Hash)> _fingerprints = [];
     private long _executed;
+
+    // The node whose proposer decided the last instance executed here (0: none yet).
+    private int _leader;
     private long _windowStart;
     private int _servedInWindow;
     private SafeFileHandle? _part;
@@ -105,7 +108,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
         {
             if (message is StatusRequest s)
             {
-                s.ReplyTo.Tell(new GroupStatus(_group, _router.Self.Value, _executed, _learner.LastChecksum, true, _broken));
+                s.ReplyTo.Tell(Status(s) with { Halted = true, HaltReason = _broken });
             }
 
             return;
@@ -187,7 +190,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
                 Sender.Tell(new LogEntries(from, entries));
                 break;
             case StatusRequest s:
-                s.ReplyTo.Tell(new GroupStatus(_group, _router.Self.Value, _executed, _learner.LastChecksum, s.Halted, s.HaltReason));
+                s.ReplyTo.Tell(Status(s));
                 break;
             default:
                 Unhandled(message);
@@ -248,6 +251,9 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
         return _servedInWindow >= _catchUpRate;
     }
 
+    private GroupStatus Status(StatusRequest s) =>
+        new(_group, _router.Self.Value, _executed, _learner.LastChecksum, s.Halted, s.HaltReason) { Instance = s.Instance, PeerInstance = s.PeerInstance, Leader = _leader };
+
     private void Execute(Execute x, bool replaying)
     {
         ExecuteSteps(x, replaying);
@@ -258,6 +264,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
     private void ExecuteSteps(Execute x, bool replaying)
     {
         _executed = x.Instance + 1;
+        _leader = ProposalValue.ProposerOf(x.Value)?.Value ?? _leader;
         IReadOnlyList<ExecutionStep> steps;
         try
         {

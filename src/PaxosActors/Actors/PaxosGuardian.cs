@@ -2,10 +2,12 @@ using Akka.Actor;
 
 namespace PaxosActors.Actors;
 
-/// <summary>/user/paxos: the parent of this node's GroupActors.</summary>
+/// <summary>/user/paxos: the parent of this node's GroupActors, and what an operator asks which groups run here.</summary>
 internal sealed class PaxosGuardian : ReceiveActor
 {
     public const string Name = "paxos";
+
+    private readonly List<string> _groups = [];
 
     public PaxosGuardian(PaxosSettings settings)
     {
@@ -16,9 +18,11 @@ internal sealed class PaxosGuardian : ReceiveActor
             if (group.IsNobody())
             {
                 group = Context.ActorOf(GroupActor.Props(settings, s.Group, s.Machines), name);
+                _groups.Add(s.Group.Name);
             }
 
             Sender.Tell(group);
         });
+        Receive<GetNodeGroups>(_ => Sender.Tell(new NodeGroups(settings.NodeId.Value, [.. _groups])));
     }
 }

@@ -103,7 +103,29 @@ public sealed record GetGroupStatus : IPaxosWireMessage
 /// A node's view of a group: <see cref="Executed"/> instances ran, the last one's chained
 /// checksum is <see cref="LastChecksum"/>.
 /// </summary>
-public sealed record GroupStatus(string Group, int NodeId, long Executed, ulong LastChecksum, bool Halted, string? HaltReason) : IPaxosWireMessage;
+public sealed record GroupStatus(string Group, int NodeId, long Executed, ulong LastChecksum, bool Halted, string? HaltReason) : IPaxosWireMessage
+{
+    /// <summary>The instance this node's acceptor and proposer work on now (every one below it is chosen, as far as this node knows).</summary>
+    public long Instance { get; init; }
+
+    /// <summary>The highest instance a message from another member carried: how far the best peer has come, as far as this node has heard.</summary>
+    public long PeerInstance { get; init; }
+
+    /// <summary>The node whose proposer decided the last instance this node executed (the leader that forwarding hands commands to), or 0.</summary>
+    public int Leader { get; init; }
+
+    /// <summary>Instances this node has still to execute to reach the best peer it has heard of.</summary>
+    public long Lag => Math.Max(0, Math.Max(PeerInstance, Instance) - Executed);
+}
+
+/// <summary>Ask a node's Paxos guardian (<c>/user/paxos</c>) which groups run there: the reply is <see cref="NodeGroups"/>.</summary>
+public sealed record GetNodeGroups : IPaxosWireMessage
+{
+    public static readonly GetNodeGroups Instance = new();
+}
+
+/// <summary>The groups that run on node <see cref="NodeId"/>, in the order they started.</summary>
+public sealed record NodeGroups(int NodeId, IReadOnlyList<string> Groups) : IPaxosWireMessage;
 
 /// <summary>
 /// Like <see cref="Propose"/>, but the group waits up to <c>paxos-actors.batch-propose.linger</c>

@@ -13,6 +13,7 @@ internal static class ProtoClientCodec
 {
     public const string Propose = "PR2", Result = "RS2", Failed = "PF2", GetStatus = "GS2", Status = "ST2", Error = "SE2";
     public const string BatchPropose = "BP2", BatchResult = "BR2", Forward = "FW2", Refused = "FR3", Read = "RD2";
+    public const string GetGroups = "NG2", Groups = "NL2";
 
     public static string? Manifest(object o) => o switch
     {
@@ -27,11 +28,13 @@ internal static class ProtoClientCodec
         ForwardedCommands => Forward,
         ForwardRefused => Refused,
         PaxosActors.Read => Read,
+        GetNodeGroups => GetGroups,
+        NodeGroups => Groups,
         _ => null,
     };
 
     /// <summary>Whether <paramref name="manifest"/> is one of this format's.</summary>
-    public static bool Knows(string manifest) => manifest is Propose or Result or Failed or GetStatus or Status or Error or BatchPropose or BatchResult or Forward or Refused or Read;
+    public static bool Knows(string manifest) => manifest is Propose or Result or Failed or GetStatus or Status or Error or BatchPropose or BatchResult or Forward or Refused or Read or GetGroups or Groups;
 
     public static byte[] Encode(object o, CommandSerialization serialization)
     {
@@ -43,6 +46,8 @@ internal static class ProtoClientCodec
             ProposeFailed f => new W.ProposeFailed { Reason = (int)f.Reason, Message = f.Message, OutcomeUnknown = f.OutcomeUnknown },
             GetGroupStatus => new W.GetGroupStatus(),
             GroupStatus s => StatusOf(s),
+            GetNodeGroups => new W.GetNodeGroups(),
+            NodeGroups g => new W.NodeGroups { NodeId = g.NodeId, Groups = { g.Groups } },
             StateMachineError e => new W.StateMachineError { Type = e.Type, Message = e.Message },
             PaxosActors.BatchPropose p => new W.BatchPropose { Command = Payload(p.Command, serialization), StateMachineId = p.StateMachineId },
             BatchProposeResult r => new W.BatchProposeResult { InstanceId = r.InstanceId, Index = r.Index, Result = Payload(r.Result, serialization) },
@@ -74,7 +79,13 @@ internal static class ProtoClientCodec
                 return GetGroupStatus.Instance;
             case Status:
                 var s = Parse(W.GroupStatus.Parser, bytes);
-                return new GroupStatus(s.Group, s.NodeId, s.Executed, s.LastChecksum, s.Halted, s.HasHaltReason ? s.HaltReason : null);
+                return new GroupStatus(s.Group, s.NodeId, s.Executed, s.LastChecksum, s.Halted, s.HasHaltReason ? s.HaltReason : null) { Instance = s.Instance, PeerInstance = s.PeerInstance, Leader = s.Leader };
+            case GetGroups:
+                Parse(W.GetNodeGroups.Parser, bytes);
+                return GetNodeGroups.Instance;
+            case Groups:
+                var groups = Parse(W.NodeGroups.Parser, bytes);
+                return new NodeGroups(groups.NodeId, [.. groups.Groups]);
             case Error:
                 var error = Parse(W.StateMachineError.Parser, bytes);
                 return new StateMachineError(error.Type, error.Message);
@@ -107,7 +118,7 @@ internal static class ProtoClientCodec
 
     private static W.GroupStatus StatusOf(GroupStatus s)
     {
-        var status = new W.GroupStatus { Group = s.Group, NodeId = s.NodeId, Executed = s.Executed, LastChecksum = s.LastChecksum, Halted = s.Halted };
+        var status = new W.GroupStatus { Group = s.Group, NodeId = s.NodeId, Executed = s.Executed, LastChecksum = s.LastChecksum, Halted = s.Halted, Instance = s.Instance, PeerInstance = s.PeerInstance, Leader = s.Leader };
         if (s.HaltReason is { } reason)
         {
             status.HaltReason = reason;

@@ -20,6 +20,7 @@ internal static class Printable
         InstanceChosen c => (c with { Value = [] }) + Hex(c.Value),
         ForwardedCommands f => $"{f.ClusterId}/{f.Group}/{f.From}/{Hex(f.Value)}",
         ForwardRefused f => $"{f.ClusterId}/{f.Group}/{f.From}/{f.Session}/{f.Reason}/{f.Message}/{string.Join(",", f.Sequences)}",
+        NodeGroups g => $"{g.NodeId}/{string.Join(",", g.Groups)}",
         _ => o.ToString()!,
     };
 
