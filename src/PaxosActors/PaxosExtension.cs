@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
 using PaxosActors.Actors;
+using PaxosActors.Cluster;
 using PaxosActors.Core;
 using PaxosActors.Storage;
 
@@ -16,6 +17,7 @@ public sealed class PaxosExtension : IExtension
 {
     private readonly ExtendedActorSystem _system;
     private readonly IActorRef _guardian;
+    private readonly TaskCompletionSource<BootstrapRecord>? _bootstrapped;
 
     public PaxosExtension(ExtendedActorSystem system)
     {
@@ -24,8 +26,29 @@ public sealed class PaxosExtension : IExtension
         system.Settings.InjectTopLevelFallback(SqlPersistence.DefaultConfiguration);
         Settings = PaxosSettings.Create(system.Settings.Config);
         SqliteJournalSetup.Prepare(system.Settings.Config, Settings.JournalPluginId);
-        _guardian = system.ActorOf(Props.Create(() => new PaxosGuardian(Settings)), PaxosGuardian.Name);
+        if (Settings.Cluster.Enabled)
+        {
+            if (system.Provider is not Akka.Cluster.ClusterActorRefProvider)
+            {
+                throw new ConfigurationException("paxos-actors.cluster.enabled = on needs akka.actor.provider = cluster.");
+            }
+
+            // Only members with the role run Paxos; the others have no bootstrap to wait for.
+            var role = Settings.Cluster.Role;
+            _bootstrapped = role.Length == 0 || Akka.Cluster.Cluster.Get(system).SelfRoles.Contains(role) ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+        }
+
+        var bootstrapped = _bootstrapped;
+        _guardian = system.ActorOf(Props.Create(() => new PaxosGuardian(Settings, bootstrapped)), PaxosGuardian.Name);
     }
+
+    /// <summary>
+    /// In Akka.Cluster mode (<c>paxos-actors.cluster.enabled</c>), the bootstrap's outcome once
+    /// this member has it: the cluster id Paxos chose and the groups' first members. It completes
+    /// when the first members are Up (or at once, after a restart); null outside cluster mode and
+    /// on members without the role.
+    /// </summary>
+    public Task<BootstrapRecord>? Bootstrapped => _bootstrapped?.Task;
 
     /// <summary>The embedded reference.conf.</summary>
     public static Config DefaultConfig { get; } =
@@ -52,7 +75,20 @@ public sealed class PaxosExtension : IExtension
             throw new ArgumentException($"A group needs one or more state machines with distinct positive ids (0 and below are the group's own: fences, the membership, the master); got [{string.Join(", ", machines.Select(m => m.Id))}].", nameof(machines));
         }
 
-        return await _guardian.Ask<IActorRef>(new StartGroup(group, machines), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        if (!Settings.Cluster.Enabled)
+        {
+            return await _guardian.Ask<IActorRef>(new StartGroup(group, machines), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+
+        if (_bootstrapped is null)
+        {
+            throw new InvalidOperationException($"This member lacks the role '{Settings.Cluster.Role}' (paxos-actors.cluster.role) and runs no Paxos groups.");
+        }
+
+        // The groups begin as the bootstrap decided: its members, its cluster id.
+        var record = await _bootstrapped.Task.ConfigureAwait(false);
+        var settings = ClusterBootstrapActor.Run(Settings, record, Akka.Cluster.Cluster.Get(_system).SelfAddress, record.ClusterId);
+        return await _guardian.Ask<IActorRef>(new StartGroup(group with { Members = record.Ids }, machines, settings), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
     }
 
     /// <summary>The GroupActor of a started group, or <c>null</c>.</summary>

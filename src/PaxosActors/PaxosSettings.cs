@@ -39,6 +39,9 @@ public sealed partial record PaxosSettings
     /// <summary>How membership changes wait for a joining node to catch up.</summary>
     public MembershipSettings Membership { get; init; } = MembershipSettings.Default;
 
+    /// <summary>Akka.Cluster mode (<c>paxos-actors.cluster</c>): off unless enabled.</summary>
+    public ClusterSettings Cluster { get; init; } = ClusterSettings.Off;
+
     /// <summary>The master lease of the groups that have a master (<c>paxos-actors.master</c>).</summary>
     public MasterOptions Master { get; init; } = new(10_000, 0.01);
 
@@ -101,13 +104,17 @@ public sealed partial record PaxosSettings
         Require(clusterId.Length is > 0 and <= 64, "cluster-id", "must be 1 to 64 characters");
 
         var nodes = ParseNodes(c);
+        var cluster = ClusterSettings.Create(c);
+        Require(!cluster.Enabled || nodes.Count == 0, "nodes", "must be empty with cluster.enabled = on: the addresses come from Akka.Cluster");
 
         var groups = new Dictionary<string, GroupSettings>();
         foreach (var name in c.GetConfig("groups")?.Root.GetObject().Items.Keys.ToArray() ?? [])
         {
             Require(GroupName().IsMatch(name), $"groups.{name}", "a group name uses letters, digits, '-' and '_' only");
-            var members = c.GetIntList($"groups.{name}.members").Select(i => new NodeId(i)).ToArray();
-            Require(members.Length > 0, $"groups.{name}.members", "needs at least one node id");
+            Require(name != PaxosActors.Cluster.ClusterBootstrapActor.BootstrapGroup, $"groups.{name}", "is the name of the Akka.Cluster bootstrap's own group");
+            var members = (c.HasPath($"groups.{name}.members") ? c.GetIntList($"groups.{name}.members") : []).Select(i => new NodeId(i)).ToArray();
+            Require(members.Length > 0 || cluster.Enabled, $"groups.{name}.members", "needs at least one node id");
+            Require(members.Length == 0 || !cluster.Enabled, $"groups.{name}.members", "must be left out with cluster.enabled = on: the cluster's bootstrap chooses the members");
             foreach (var m in members)
             {
                 Require(nodes.ContainsKey(m), $"groups.{name}.members", $"node {m.Value} has no address under {Section}.nodes");
@@ -217,6 +224,7 @@ public sealed partial record PaxosSettings
             CatchUpRate = catchUpRate,
             Membership = new MembershipSettings(Positive(c, "membership.catch-up-timeout"), slack, Positive(c, "membership.check-interval")),
             Master = MasterSettings(c),
+            Cluster = cluster,
             JournalPluginId = c.GetString("acceptor.journal-plugin-id", string.Empty),
             AcceptorRestartMinBackoff = minBackoff,
             AcceptorRestartMaxBackoff = maxBackoff,
@@ -270,6 +278,24 @@ public sealed partial record PaxosSettings
 
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]
     private static partial Regex GroupName();
+}
+
+/// <summary>Akka.Cluster mode (see <c>paxos-actors.cluster</c> in reference.conf).</summary>
+public sealed record ClusterSettings(bool Enabled, string Role, int BootstrapMembers, bool AutoAdd, bool AutoRemove)
+{
+    public static readonly ClusterSettings Off = new(false, string.Empty, 3, false, false);
+
+    internal static ClusterSettings Create(Config c)
+    {
+        var settings = new ClusterSettings(
+            c.GetBoolean("cluster.enabled", false),
+            c.GetString("cluster.role", string.Empty),
+            c.GetInt("cluster.bootstrap-members", 3),
+            c.GetBoolean("cluster.auto-add", false),
+            c.GetBoolean("cluster.auto-remove", false));
+        PaxosSettings.Require(settings.BootstrapMembers >= 1, "cluster.bootstrap-members", "must be >= 1");
+        return settings;
+    }
 }
 
 /// <summary>How a membership change waits for a node that joined as a learner (see <c>paxos-actors.membership</c>).</summary>

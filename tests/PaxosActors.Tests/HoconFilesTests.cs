@@ -24,6 +24,23 @@ public sealed class HoconFilesTests
         Assert.StartsWith("data/", config.GetString("paxos-actors.sqlite-journal.path"));
     }
 
+    [Theory]
+    [InlineData("cluster/node1.conf", 1)]
+    [InlineData("cluster/node2.conf", 2)]
+    [InlineData("cluster/node3.conf", 3)]
+    [InlineData("cluster/node4.conf", 4)]
+    public void A_cluster_mode_node_config_is_valid_and_names_no_addresses(string file, int nodeId)
+    {
+        var config = Load(file);
+        var settings = PaxosSettings.Create(config.WithFallback(PaxosExtension.DefaultConfig));
+        Assert.Equal(nodeId, settings.NodeId.Value);
+        Assert.True(settings.Cluster.Enabled);
+        Assert.Empty(settings.Nodes);
+        Assert.Empty(settings.Groups["kv"].Members);
+        Assert.Equal("cluster", config.GetString("akka.actor.provider"));
+        Assert.Equal(9100 + nodeId, config.GetInt("akka.remote.dot-netty.tcp.port"));
+    }
+
     [Fact]
     public void The_postgresql_config_names_the_postgresql_provider()
     {

@@ -51,7 +51,18 @@ internal static class NodeCommand
         using var system = created;
         using var metrics = metricsPort is { } port ? Metrics.MetricsEndpoint.Start(port) : null;
         var paxos = PaxosExtension.Get(system);
-        foreach (var group in settings.Groups.Keys)
+        self ??= ((ExtendedActorSystem)system).Provider.DefaultAddress;
+        if (settings.Cluster.Enabled && paxos.Bootstrapped is null)
+        {
+            output.WriteLine($"node {settings.NodeId.Value} at {self} lacks the role '{settings.Cluster.Role}': it runs no groups");
+        }
+        else if (settings.Cluster.Enabled)
+        {
+            output.WriteLine($"node {settings.NodeId.Value} at {self}: waiting for the first {settings.Cluster.BootstrapMembers} members with role '{settings.Cluster.Role}' (or a peer's bootstrap)");
+            output.Flush();
+        }
+
+        foreach (var group in paxos.Bootstrapped is null && settings.Cluster.Enabled ? [] : settings.Groups.Keys)
         {
             await paxos.StartGroupAsync(group, new KvStateMachine());
             await (await paxos.GroupAsync(group))!.Ask<GroupStatus>(GetGroupStatus.Instance, TimeSpan.FromMinutes(5));

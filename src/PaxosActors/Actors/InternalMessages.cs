@@ -74,8 +74,8 @@ internal sealed record LearnTick
 /// <summary>The learner answers a status request with what it has executed.</summary>
 internal sealed record StatusRequest(bool Halted, string? HaltReason, IActorRef ReplyTo, long Instance = 0, long PeerInstance = 0);
 
-/// <summary>Starts a group under the guardian; the reply is the GroupActor.</summary>
-internal sealed record StartGroup(GroupSettings Group, IReadOnlyList<IStateMachine> Machines);
+/// <summary>Starts a group under the guardian, with <see cref="Settings"/> in place of the node's when given (Akka.Cluster mode); the reply is the GroupActor.</summary>
+internal sealed record StartGroup(GroupSettings Group, IReadOnlyList<IStateMachine> Machines, PaxosSettings? Settings = null);
 
 /// <summary>
 /// The learner to the group: the membership its start-up replay (or checkpoint) ended with. The
