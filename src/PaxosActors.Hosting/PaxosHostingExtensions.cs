@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Akka.Event;
 using Akka.Hosting;
 
 namespace PaxosActors.Hosting;
@@ -24,15 +25,34 @@ public static class PaxosHostingExtensions
             builder.AddSetup(setup);
         }
 
-        builder.AddStartup(async (system, _) =>
+        builder.AddStartup(async (system, registry) =>
         {
             var extension = PaxosExtension.Get(system);
-            foreach (var (name, group) in options.Groups)
+            var start = StartGroupsAsync(extension, options, services ?? EmptyServices.Instance);
+            if (options.Cluster.Enabled)
             {
-                await extension.StartGroupAsync(name, group.StateMachines(services ?? EmptyServices.Instance));
+                // The groups start once the cluster's first members are Up: do not hold up the
+                // host (it may be one of them), and log what goes wrong.
+                _ = start.ContinueWith(t => system.Log.Error(t.Exception, "PaxosActors: the groups did not start"), TaskContinuationOptions.OnlyOnFaulted);
+                return;
             }
+
+            await start;
         });
         return builder;
+    }
+
+    private static async Task StartGroupsAsync(PaxosExtension extension, PaxosOptions options, IServiceProvider services)
+    {
+        if (extension.Settings.Cluster.Enabled && extension.Bootstrapped is null)
+        {
+            return;
+        }
+
+        foreach (var (name, group) in options.Groups)
+        {
+            await extension.StartGroupAsync(name, group.StateMachines(services)).ConfigureAwait(false);
+        }
     }
 
     private sealed class EmptyServices : IServiceProvider

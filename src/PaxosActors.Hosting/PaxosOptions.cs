@@ -34,6 +34,9 @@ public sealed class PaxosOptions
     /// <summary><c>master.max-clock-drift</c>.</summary>
     public double? MaxClockDrift { get; set; }
 
+    /// <summary><c>cluster</c>: Akka.Cluster mode (set <c>akka.actor.provider = cluster</c> too, e.g. with Akka.Cluster.Hosting's WithClustering); leave <see cref="Nodes"/> and the groups' members empty then.</summary>
+    public PaxosClusterOptions Cluster { get; } = new();
+
     /// <summary>Any other HOCON, applied over the properties (e.g. <c>paxos-actors.tls { ... }</c>).</summary>
     public string? Hocon { get; set; }
 
@@ -50,9 +53,19 @@ public sealed class PaxosOptions
             h.AppendLine(CultureInfo.InvariantCulture, $"paxos-actors.nodes.{id} = {Quote(address)}");
         }
 
+        if (Cluster.Enabled)
+        {
+            h.AppendLine(CultureInfo.InvariantCulture, $"paxos-actors.cluster {{ enabled = on, role = {Quote(Cluster.Role)}, bootstrap-members = {Cluster.BootstrapMembers}, auto-add = {(Cluster.AutoAdd ? "on" : "off")}, auto-remove = {(Cluster.AutoRemove ? "on" : "off")} }}");
+        }
+
         foreach (var (name, group) in Groups)
         {
-            h.AppendLine(CultureInfo.InvariantCulture, $"paxos-actors.groups.{name}.members = [{string.Join(", ", group.Members)}]");
+            h.AppendLine(CultureInfo.InvariantCulture, $"paxos-actors.groups.{name} {{}}");
+            if (group.Members.Length > 0)
+            {
+                h.AppendLine(CultureInfo.InvariantCulture, $"paxos-actors.groups.{name}.members = [{string.Join(", ", group.Members)}]");
+            }
+
             h.AppendLine(CultureInfo.InvariantCulture, $"paxos-actors.groups.{name}.master = {(group.Master ? "on" : "off")}");
             foreach (var (follower, member) in group.Followers)
             {
@@ -100,4 +113,23 @@ public sealed class PaxosGroupOptions
 
     /// <summary>The group's state machines on this node, made when the host starts (with the host's services).</summary>
     public Func<IServiceProvider, IStateMachine[]> StateMachines { get; set; } = _ => [];
+}
+
+/// <summary><c>paxos-actors.cluster</c>: the groups run on Akka.Cluster's members with <see cref="Role"/>, bootstrapped by the first <see cref="BootstrapMembers"/> Up.</summary>
+public sealed class PaxosClusterOptions
+{
+    /// <summary><c>cluster.enabled</c>.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary><c>cluster.role</c>: only members with it run Paxos (empty: every member).</summary>
+    public string Role { get; set; } = string.Empty;
+
+    /// <summary><c>cluster.bootstrap-members</c>.</summary>
+    public int BootstrapMembers { get; set; } = 3;
+
+    /// <summary><c>cluster.auto-add</c>.</summary>
+    public bool AutoAdd { get; set; }
+
+    /// <summary><c>cluster.auto-remove</c>.</summary>
+    public bool AutoRemove { get; set; }
 }

@@ -55,6 +55,60 @@ public sealed class WithPaxosTests
         }
     }
 
+    [Fact]
+    public async Task Three_hosts_in_Akka_Cluster_mode_bootstrap_the_groups_without_addresses_or_members()
+    {
+        var ports = LocalNodeConfig.FreePorts(3);
+        var data = Path.Combine(Path.GetTempPath(), "paxos-hosting-cluster-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(data);
+        var hosts = ports.Keys.Select(node => ClusterHost(node, ports, data)).ToList();
+        try
+        {
+            // The hosts start at once: none waits for the bootstrap, which needs all three Up.
+            await Task.WhenAll(hosts.Select(h => h.StartAsync())).WaitAsync(Wait);
+            var systems = hosts.Select(h => h.Services.GetRequiredService<ActorSystem>()).ToList();
+            var records = await Task.WhenAll(systems.Select(s => PaxosExtension.Get(s).Bootstrapped!)).WaitAsync(Wait);
+            Assert.Single(records.Select(r => r.ClusterId).Distinct());
+            Assert.True(PaxosExtension.Get(systems[0]).Settings.Cluster.AutoAdd);
+
+            object? put = null;
+            for (var deadline = DateTime.UtcNow + Wait; put is not ProposeResult && DateTime.UtcNow < deadline; await Task.Delay(100))
+            {
+                // The group starts just after the bootstrap completes.
+                put = await PaxosExtension.Get(systems[2]).ProposeAsync("kv", new KvPut("k", "v"), Wait);
+            }
+
+            Assert.Equal(new KvResult(true, "v"), Assert.IsType<ProposeResult>(put).Result);
+        }
+        finally
+        {
+            await Task.WhenAll(hosts.Select(h => h.StopAsync()));
+            hosts.ForEach(h => h.Dispose());
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static IHost ClusterHost(int node, IReadOnlyDictionary<int, int> ports, string data) =>
+        new HostBuilder().ConfigureServices(services => services.AddAkka(LocalNodeConfig.SystemName, (builder, provider) =>
+        {
+            builder.AddHocon(KvStateMachine.Config, HoconAddMode.Append);
+            builder.AddHocon(
+                $"akka.actor.provider = cluster\nakka.loglevel = ERROR\nakka.remote.dot-netty.tcp {{ hostname = \"127.0.0.1\", port = {ports[node]} }}\nakka.cluster.seed-nodes = [\"akka.tcp://{LocalNodeConfig.SystemName}@127.0.0.1:{ports[1]}\"]\nakka.cluster.roles = [paxos]",
+                HoconAddMode.Prepend);
+            builder.WithPaxos(
+                paxos =>
+                {
+                    paxos.NodeId = node;
+                    paxos.Cluster.Enabled = true;
+                    paxos.Cluster.Role = "paxos";
+                    paxos.Cluster.AutoAdd = true;
+                    paxos.Groups["kv"] = new PaxosGroupOptions { StateMachines = _ => [new KvStateMachine()] };
+                    paxos.SqliteJournalPath = Path.Combine(data, $"node{node}.db");
+                },
+                provider);
+        })).Build();
+
     private static IHost Host(int node, IReadOnlyDictionary<int, int> ports, string data) =>
         new HostBuilder().ConfigureServices(services => services.AddAkka(LocalNodeConfig.SystemName, (builder, provider) =>
         {
