@@ -112,8 +112,17 @@ public sealed class PaxosTestCluster : IAsyncDisposable
     public IStateMachine[] StateMachines(int node, string? group = null) => Node(node).Machines[group ?? _options.Groups[0]];
 
     /// <summary>Proposes through <paramref name="node"/>; the reply is ProposeResult or ProposeFailed.</summary>
-    public Task<object> ProposeAsync(int node, object command, TimeSpan timeout, string? group = null) =>
-        Group(node, group).Ask<object>(new Propose(command), timeout);
+    public async Task<ProposeReply> ProposeAsync(int node, object command, TimeSpan timeout, string? group = null)
+    {
+        try
+        {
+            return await Group(node, group).Ask<ProposeReply>(new Propose(command), timeout);
+        }
+        catch (AskTimeoutException)
+        {
+            return new ProposeFailed(ProposeFailureReason.Timeout, $"No answer from node {node} within {timeout.TotalSeconds:0.#} s; the command may still run.", OutcomeUnknown: true);
+        }
+    }
 
     /// <summary>Cuts every link between the two sets of nodes, both ways.</summary>
     public void Partition(IEnumerable<int> side, IEnumerable<int> other) => Faults.Partition(side, other);

@@ -110,7 +110,7 @@ public sealed class PaxosExtension : IExtension
     /// node, linearizably and without writing to the log (see <see cref="Read"/>): a
     /// <see cref="ProposeResult"/> or a <see cref="ProposeFailed"/>.
     /// </summary>
-    public async Task<object> ReadAsync(string group, object query, TimeSpan timeout, int stateMachineId = 1)
+    public async Task<ProposeReply> ReadAsync(string group, object query, TimeSpan timeout, int stateMachineId = 1)
     {
         var actor = await GroupAsync(group).ConfigureAwait(false);
         if (actor is null)
@@ -120,7 +120,7 @@ public sealed class PaxosExtension : IExtension
 
         try
         {
-            return await actor.Ask<object>(new Read(query, stateMachineId), timeout).ConfigureAwait(false);
+            return await actor.Ask<ProposeReply>(new Read(query, stateMachineId), timeout).ConfigureAwait(false);
         }
         catch (AskTimeoutException)
         {
@@ -131,9 +131,11 @@ public sealed class PaxosExtension : IExtension
     /// <summary>
     /// Proposes <paramref name="command"/> to a group of this node: the reply is a
     /// <see cref="ProposeResult"/> or a <see cref="ProposeFailed"/> (UnknownGroup when no such
-    /// group runs here).
+    /// group runs here). A <paramref name="timeout"/> that runs out first is a
+    /// <c>ProposeFailed(Timeout)</c> with <see cref="ProposeFailed.OutcomeUnknown"/> set: the
+    /// command may still be chosen and run.
     /// </summary>
-    public async Task<object> ProposeAsync(string group, object command, TimeSpan timeout, int stateMachineId = 1)
+    public async Task<ProposeReply> ProposeAsync(string group, object command, TimeSpan timeout, int stateMachineId = 1)
     {
         var actor = await GroupAsync(group).ConfigureAwait(false);
         if (actor is null)
@@ -141,7 +143,14 @@ public sealed class PaxosExtension : IExtension
             return new ProposeFailed(ProposeFailureReason.UnknownGroup, $"No group '{group}' runs on this node.");
         }
 
-        return await actor.Ask<object>(new Propose(command, stateMachineId), timeout).ConfigureAwait(false);
+        try
+        {
+            return await actor.Ask<ProposeReply>(new Propose(command, stateMachineId), timeout).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            return new ProposeFailed(ProposeFailureReason.Timeout, $"No answer within {timeout.TotalSeconds:0.#} s; the command may still run.", OutcomeUnknown: true);
+        }
     }
 
     /// <summary>

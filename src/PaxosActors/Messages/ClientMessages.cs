@@ -10,8 +10,15 @@ namespace PaxosActors;
 /// </summary>
 public sealed record Propose(object Command, int StateMachineId = 1) : IPaxosWireMessage;
 
+/// <summary>
+/// What a GroupActor answers a <see cref="Propose"/>, <see cref="BatchPropose"/> or
+/// <see cref="Read"/> with: <see cref="ProposeResult"/> (or <see cref="BatchProposeResult"/>)
+/// when it ran, <see cref="ProposeFailed"/> when it did not, or may not have.
+/// </summary>
+public abstract record ProposeReply : IPaxosWireMessage;
+
 /// <summary>The command was chosen at <see cref="InstanceId"/> and ran; <see cref="Result"/> is what the state machine returned.</summary>
-public sealed record ProposeResult(long InstanceId, object? Result) : IPaxosWireMessage;
+public sealed record ProposeResult(long InstanceId, object? Result) : ProposeReply;
 
 /// <summary>
 /// Read without writing to the log: <paramref name="Query"/> runs on the node asked, through the
@@ -26,7 +33,7 @@ public sealed record Read(object Query, int StateMachineId = 1) : IPaxosWireMess
 /// The command did not run, or (<see cref="OutcomeUnknown"/>) it may or may not run: a timeout
 /// after the value was sent can still end with it chosen.
 /// </summary>
-public sealed record ProposeFailed(ProposeFailureReason Reason, string Message, bool OutcomeUnknown = false) : IPaxosWireMessage;
+public sealed record ProposeFailed(ProposeFailureReason Reason, string Message, bool OutcomeUnknown = false) : ProposeReply;
 
 /// <summary>Why a proposal failed.</summary>
 public enum ProposeFailureReason
@@ -135,4 +142,4 @@ public sealed record NodeGroups(int NodeId, IReadOnlyList<string> Groups) : IPax
 public sealed record BatchPropose(object Command, int StateMachineId = 1) : IPaxosWireMessage;
 
 /// <summary>The command was chosen at <see cref="InstanceId"/> as the <see cref="Index"/>-th (from 0) of its batch, and ran.</summary>
-public sealed record BatchProposeResult(long InstanceId, int Index, object? Result) : IPaxosWireMessage;
+public sealed record BatchProposeResult(long InstanceId, int Index, object? Result) : ProposeReply;

@@ -58,17 +58,16 @@ public sealed class FailedHandshakeTests(ITestOutputHelper output)
         Assert.IsType<ProposeResult>(await ProposeAsync(cluster, 2, "after"));
     }
 
-    private static async Task<object> ProposeAsync(PaxosTestCluster cluster, int node, string command)
+    private static async Task<ProposeReply> ProposeAsync(PaxosTestCluster cluster, int node, string command)
     {
-        try
-        {
-            return await cluster.ProposeAsync(node, command, Ceiling);
-        }
-        catch (Akka.Actor.AskTimeoutException)
+        var reply = await cluster.ProposeAsync(node, command, Ceiling);
+        if (reply is ProposeFailed { Reason: ProposeFailureReason.Timeout })
         {
             var stopped = new[] { 1, 2 }.Where(n => cluster.System(n).WhenTerminated.IsCompleted);
             throw new Xunit.Sdk.XunitException($"No answer to {command} through node {node}; stopped: [{string.Join(", ", stopped)}]");
         }
+
+        return reply;
     }
 
     /// <summary>Listens on a crashed node's port and fails every TLS handshake made to it.</summary>
