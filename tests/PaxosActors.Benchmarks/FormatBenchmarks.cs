@@ -48,7 +48,7 @@ public class FormatBenchmarks
     public byte[] EncodeAccept() => MessageCodec.Encode(_accept);
 
     [Benchmark(Description = "wire: decode Accept (6.9 KB)")]
-    public PaxosEnvelope DecodeAccept() => MessageCodec.Decode(_acceptBytes);
+    public object DecodeAccept() => MessageCodec.Decode(_acceptBytes);
 
     [Benchmark(Description = "journal: encode Accepted event")]
     public byte[] EncodeEvent() => EventCodec.Encode(_event);

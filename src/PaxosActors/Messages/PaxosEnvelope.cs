@@ -9,7 +9,7 @@ public interface IPaxosWireMessage;
 /// A Paxos message of one group, as it travels from a GroupActor to a peer's.
 /// <see cref="ClusterId"/> fences deployments: a node drops envelopes of another cluster.
 /// </summary>
-public sealed record PaxosEnvelope(string Group, PaxosMessage Message) : IPaxosWireMessage
+internal sealed record PaxosEnvelope(string Group, PaxosMessage Message) : IPaxosWireMessage
 {
     public string ClusterId { get; init; } = string.Empty;
 }
