@@ -4,7 +4,7 @@
 # `mutate` runs Stryker.NET over PaxosActors.Core (see docs/testing.md, "Mutation testing");
 # `-Mutate '**/Proposer.cs'` narrows it to some files.
 param(
-    [ValidateSet('build', 'test', 'demo', 'format', 'ci', 'mutate')]
+    [ValidateSet('build', 'test', 'demo', 'format', 'ci', 'mutate', 'pack')]
     [string]$Target = 'build',
     [string]$Configuration = 'Release',
     [string[]]$Mutate = @()
@@ -24,6 +24,9 @@ switch ($Target) {
     'test'   { Invoke-Step 'test' { dotnet test PaxosActors.sln -c $Configuration } }
     'demo'   { Invoke-Step 'demo' { dotnet run --project src/PaxosActors.Cli -c $Configuration -- demo } }
     'format' { Invoke-Step 'format' { dotnet format PaxosActors.sln --verify-no-changes } }
+    # The NuGet packages (PaxosActors, .Core, .Kv, .TestKit, .Hosting, and the paxos tool as
+    # PaxosActors.Tool) into artifacts/packages; scripts/check-packages.sh also tries them.
+    'pack'   { Invoke-Step 'pack' { dotnet pack PaxosActors.sln -c $Configuration -o artifacts/packages } }
     'mutate' {
         # Each mutant reruns the seed sweep that covers it, and a mutant that breaks liveness runs
         # every seed to its 30 s calm deadline: 100 seeds keep a full run near 35 minutes on two
@@ -42,5 +45,6 @@ switch ($Target) {
     'ci'     {
         Invoke-Step 'format' { dotnet format PaxosActors.sln --verify-no-changes }
         Invoke-Step 'test' { dotnet test PaxosActors.sln -c $Configuration }
+        Invoke-Step 'packages' { bash scripts/check-packages.sh }
     }
 }
