@@ -5,7 +5,7 @@ namespace PaxosActors.Core;
 /// <see cref="PersistThenSend"/>, so nothing it says leaves before the write that records it is
 /// durable (invariant 2). Its promise never goes down (invariant 4).
 /// </summary>
-public sealed class Acceptor
+internal sealed class Acceptor
 {
     private readonly NodeId _self;
     private readonly DeliberateBugs _bugs;

@@ -16,7 +16,7 @@ namespace PaxosActors.Core;
 /// divergence: halt, as the coordinator does.
 /// </para>
 /// </summary>
-public sealed class AcceptorCatchUp
+internal sealed class AcceptorCatchUp
 {
     private readonly NodeId _self;
     private readonly IReadOnlyList<NodeId> _peers;

@@ -1,26 +1,26 @@
 namespace PaxosActors.Core;
 
 /// <summary>What an acceptor writes to durable storage; replaying them rebuilds its state.</summary>
-public abstract record AcceptorEvent;
+internal abstract record AcceptorEvent;
 
 /// <summary>The acceptor promised not to accept anything below <see cref="Ballot"/>, in any instance.</summary>
-public sealed record Promised(Ballot Ballot) : AcceptorEvent;
+internal sealed record Promised(Ballot Ballot) : AcceptorEvent;
 
 /// <summary>The acceptor accepted <see cref="Value"/> at <see cref="Ballot"/> for <see cref="Instance"/>.</summary>
-public sealed record Accepted(long Instance, Ballot Ballot, byte[] Value) : AcceptorEvent;
+internal sealed record Accepted(long Instance, Ballot Ballot, byte[] Value) : AcceptorEvent;
 
 /// <summary>
 /// This node learned that <see cref="Value"/> is chosen for <see cref="Instance"/>. Losing it is
 /// harmless (it can be learned again), so it needs no sync of its own.
 /// </summary>
-public sealed record InstanceChosen(long Instance, byte[] Value, ulong Checksum) : AcceptorEvent;
+internal sealed record InstanceChosen(long Instance, byte[] Value, ulong Checksum) : AcceptorEvent;
 
 /// <summary>
 /// This node's proposer sessions from now on are numbered from <see cref="Session"/>: written,
 /// and durable, before the node proposes anything after a start, so sessions only ever go up
 /// and the log can close the older ones (see <see cref="DuplicateFilter"/>).
 /// </summary>
-public sealed record SessionStarted(long Session) : AcceptorEvent;
+internal sealed record SessionStarted(long Session) : AcceptorEvent;
 
 /// <summary>
 /// This node learned that the value it accepted at <see cref="Ballot"/> for <see cref="Instance"/>
@@ -29,7 +29,7 @@ public sealed record SessionStarted(long Session) : AcceptorEvent;
 /// If that Accepted write was lost, the reference resolves to nothing and the instance is learned
 /// again, as after any chosen write that failed (<see cref="ChosenLog"/>).
 /// </summary>
-public sealed record ChosenAccepted(long Instance, Ballot Ballot, ulong Checksum) : AcceptorEvent;
+internal sealed record ChosenAccepted(long Instance, Ballot Ballot, ulong Checksum) : AcceptorEvent;
 
 /// <summary>
 /// The journal may begin here: the acceptor's whole state right after the chosen record of
@@ -38,11 +38,11 @@ public sealed record ChosenAccepted(long Instance, Ballot Ballot, ulong Checksum
 /// mark, which then stands for them. Read anywhere but first, it only carries its promise and
 /// session (the events before it say the rest).
 /// </summary>
-public sealed record LogMark(long Instance, ulong PreviousChecksum, Ballot Promised, long Session) : AcceptorEvent;
+internal sealed record LogMark(long Instance, ulong PreviousChecksum, Ballot Promised, long Session) : AcceptorEvent;
 
 /// <summary>
 /// This node loaded a checkpoint (fetched from a peer) that covers every instance below
 /// <see cref="Instance"/>, whose chained checksum is <see cref="PreviousChecksum"/>: its chosen log
 /// starts again there, and what it held before is obsolete.
 /// </summary>
-public sealed record CheckpointInstalled(long Instance, ulong PreviousChecksum) : AcceptorEvent;
+internal sealed record CheckpointInstalled(long Instance, ulong PreviousChecksum) : AcceptorEvent;

@@ -6,7 +6,7 @@ namespace PaxosActors.Core;
 /// and value are for <see cref="Instance"/> only.
 /// Invariant: AcceptedBallot &lt;= Promised.
 /// </summary>
-public sealed record AcceptorState(
+internal sealed record AcceptorState(
     long Instance,
     Ballot Promised,
     Ballot AcceptedBallot,

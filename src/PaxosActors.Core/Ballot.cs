@@ -4,7 +4,7 @@ namespace PaxosActors.Core;
 /// A Paxos ballot (PhxPaxos's BallotNumber): ordered by proposal id, then by node id, so two
 /// proposers never share a ballot.
 /// </summary>
-public readonly record struct Ballot(long ProposalId, NodeId Node) : IComparable<Ballot>
+internal readonly record struct Ballot(long ProposalId, NodeId Node) : IComparable<Ballot>
 {
     /// <summary>Below every real ballot: nothing promised, nothing accepted.</summary>
     public static readonly Ballot Zero = new(0, NodeId.None);

@@ -10,7 +10,7 @@ namespace PaxosActors.Core;
 /// group (<see cref="For(string, NodeId)"/>), so every measurement carries the <c>group</c> and <c>node</c> tags
 /// and a listener can tell one node's meter from another's by its scope.
 /// </summary>
-public sealed class Breakpoints
+internal sealed class Breakpoints
 {
     public const string MeterName = "PaxosActors";
 

@@ -7,7 +7,7 @@ namespace PaxosActors.Core;
 /// The checksum chain: instance i's checksum hashes instance i-1's checksum together with i's
 /// value, so equal checksums at one instance mean equal logs up to it.
 /// </summary>
-public static class Checksum
+internal static class Checksum
 {
     /// <summary>The checksum "before" instance 0.</summary>
     public const ulong Initial = 0;

@@ -11,7 +11,7 @@ namespace PaxosActors.Core;
 /// A <see cref="LogMark"/> read first (a truncated journal) starts the log at its instance; a
 /// <see cref="CheckpointInstalled"/> starts it again at its own, and everything before is void.
 /// </summary>
-public sealed class ChosenLog(long from = 0)
+internal sealed class ChosenLog(long from = 0)
 {
     private readonly Dictionary<(long Instance, Ballot Ballot), byte[]> _accepted = [];
     private bool _read;

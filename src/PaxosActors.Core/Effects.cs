@@ -4,54 +4,54 @@ namespace PaxosActors.Core;
 /// What a protocol role asks its host to do. Roles never perform I/O: a host (an actor, or the
 /// test simulator) carries these out in the order given.
 /// </summary>
-public abstract record Effect;
+internal abstract record Effect;
 
 /// <summary>Send a message to a node of the group (possibly this one).</summary>
-public sealed record Send(NodeId To, PaxosMessage Message) : Effect;
+internal sealed record Send(NodeId To, PaxosMessage Message) : Effect;
 
 /// <summary>
 /// Make <see cref="Event"/> durable (when not null), then, and only then, send
 /// <see cref="Replies"/>. Writes complete in order, so a reply also implies every earlier write
 /// is durable.
 /// </summary>
-public sealed record PersistThenSend(AcceptorEvent? Event, IReadOnlyList<Send> Replies) : Effect;
+internal sealed record PersistThenSend(AcceptorEvent? Event, IReadOnlyList<Send> Replies) : Effect;
 
 /// <summary>
 /// Arm the role's single timer. A timer fires with its <see cref="Generation"/>; a role ignores
 /// any generation but its latest, so arming a new one cancels the old.
 /// </summary>
-public sealed record StartTimer(TimeSpan Delay, long Generation) : Effect;
+internal sealed record StartTimer(TimeSpan Delay, long Generation) : Effect;
 
 /// <summary>Hand a coordinator decision to one of the node's roles.</summary>
-public sealed record Deliver(Role To, object Input) : Effect;
+internal sealed record Deliver(Role To, object Input) : Effect;
 
 /// <summary>
 /// Read the chosen instances [<see cref="From"/>, <see cref="Until"/>) back from durable storage
 /// and send each to <see cref="To"/> as a <see cref="ValueChosen"/>, then a
 /// <see cref="LearnOffer"/> of <see cref="Offer"/>: they are older than the learner keeps in memory.
 /// </summary>
-public sealed record ServeFromStorage(NodeId To, long From, long Until, long Offer) : Effect;
+internal sealed record ServeFromStorage(NodeId To, long From, long Until, long Offer) : Effect;
 
 /// <summary>Run the state machines on a chosen instance (learned strictly in order).</summary>
-public sealed record Execute(long Instance, byte[] Value) : Effect;
+internal sealed record Execute(long Instance, byte[] Value) : Effect;
 
 /// <summary>This node's own proposal was chosen at <see cref="Instance"/>.</summary>
-public sealed record ProposalChosen(long Instance) : Effect;
+internal sealed record ProposalChosen(long Instance) : Effect;
 
 /// <summary>This node's own proposal definitely did not and will not get chosen.</summary>
-public sealed record ProposalFailed(ProposalFailure Reason) : Effect;
+internal sealed record ProposalFailed(ProposalFailure Reason) : Effect;
 
 /// <summary>
 /// The group cannot go on safely on this node (its log diverged from a peer's). The host stops
 /// the group, not the process.
 /// </summary>
-public sealed record Halt(string Reason) : Effect;
+internal sealed record Halt(string Reason) : Effect;
 
 /// <summary>A message was dropped; <see cref="Reason"/> names the counter it goes to.</summary>
-public sealed record Dropped(PaxosMessage Message, string Reason) : Effect;
+internal sealed record Dropped(PaxosMessage Message, string Reason) : Effect;
 
 /// <summary>The roles of a node: where the coordinator routes a message.</summary>
-public enum Role
+internal enum Role
 {
     Proposer,
     Acceptor,
@@ -59,7 +59,7 @@ public enum Role
 }
 
 /// <summary>Why a proposal failed for sure.</summary>
-public enum ProposalFailure
+internal enum ProposalFailure
 {
     /// <summary>Other nodes' values won every instance it was retried in.</summary>
     Conflict,
@@ -69,7 +69,7 @@ public enum ProposalFailure
 /// The coordinator's news to every role: <see cref="Instance"/> is chosen. For the proposer,
 /// <see cref="Members"/> is set when the value changed the membership: the next instance's.
 /// </summary>
-public sealed record InstanceLearned(long Instance, byte[] Value, ulong Checksum)
+internal sealed record InstanceLearned(long Instance, byte[] Value, ulong Checksum)
 {
     public Membership? Members { get; init; }
 }
@@ -78,30 +78,30 @@ public sealed record InstanceLearned(long Instance, byte[] Value, ulong Checksum
 /// Deliberate-bug input only (<see cref="DeliberateBugs.BallotEqualityLearning"/>): a message for
 /// the next instance carried this ballot.
 /// </summary>
-public sealed record NextInstanceSeen(long Instance, Ballot Ballot);
+internal sealed record NextInstanceSeen(long Instance, Ballot Ballot);
 
 /// <summary>
 /// A node asked for instances older than this node's journal holds: offer it the newest
 /// checkpoint (a <see cref="CheckpointOffer"/>), which covers them.
 /// </summary>
-public sealed record OfferCheckpoint(NodeId To) : Effect;
+internal sealed record OfferCheckpoint(NodeId To) : Effect;
 
 /// <summary>A verified chunk of the checkpoint being fetched: write it at <see cref="Offset"/> of the partial file.</summary>
-public sealed record WriteChunk(long Offset, byte[] Data) : Effect;
+internal sealed record WriteChunk(long Offset, byte[] Data) : Effect;
 
 /// <summary>
 /// The checkpoint being fetched is whole: verify the file against <see cref="Offer"/>'s length
 /// and checksum, publish it, load it into the state machines, and move every role to its
 /// instance. A file that fails the check is reported with <see cref="CheckpointFetch.Broken"/>.
 /// </summary>
-public sealed record InstallCheckpoint(CheckpointOffer Offer) : Effect;
+internal sealed record InstallCheckpoint(CheckpointOffer Offer) : Effect;
 
 /// <summary>
 /// Start the partial file for <see cref="Offer"/>, discarding any other: a new one, or, with
 /// <see cref="From"/> above 0, the one an earlier life left (<see cref="CheckpointFetch.Partial"/>)
 /// cut to its first <see cref="From"/> bytes.
 /// </summary>
-public sealed record BeginFetch(CheckpointOffer Offer, long From = 0) : Effect;
+internal sealed record BeginFetch(CheckpointOffer Offer, long From = 0) : Effect;
 
 /// <summary>
 /// The roles' news after a checkpoint was installed: every instance below
@@ -112,7 +112,7 @@ public sealed record BeginFetch(CheckpointOffer Offer, long From = 0) : Effect;
 /// </summary>
 /// <see cref="System"/> is the checkpoint's membership (null: from before memberships were
 /// checkpointed); the coordinator passes the proposer the <see cref="Members"/> it makes.
-public sealed record InstancesSkipped(long Instance, ulong PreviousChecksum, SessionMarks? Own = null, SystemState? System = null)
+internal sealed record InstancesSkipped(long Instance, ulong PreviousChecksum, SessionMarks? Own = null, SystemState? System = null)
 {
     public Membership? Members { get; init; }
 }

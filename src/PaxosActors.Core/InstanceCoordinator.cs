@@ -7,7 +7,7 @@ namespace PaxosActors.Core;
 /// catches up, drops stale and foreign ones, and advances all three
 /// roles together when an instance is chosen: acceptor, learner, proposer, in that order.
 /// </summary>
-public sealed class InstanceCoordinator
+internal sealed class InstanceCoordinator
 {
     private readonly NodeId _self;
     private readonly ProtocolOptions _options;

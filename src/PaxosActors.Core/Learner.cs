@@ -6,7 +6,7 @@ namespace PaxosActors.Core;
 /// <see cref="ProtocolOptions.LogWindow"/> instances stay in memory; older ones are served from
 /// durable storage.
 /// </summary>
-public sealed class Learner
+internal sealed class Learner
 {
     private readonly NodeId _self;
     private readonly ProtocolOptions _options;
@@ -223,4 +223,4 @@ public sealed class Learner
 }
 
 /// <summary>One chosen instance: its value and chained checksum.</summary>
-public readonly record struct LogEntry(byte[] Value, ulong Checksum);
+internal readonly record struct LogEntry(byte[] Value, ulong Checksum);

@@ -5,7 +5,7 @@ namespace PaxosActors.Core;
 /// nodes that learn every chosen value, pushed by the member each one follows; and the learners:
 /// nodes the group's log added without a vote yet, which ask to learn until they are promoted.
 /// </summary>
-public sealed class Membership
+internal sealed class Membership
 {
     public Membership(IEnumerable<NodeId> members, IReadOnlyDictionary<NodeId, NodeId>? followers = null, IEnumerable<NodeId>? learners = null, IEnumerable<NodeId>? departed = null)
         : this(members, DeliberateBugs.None, followers, learners, departed)

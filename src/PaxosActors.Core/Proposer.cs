@@ -6,7 +6,7 @@ namespace PaxosActors.Core;
 /// rejects it or it learns an instance it did not choose itself (DESIGN.md, invariant 8).
 /// A failed round waits a random back-off; round timeouts double up to a cap.
 /// </summary>
-public sealed class Proposer
+internal sealed class Proposer
 {
     private readonly NodeId _self;
     private Membership _members;

@@ -70,7 +70,7 @@ public sealed record ProtocolOptions
     public TimeSpan LeaderTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Where the roles count their branches; the host gives each group on each node its own.</summary>
-    public Breakpoints Breakpoints { get; init; } = Breakpoints.Untagged;
+    internal Breakpoints Breakpoints { get; init; } = Breakpoints.Untagged;
 
     /// <summary>
     /// Executed instances between two checkpoints of a group's state (0: none are taken).

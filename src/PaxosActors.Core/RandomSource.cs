@@ -1,14 +1,14 @@
 namespace PaxosActors.Core;
 
 /// <summary>The only randomness the protocol uses; injected so runs replay from a seed.</summary>
-public interface IRandomSource
+internal interface IRandomSource
 {
     /// <summary>A number in [minInclusive, maxExclusive).</summary>
     int Next(int minInclusive, int maxExclusive);
 }
 
 /// <summary>A seeded source: the same seed gives the same sequence.</summary>
-public sealed class SeededRandom(int seed) : IRandomSource
+internal sealed class SeededRandom(int seed) : IRandomSource
 {
     private readonly Random _random = new(seed);
 

@@ -42,7 +42,7 @@ public class FormatBenchmarks
     public byte[] EncodeBatch() => _batch.Encode();
 
     [Benchmark(Description = "value: decode 64 commands")]
-    public ProposalValue DecodeBatch() => ProposalValue.Decode(_batchBytes);
+    public object DecodeBatch() => ProposalValue.Decode(_batchBytes);
 
     [Benchmark(Description = "wire: encode Accept (6.9 KB)")]
     public byte[] EncodeAccept() => MessageCodec.Encode(_accept);
@@ -54,7 +54,7 @@ public class FormatBenchmarks
     public byte[] EncodeEvent() => EventCodec.Encode(_event);
 
     [Benchmark(Description = "journal: decode Accepted event")]
-    public AcceptorEvent DecodeEvent() => EventCodec.Decode(_eventBytes, _eventManifest);
+    public object DecodeEvent() => EventCodec.Decode(_eventBytes, _eventManifest);
 
     [Benchmark(Description = "learner: duplicate filter, next sequence")]
     public bool DuplicateFilterNext()

@@ -22,7 +22,7 @@ public class ProtocolBenchmarks
     public void Setup() => _value = Enumerable.Range(0, ValueSize).Select(i => (byte)i).ToArray();
 
     [Benchmark(Description = "acceptor: accept at the promised ballot")]
-    public IReadOnlyList<Effect> AcceptorAccept()
+    public object AcceptorAccept()
     {
         var acceptor = new Acceptor(A, AcceptorState.Initial);
         return acceptor.Handle(new Accept(0, B, new Ballot(1, B), _value, Checksum.Initial));

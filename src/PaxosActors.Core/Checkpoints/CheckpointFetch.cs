@@ -14,7 +14,7 @@ namespace PaxosActors.Core;
 /// Nothing here touches the state machines: the host loads the file only when it is whole
 /// and verified (<see cref="InstallCheckpoint"/>).
 /// </summary>
-public sealed class CheckpointFetch(NodeId self, ProtocolOptions options)
+internal sealed class CheckpointFetch(NodeId self, ProtocolOptions options)
 {
     /// <summary>Ticks without a byte of progress before the fetch is given up.</summary>
     public const int IdleTicks = 5;
@@ -240,4 +240,4 @@ public sealed class CheckpointFetch(NodeId self, ProtocolOptions options)
 }
 
 /// <summary>The first <paramref name="Have"/> bytes of the checkpoint file of <paramref name="Instance"/> with this length and file checksum, left on disk by an interrupted fetch.</summary>
-public sealed record PartialFetch(long Instance, long Length, ulong FileChecksum, long Have);
+internal sealed record PartialFetch(long Instance, long Length, ulong FileChecksum, long Have);

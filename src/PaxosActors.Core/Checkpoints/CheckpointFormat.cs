@@ -15,7 +15,7 @@ namespace PaxosActors.Core;
 /// A reader trusts nothing before the hash at the end has matched: <see cref="CheckpointReader.Verify"/>
 /// reads the whole stream first, and only then does a load read it again.
 /// </summary>
-public static class CheckpointFormat
+internal static class CheckpointFormat
 {
     /// <summary>The section that holds the learner's duplicate filter.</summary>
     public const int FilterSection = -1;
@@ -55,7 +55,7 @@ public static class CheckpointFormat
 /// <see cref="Finish"/>. Whatever a section's writer hands it is cut into chunks of at most
 /// <see cref="CheckpointFormat.ChunkSize"/> bytes.
 /// </summary>
-public sealed class CheckpointWriter
+internal sealed class CheckpointWriter
 {
     private readonly Stream _out;
     private readonly XxHash64 _hash = new();

@@ -6,7 +6,7 @@ namespace PaxosActors.Core;
 /// value of instance <see cref="Instance"/> - 1), so a node that loads it goes on learning from
 /// <see cref="Instance"/> with the same chain as every other node.
 /// </summary>
-public sealed record CheckpointHeader(string Group, long Instance, ulong Checksum);
+internal sealed record CheckpointHeader(string Group, long Instance, ulong Checksum);
 
 /// <summary>A checkpoint whose bytes are not what was written: cut short, altered, or not a checkpoint at all.</summary>
-public sealed class CorruptCheckpointException(string message) : PaxosFormatException(message);
+internal sealed class CorruptCheckpointException(string message) : PaxosFormatException(message);

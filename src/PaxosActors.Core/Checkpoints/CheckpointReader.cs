@@ -10,7 +10,7 @@ namespace PaxosActors.Core;
 /// verified checkpoint should be handed to <see cref="Load"/>, which gives each section to its
 /// reader as a stream. Anything wrong throws <see cref="CorruptCheckpointException"/>.
 /// </summary>
-public sealed class CheckpointReader
+internal sealed class CheckpointReader
 {
     private readonly Stream _in;
     private readonly XxHash64 _hash = new();

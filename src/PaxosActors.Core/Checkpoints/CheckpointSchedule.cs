@@ -8,7 +8,7 @@ namespace PaxosActors.Core;
 /// records were not all durable yet when the node stopped), and must carry the log's checksum
 /// at its instance (else it is of another history).
 /// </summary>
-public sealed class CheckpointSchedule(long every, long lastTaken)
+internal sealed class CheckpointSchedule(long every, long lastTaken)
 {
     private bool _taking;
 
@@ -91,4 +91,4 @@ public sealed class CheckpointSchedule(long every, long lastTaken)
 /// The checkpoints to <see cref="Delete"/>, and the instance the journal may be cut behind
 /// (<see cref="TruncateBehind"/>: the oldest checkpoint kept), or null while none is anchored.
 /// </summary>
-public sealed record CheckpointRetention(IReadOnlyList<long> Delete, long? TruncateBehind);
+internal sealed record CheckpointRetention(IReadOnlyList<long> Delete, long? TruncateBehind);

@@ -4,7 +4,7 @@ namespace PaxosActors.Core;
 /// The checkpoint section of the group's own state machines (<see cref="CheckpointFormat.SystemSection"/>):
 /// the membership, then the master lease's state.
 /// </summary>
-public static class SystemSnapshot
+internal static class SystemSnapshot
 {
     private const byte Format = 1;
 

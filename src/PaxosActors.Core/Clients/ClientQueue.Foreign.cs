@@ -1,7 +1,7 @@
 namespace PaxosActors.Core;
 
 /// <summary>Commands other nodes handed to this one: proposed here, never handed on.</summary>
-public sealed partial class ClientQueue
+internal sealed partial class ClientQueue
 {
     private readonly Queue<(StoredCommand Command, long Until)> _foreign = new();
 

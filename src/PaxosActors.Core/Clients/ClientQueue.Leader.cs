@@ -8,7 +8,7 @@ namespace PaxosActors.Core;
 /// takes its commands back and proposes them itself. Nothing here is needed for safety: the
 /// learners' <see cref="DuplicateFilter"/> runs a command once however often it reaches the log.
 /// </summary>
-public sealed partial class ClientQueue
+internal sealed partial class ClientQueue
 {
     // Handed-over commands out at a leader, in the order they went (stale entries are skipped).
     private readonly Queue<(long Sequence, long SentAt)> _out = new();

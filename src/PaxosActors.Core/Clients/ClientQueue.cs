@@ -15,7 +15,7 @@ namespace PaxosActors.Core;
 /// ran before that, its caller hears that it ran.
 /// </para>
 /// </summary>
-public sealed partial class ClientQueue
+internal sealed partial class ClientQueue
 {
     private readonly NodeId _self;
     private readonly ProtocolOptions _options;

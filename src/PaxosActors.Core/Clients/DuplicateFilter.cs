@@ -15,7 +15,7 @@ namespace PaxosActors.Core;
 /// Invariant per origin: every sequence at or below Low has run or never will; Above holds the
 /// sequences above Low that ran, and never Low + 1.
 /// </summary>
-public sealed class DuplicateFilter
+internal sealed class DuplicateFilter
 {
     private readonly Dictionary<NodeId, SessionState> _open = [];
     private readonly DeliberateBugs _bugs;
@@ -215,7 +215,7 @@ public sealed class DuplicateFilter
 }
 
 /// <summary>What the filter decided for one command.</summary>
-public enum AdmitVerdict
+internal enum AdmitVerdict
 {
     /// <summary>First time: run it.</summary>
     Run,
@@ -232,7 +232,7 @@ public enum AdmitVerdict
 /// that this command raised (0 if it raised none); the origin learns from it which of its
 /// refused commands are now settled as never run.
 /// </summary>
-public readonly record struct Admission(AdmitVerdict Verdict, long FloorRaised)
+internal readonly record struct Admission(AdmitVerdict Verdict, long FloorRaised)
 {
     public bool Runs => Verdict == AdmitVerdict.Run;
 }
@@ -242,7 +242,7 @@ public readonly record struct Admission(AdmitVerdict Verdict, long FloorRaised)
 /// ran or was passed by a floor (its origin had answered it), and every one in
 /// <see cref="Above"/> ran.
 /// </summary>
-public sealed record SessionMarks(long Session, long Low, IReadOnlyCollection<long> Above)
+internal sealed record SessionMarks(long Session, long Low, IReadOnlyCollection<long> Above)
 {
     /// <summary>Whether <paramref name="sequence"/> of <paramref name="session"/> is settled here (ran, or passed by a floor).</summary>
     public bool Settles(long session, long sequence) => session == Session && (sequence <= Low || Above.Contains(sequence));

@@ -7,7 +7,7 @@ namespace PaxosActors.Core;
 /// in exactly this order, so an answer that a command ran always comes before a floor that
 /// would settle it as not run.
 /// </summary>
-public static class ExecutionPlan
+internal static class ExecutionPlan
 {
     /// <exception cref="PaxosFormatException">The value does not decode: every node skips it alike.</exception>
     public static IReadOnlyList<ExecutionStep> For(DuplicateFilter filter, NodeId self, ReadOnlySpan<byte> value)
@@ -31,16 +31,16 @@ public static class ExecutionPlan
 }
 
 /// <summary>One step of an <see cref="ExecutionPlan"/>.</summary>
-public abstract record ExecutionStep;
+internal abstract record ExecutionStep;
 
 /// <summary>
 /// Run the <see cref="Index"/>-th command of the value (a fence runs nothing); if this node is
 /// its origin, tell the proposer it ran.
 /// </summary>
-public sealed record RunStep(int Index, StoredCommand Command) : ExecutionStep;
+internal sealed record RunStep(int Index, StoredCommand Command) : ExecutionStep;
 
 /// <summary>The command ran before, or its origin settled it as never to run: skip it.</summary>
-public sealed record SkipStep(int Index, StoredCommand Command, AdmitVerdict Why) : ExecutionStep;
+internal sealed record SkipStep(int Index, StoredCommand Command, AdmitVerdict Why) : ExecutionStep;
 
 /// <summary>Tell this node's proposer that a floor of its <see cref="Session"/> passed.</summary>
-public sealed record FloorStep(long Session, long Floor) : ExecutionStep;
+internal sealed record FloorStep(long Session, long Floor) : ExecutionStep;

@@ -11,7 +11,7 @@ namespace PaxosActors.Core;
 /// <see cref="ProtocolOptions.TruncateInterval"/>), so it never holds the journal for long.
 /// Time is an input (milliseconds of any monotonic clock).
 /// </summary>
-public sealed class LogTruncation
+internal sealed class LogTruncation
 {
     private readonly ProtocolOptions _options;
     private readonly SortedList<long, long> _marks = [];

@@ -9,7 +9,7 @@ namespace PaxosActors.Core;
 /// it took before proposing, from which its own lease counts. Other nodes count from the moment
 /// they learn it, and a restarted bidder (a new incarnation) counts like the others.
 /// </summary>
-public sealed record MasterCommand(NodeId Node, long ExpectedVersion, long LeaseMs, long Incarnation, long StartMs)
+internal sealed record MasterCommand(NodeId Node, long ExpectedVersion, long LeaseMs, long Incarnation, long StartMs)
 {
     private const byte Format = 1;
 

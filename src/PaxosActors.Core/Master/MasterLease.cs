@@ -25,7 +25,7 @@ public sealed record MasterOptions(long LeaseMs, double MaxDrift)
 }
 
 /// <summary>Who this node takes for the master, and for how long more (0 when there is none).</summary>
-public readonly record struct MasterView(NodeId Master, long Version, long RemainingMs);
+internal readonly record struct MasterView(NodeId Master, long Version, long RemainingMs);
 
 /// <summary>
 /// One node's view of its group's master lease, and its elector: the rules of PhxPaxos's master
@@ -42,7 +42,7 @@ public readonly record struct MasterView(NodeId Master, long Version, long Remai
 /// reads as zero, or as held, when it is not.</item>
 /// </list>
 /// </summary>
-public sealed class MasterLease
+internal sealed class MasterLease
 {
     private readonly NodeId _self;
     private readonly long _incarnation;

@@ -6,7 +6,7 @@ namespace PaxosActors.Core;
 /// changed it, so it only grows and serves as a fencing token. Deterministic and immutable:
 /// every node applies the same bids in the same order and gets the same state.
 /// </summary>
-public sealed record MasterState(NodeId Master, long Version, long LeaseMs)
+internal sealed record MasterState(NodeId Master, long Version, long LeaseMs)
 {
     private const byte Format = 1;
 

@@ -1,7 +1,7 @@
 namespace PaxosActors.Core;
 
 /// <summary>What a <see cref="CatchUpWatch"/> says about its learner.</summary>
-public enum CatchUpVerdict
+internal enum CatchUpVerdict
 {
     /// <summary>Still behind, and there is time left.</summary>
     Waiting,
@@ -20,7 +20,7 @@ public enum CatchUpVerdict
 /// group of three with one member down, the group would stall until it caught up. Time is an
 /// input (milliseconds of any monotonic clock).
 /// </summary>
-public sealed class CatchUpWatch
+internal sealed class CatchUpWatch
 {
     private readonly long _deadline;
 

@@ -5,7 +5,7 @@ namespace PaxosActors.Core;
 /// when <see cref="ExpectedVersion"/> is set. Each applies from the instance after the one it
 /// is chosen in.
 /// </summary>
-public abstract record MemberChange(long? ExpectedVersion)
+internal abstract record MemberChange(long? ExpectedVersion)
 {
     private const byte Format = 1;
 
@@ -48,13 +48,13 @@ public abstract record MemberChange(long? ExpectedVersion)
 }
 
 /// <summary>A node joins as a learner (no vote), or a known node's address changes.</summary>
-public sealed record JoinAsLearner(NodeId Node, string Address, long? ExpectedVersion = null) : MemberChange(ExpectedVersion);
+internal sealed record JoinAsLearner(NodeId Node, string Address, long? ExpectedVersion = null) : MemberChange(ExpectedVersion);
 
 /// <summary>A learner starts to vote.</summary>
-public sealed record Promote(NodeId Node, long? ExpectedVersion = null) : MemberChange(ExpectedVersion);
+internal sealed record Promote(NodeId Node, long? ExpectedVersion = null) : MemberChange(ExpectedVersion);
 
 /// <summary>A node leaves the group.</summary>
-public sealed record RemoveNode(NodeId Node, long? ExpectedVersion = null) : MemberChange(ExpectedVersion);
+internal sealed record RemoveNode(NodeId Node, long? ExpectedVersion = null) : MemberChange(ExpectedVersion);
 
 /// <summary>A voter leaves and a learner takes its vote, in one step: the group's size never changes.</summary>
-public sealed record ReplaceVoter(NodeId Old, NodeId New, long? ExpectedVersion = null) : MemberChange(ExpectedVersion);
+internal sealed record ReplaceVoter(NodeId Old, NodeId New, long? ExpectedVersion = null) : MemberChange(ExpectedVersion);

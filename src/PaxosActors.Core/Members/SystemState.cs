@@ -6,7 +6,7 @@ namespace PaxosActors.Core;
 /// change. Version 0 is the initial membership from configuration, which the log never holds.
 /// Immutable: <see cref="Apply"/> returns the next state.
 /// </summary>
-public sealed class SystemState
+internal sealed class SystemState
 {
     /// <summary>How many removed nodes the state remembers, so they can still learn their removal.</summary>
     public const int DepartedKept = 16;
@@ -211,10 +211,10 @@ public sealed class SystemState
 }
 
 /// <summary>A node of the group: where the log says it is reached (null: at its configured address), and whether it votes.</summary>
-public sealed record MemberInfo(string? Address, bool Voting);
+internal sealed record MemberInfo(string? Address, bool Voting);
 
 /// <summary>
 /// What a change did: <see cref="Applied"/> with the new state, or not with the reason and the
 /// unchanged state. <see cref="Unchanged"/> says the state already was what the change asked for.
 /// </summary>
-public sealed record MemberChangeOutcome(SystemState State, bool Applied, bool Unchanged, string? Reason);
+internal sealed record MemberChangeOutcome(SystemState State, bool Applied, bool Unchanged, string? Reason);

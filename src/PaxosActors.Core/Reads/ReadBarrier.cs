@@ -1,7 +1,7 @@
 namespace PaxosActors.Core;
 
 /// <summary>A read that passed its barrier: run it once this node has executed every instance below <see cref="Index"/>.</summary>
-public readonly record struct ReadReady(long Read, long Index);
+internal readonly record struct ReadReady(long Read, long Index);
 
 /// <summary>
 /// Linearizable reads without writing to the log (read-index style): a round asks every member's
@@ -12,7 +12,7 @@ public readonly record struct ReadReady(long Read, long Index);
 /// majority within the round timeout is sent again; a read waits at most its deadline. Pure:
 /// time is an input, and the effects are the messages to send.
 /// </summary>
-public sealed class ReadBarrier
+internal sealed class ReadBarrier
 {
     private readonly NodeId _self;
     private readonly long _roundTimeoutMs;

@@ -7,7 +7,7 @@ namespace PaxosActors.Core;
 /// caller waits at, so a leader can carry commands forwarded from other nodes, and the node of
 /// origin answers its caller from its own state machine.
 /// </summary>
-public sealed record ProposalValue(NodeId Proposer, IReadOnlyList<StoredCommand> Commands)
+internal sealed record ProposalValue(NodeId Proposer, IReadOnlyList<StoredCommand> Commands)
 {
     // Versions 1 (one origin and session for the whole value) and 2 (no floor) are still read:
     // logs written by earlier versions replay unchanged, their commands deduplicated as before.

@@ -11,7 +11,7 @@ namespace PaxosActors.Core;
 /// on every node alike; it is what makes "did not run" true and duplicates exact.
 /// </para>
 /// </summary>
-public sealed record StoredCommand(NodeId Origin, long Session, long Sequence, long Floor, int StateMachineId, int SerializerId, string Manifest, byte[] Payload)
+internal sealed record StoredCommand(NodeId Origin, long Session, long Sequence, long Floor, int StateMachineId, int SerializerId, string Manifest, byte[] Payload)
 {
     /// <summary>The floor of a command from a log written before floors existed.</summary>
     public const long LegacyFloor = 0;

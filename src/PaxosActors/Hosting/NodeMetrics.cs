@@ -13,7 +13,7 @@ namespace PaxosActors.Hosting;
 /// journal, the transport, the wire); a client's system (no node id) counts untagged. The
 /// meter also carries each group's queue depths as gauges.
 /// </summary>
-public static class NodeMetrics
+internal static class NodeMetrics
 {
     private static readonly ConditionalWeakTable<ActorSystem, NodeMeter> Meters = [];
 
