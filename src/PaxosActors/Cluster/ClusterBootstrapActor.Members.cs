@@ -38,7 +38,11 @@ internal sealed partial class ClusterBootstrapActor
             return;
         }
 
-        var up = _up.Keys.Where(_ids.ContainsKey).ToDictionary(a => a, a => _ids[a]);
+        // A node that came back at a new address may still be Up at the old one for a while (until
+        // it is downed): its youngest incarnation is the one the groups should reach.
+        var up = _up.Values.Where(m => _ids.ContainsKey(m.Address))
+            .GroupBy(m => _ids[m.Address])
+            .ToDictionary(g => g.OrderBy(m => m, Member.AgeOrdering).Last().Address, g => g.Key);
         var groups = _settings.Groups.Keys.ToList();
         _reconciling = true;
         ReconcileAsync(Context.System, _settings, groups, Options.AutoAdd ? up : [], Options.AutoRemove ? [.. _removed] : []).PipeTo(Self);

@@ -76,6 +76,34 @@ public sealed class ClusterBootstrapTests
     }
 
     [Fact]
+    public async Task A_member_that_comes_back_at_a_new_address_keeps_its_id_and_its_vote()
+    {
+        await using var nodes = new ClusterNodes(3, "paxos-actors.cluster.auto-add = on\npaxos-actors.cluster.auto-remove = on");
+        foreach (var id in new[] { 1, 2, 3 })
+        {
+            nodes.Start(id);
+        }
+
+        var groups = await Task.WhenAll(new[] { 1, 2, 3 }.Select(nodes.StartGroupAsync));
+        Assert.IsType<ProposeResult>(await groups[0].Ask<object>(new Propose("before"), Wait));
+
+        // Node 2 leaves and comes back on another port with its journal: the same node id at a new
+        // address. auto-add records the address; auto-remove keeps the group at 3 voters.
+        await nodes.StopAsync(2);
+        nodes.Move(2);
+        nodes.Start(2);
+        var moved = await nodes.StartGroupAsync(2);
+        var address = nodes.Address(2).ToString();
+        await Eventually(async () => (await groups[0].Ask<GroupMembership>(GetMembership.Instance, Wait)).Members.Any(m => m.NodeId == 2 && m.Address == address && m.Voting));
+        var members = await groups[0].Ask<GroupMembership>(GetMembership.Instance, Wait);
+        Assert.Equal([1, 2, 3], members.Members.Select(m => m.NodeId));
+
+        ProposeReply? reply = null;
+        await Eventually(async () => (reply = await moved.Ask<ProposeReply>(new Propose("from the new address"), Wait)) is ProposeResult);
+        await Eventually(() => Task.FromResult(nodes.Machines[1].Log.Any(e => e.Command == "from the new address")));
+    }
+
+    [Fact]
     public async Task Only_members_with_the_role_run_paxos_and_bootstrap()
     {
         await using var nodes = new ClusterNodes(4);

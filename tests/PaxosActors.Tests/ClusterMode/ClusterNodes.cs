@@ -8,13 +8,13 @@ namespace PaxosActors.Tests.ClusterMode;
 internal sealed class ClusterNodes : IAsyncDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"paxos-cluster-{Guid.NewGuid():N}");
-    private readonly IReadOnlyDictionary<int, int> _ports;
+    private readonly Dictionary<int, int> _ports;
     private readonly string _extra;
 
     public ClusterNodes(int count, string extra = "")
     {
         Directory.CreateDirectory(_dir);
-        _ports = LocalNodeConfig.FreePorts(count);
+        _ports = LocalNodeConfig.FreePorts(count).ToDictionary();
         _extra = extra;
     }
 
@@ -23,6 +23,9 @@ internal sealed class ClusterNodes : IAsyncDisposable
     public Dictionary<int, RecordingStateMachine> Machines { get; } = [];
 
     public Address Address(int node) => new("akka.tcp", LocalNodeConfig.SystemName, "127.0.0.1", _ports[node]);
+
+    /// <summary>Gives node <paramref name="id"/> a new port for its next start: it comes back at a new address.</summary>
+    public void Move(int id) => _ports[id] = LocalNodeConfig.FreePorts(1)[1];
 
     /// <summary>Starts node <paramref name="id"/> (node 1's address is the seed) with the roles given.</summary>
     public ActorSystem Start(int id, string roles = "[paxos]", string extra = "")
