@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
+using PaxosActors.Cli.Progress;
 using PaxosActors.Hosting;
 
 namespace PaxosActors.Cli.Bench;
@@ -25,7 +26,19 @@ internal static class BenchCommand
         var spec = new LoadSpec(options.ValueSize, options.Batch, options.Warmup, options.Duration, options.Operations is { } n ? Math.Max(1, n / options.Clients) : null) { Objects = options.Objects };
         using var stopSampling = new CancellationTokenSource();
         var sampling = SampleDiskAsync(options, output, stopSampling.Token);
-        var (load, peakMb, journalBytes, cpuSeconds) = options.InProcess ? await InProcessAsync(options, ports, groups, spec) : await ProcessesAsync(options, ports, groups, spec, output);
+        var clock = Stopwatch.StartNew();
+        var total = (options.Warmup + options.Duration).TotalSeconds;
+        (LoadResult Load, double PeakMb, long JournalBytes, double CpuSeconds) run;
+        await using (LiveProgress.Start(
+            output,
+            "bench",
+            () => new ProgressState(options.Operations is null ? clock.Elapsed.TotalSeconds / total : null, options.Operations is null ? $"{clock.Elapsed.TotalSeconds:F0} s of {total:F0} s" : $"{clock.Elapsed.TotalSeconds:F0} s"),
+            TimeSpan.FromSeconds(5)))
+        {
+            run = options.InProcess ? await InProcessAsync(options, ports, groups, spec) : await ProcessesAsync(options, ports, groups, spec, output);
+        }
+
+        var (load, peakMb, journalBytes, cpuSeconds) = run;
         await stopSampling.CancelAsync();
         var disk = await sampling;
         // Only PaxosActors' SQLite journal counts what it writes; the other plugins report no figure.

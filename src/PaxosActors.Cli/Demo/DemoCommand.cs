@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PaxosActors.Cli.Progress;
 using PaxosActors.Hosting;
 
 namespace PaxosActors.Cli.Demo;
@@ -38,9 +39,11 @@ internal static class DemoCommand
 
         output.WriteLine($"\n2. {concurrent} proposals from all three nodes at once");
         var stream = Stopwatch.StartNew();
-        var progress = ShowProgressAsync(nodes, output, stream);
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, concurrent).Select(i => nodes[i % 3].ProposeAsync($"stream-{i}")));
-        progress.Dispose();
+        object[] outcomes;
+        await using (ShowProgress(nodes, output, stream, nodes.Min(n => n.Machine.Count), concurrent))
+        {
+            outcomes = await Task.WhenAll(Enumerable.Range(0, concurrent).Select(i => nodes[i % 3].ProposeAsync($"stream-{i}")));
+        }
         Report(outcomes, stream.Elapsed, output);
 
         output.WriteLine("\n3. Stopping node 3; nodes 1 and 2 go on as a majority");
@@ -92,8 +95,15 @@ internal static class DemoCommand
         output.WriteLine($"   {ok} succeeded{rate}; failed: {string.Join(", ", failed.DefaultIfEmpty("none"))}");
     }
 
-    private static IDisposable ShowProgressAsync(IReadOnlyList<DemoNode> nodes, TextWriter output, Stopwatch clock) =>
-        new Timer(_ => output.WriteLine($"   {clock.Elapsed.TotalSeconds,5:F1} s: executed " + string.Join(", ", nodes.Select(n => $"node {n.Id} {n.Machine.Count}"))), null, 500, 500);
+    /// <summary>How far the nodes have executed the stream: a bar on a terminal, a line every 500 ms otherwise.</summary>
+    private static LiveProgress ShowProgress(IReadOnlyList<DemoNode> nodes, TextWriter output, Stopwatch clock, long before, int total) =>
+        LiveProgress.Start(
+            output,
+            "proposals",
+            () => new ProgressState(
+                (nodes.Min(n => n.Machine.Count) - before) / (double)Math.Max(1, total),
+                $"{clock.Elapsed.TotalSeconds,5:F1} s: executed " + string.Join(", ", nodes.Select(n => $"node {n.Id} {n.Machine.Count}"))),
+            TimeSpan.FromMilliseconds(500));
 
     private static async Task<GroupStatus[]> ConvergeAsync(IReadOnlyList<DemoNode> nodes)
     {

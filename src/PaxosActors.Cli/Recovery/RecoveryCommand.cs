@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PaxosActors.Cli.Bench;
+using PaxosActors.Cli.Progress;
 using PaxosActors.Hosting;
 
 namespace PaxosActors.Cli.Recovery;
@@ -42,7 +43,12 @@ internal static class RecoveryCommand
             await Task.WhenAll(nodes.Select(n => n.ReadyAsync()));
             var fill = Stopwatch.StartNew();
             nodes.ForEach(n => n.Go());
-            var done = await Task.WhenAll(nodes.Select(n => n.DoneAsync()));
+            BenchNodeProcess.NodeFigures[] done;
+            await using (LiveProgress.Start(output, "filling", () => new ProgressState(null, $"{fill.Elapsed.TotalSeconds:F0} s"), TimeSpan.FromSeconds(5)))
+            {
+                done = await Task.WhenAll(nodes.Select(n => n.DoneAsync()));
+            }
+
             var filled = done.Sum(d => d.Operations);
             output.WriteLine($"  {filled:N0} commands in {fill.Elapsed.TotalSeconds:F1} s; stopping node 3 ({BenchNodes.DiskBytes(options, 3) / (1024.0 * 1024.0):F1} MB on disk)");
             await nodes[2].StopAsync();

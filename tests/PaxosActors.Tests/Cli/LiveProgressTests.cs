@@ -1,0 +1,43 @@
+using PaxosActors.Cli.Progress;
+using Spectre.Console.Testing;
+
+namespace PaxosActors.Tests.Cli;
+
+/// <summary>The progress of demo, bench and recovery: a live bar on a terminal, plain lines anywhere else.</summary>
+public sealed class LiveProgressTests
+{
+    [Fact]
+    public async Task Output_that_is_not_a_terminal_gets_plain_lines_and_no_escape_codes()
+    {
+        var output = new StringWriter();
+        Assert.False(LiveProgress.IsInteractive(output));
+        var step = 0;
+        await using (LiveProgress.Start(output, "filling", () => new ProgressState(null, $"step {++step}"), TimeSpan.FromMilliseconds(20)))
+        {
+            for (var tries = 0; !output.ToString().Contains("step 2", StringComparison.Ordinal); tries++)
+            {
+                Assert.True(tries < 500, "no progress lines within 10 s");
+                await Task.Delay(20);
+            }
+        }
+
+        Assert.StartsWith("   step 1", output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b[", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_terminal_gets_a_bar_that_ends_where_the_step_ended()
+    {
+        var console = new TestConsole().Interactive();
+        var fraction = 0.0;
+        await using (LiveProgress.Start(TextWriter.Null, "bench", () => new ProgressState(fraction, $"{fraction:P0}"), TimeSpan.FromSeconds(1), console))
+        {
+            await Task.Delay(150);
+            fraction = 1;
+            await Task.Delay(150);
+        }
+
+        Assert.Contains("bench: 100", console.Output, StringComparison.Ordinal);
+        Assert.Contains("100%", console.Output, StringComparison.Ordinal);
+    }
+}
