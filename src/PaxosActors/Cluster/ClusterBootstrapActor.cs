@@ -88,8 +88,12 @@ internal sealed partial class ClusterBootstrapActor : UntypedActor, IWithTimers
             case BootstrapQuery:
                 Sender.Tell(new BootstrapAnswer(_record?.Encode()));
                 break;
-            case BootstrapAnswer { Record: { } bytes } when _record is null && !_saving:
-                Save(BootstrapRecord.Decode(bytes), "from a peer");
+            case BootstrapAnswer { Record: { } bytes }:
+                if (Decode(bytes) is { } fromPeer && _record is null && !_saving)
+                {
+                    Save(fromPeer, $"from {Sender.Path.Address}");
+                }
+
                 break;
             case BootstrapAnswer:
                 break;
@@ -125,6 +129,20 @@ internal sealed partial class ClusterBootstrapActor : UntypedActor, IWithTimers
             default:
                 Unhandled(message);
                 break;
+        }
+    }
+
+    /// <summary>A peer's record, or null after logging why it is not one (this node asks again, or another peer).</summary>
+    private BootstrapRecord? Decode(byte[] bytes)
+    {
+        try
+        {
+            return BootstrapRecord.Decode(bytes);
+        }
+        catch (PaxosFormatException e)
+        {
+            _log.Warning("Paxos bootstrap: {0} answered with no valid record ({1}); ignored", Sender.Path.Address, e.Message);
+            return null;
         }
     }
 

@@ -54,8 +54,15 @@ public sealed class ClusterBootstrapTests
         Assert.IsType<ProposeResult>(await groups[0].Ask<object>(new Propose("before"), Wait));
 
         // Node 4 comes Up after the bootstrap: it is not a first member, takes the record from a
-        // peer, and auto-add makes it a voting member of kv.
-        nodes.Start(4);
+        // peer, and auto-add makes it a voting member of kv. A garbled answer from a peer first
+        // is logged and ignored.
+        PaxosExtension.Get(nodes.Start(4));
+        var ignored = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        nodes.Systems[4].EventStream.Subscribe(nodes.Systems[4].ActorOf(Props.Create(() => new WarningCatcher(ignored, "no valid record"))), typeof(Akka.Event.Warning));
+        IActorRef? bootstrap = null;
+        await Eventually(async () => (bootstrap = (await nodes.Systems[4].ActorSelection("/user/paxos/cluster").Ask<ActorIdentity>(new Identify(null), Wait)).Subject) is not null);
+        bootstrap!.Tell(new BootstrapAnswer([1, 2, 3]), nodes.Systems[1].DeadLetters);
+        Assert.Contains("ignored", await ignored.Task.WaitAsync(Wait), StringComparison.Ordinal);
         var fourth = await nodes.StartGroupAsync(4);
         Assert.Equal(record, await PaxosExtension.Get(nodes.Systems[4]).Bootstrapped!);
         await Eventually(async () => (await groups[0].Ask<GroupMembership>(GetMembership.Instance, Wait)).Members.Any(m => m.NodeId == 4 && m.Voting));
@@ -155,6 +162,13 @@ public sealed class ClusterBootstrapTests
         Assert.Throws<PaxosActors.Core.PaxosFormatException>(() => BootstrapRecord.Decode((record with { Members = [.. record.Members, record.Members[0]] }).Encode()));
         Assert.Throws<PaxosActors.Core.PaxosFormatException>(() => BootstrapRecord.Decode((record with { ClusterId = string.Empty }).Encode()));
         Assert.Throws<PaxosActors.Core.PaxosFormatException>(() => BootstrapRecord.Decode((record with { Members = [new BootstrapMember(1, "not an address")] }).Encode()));
+    }
+
+    /// <summary>Completes with the first warning that contains a text.</summary>
+    private sealed class WarningCatcher : ReceiveActor
+    {
+        public WarningCatcher(TaskCompletionSource<string> caught, string text) =>
+            Receive<Akka.Event.Warning>(w => w.Message?.ToString()?.Contains(text, StringComparison.Ordinal) == true, w => caught.TrySetResult(w.Message!.ToString()!));
     }
 
     private static async Task Eventually(Func<Task<bool>> condition)
