@@ -14,11 +14,7 @@ public sealed class LiveProgressTests
         var step = 0;
         await using (LiveProgress.Start(output, "filling", () => new ProgressState(null, $"step {++step}"), TimeSpan.FromMilliseconds(20)))
         {
-            for (var tries = 0; !output.ToString().Contains("step 2", StringComparison.Ordinal); tries++)
-            {
-                Assert.True(tries < 500, "no progress lines within 10 s");
-                await Task.Delay(20);
-            }
+            await Until(() => output.ToString().Contains("step 2", StringComparison.Ordinal));
         }
 
         Assert.StartsWith("   step 1", output.ToString(), StringComparison.Ordinal);
@@ -32,12 +28,21 @@ public sealed class LiveProgressTests
         var fraction = 0.0;
         await using (LiveProgress.Start(TextWriter.Null, "bench", () => new ProgressState(fraction, $"{fraction:P0}"), TimeSpan.FromSeconds(1), console))
         {
-            await Task.Delay(150);
+            // The bar is drawn while the step runs; the last state is drawn when it ends.
+            await Until(() => console.Output.Contains("bench: 0", StringComparison.Ordinal));
             fraction = 1;
-            await Task.Delay(150);
         }
 
         Assert.Contains("bench: 100", console.Output, StringComparison.Ordinal);
         Assert.Contains("100%", console.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task Until(Func<bool> condition)
+    {
+        for (var tries = 0; !condition(); tries++)
+        {
+            Assert.True(tries < 500, "the progress did not show within 10 s");
+            await Task.Delay(20);
+        }
     }
 }
