@@ -26,7 +26,13 @@ internal sealed partial class GroupActor
         _reads[id] = (request, replyTo);
         var now = Now;
         Run(Barrier.Begin(id, now, now + (long)_settings.Protocol.ProposeTimeout.TotalMilliseconds, Members));
-        Timers.StartPeriodicTimer("read", ReadTick.Instance, TimeSpan.FromMilliseconds(Math.Max(10, _settings.Protocol.AcceptTimeout.TotalMilliseconds / 4)));
+        if (!Timers.IsTimerActive("read"))
+        {
+            // Started once, not per read: restarting it would push its first tick back with every
+            // read, and a steady stream of reads would keep lost rounds and deadlines from ever
+            // being looked at.
+            Timers.StartPeriodicTimer("read", ReadTick.Instance, TimeSpan.FromMilliseconds(Math.Max(10, _settings.Protocol.AcceptTimeout.TotalMilliseconds / 4)));
+        }
     }
 
     private void ReadAnswered(ReadIndexReply reply)
