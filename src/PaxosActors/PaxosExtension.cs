@@ -110,23 +110,8 @@ public sealed class PaxosExtension : IExtension
     /// node, linearizably and without writing to the log (see <see cref="Read"/>): a
     /// <see cref="ProposeResult"/> or a <see cref="ProposeFailed"/>.
     /// </summary>
-    public async Task<ProposeReply> ReadAsync(string group, object query, TimeSpan timeout, int stateMachineId = 1)
-    {
-        var actor = await GroupAsync(group).ConfigureAwait(false);
-        if (actor is null)
-        {
-            return new ProposeFailed(ProposeFailureReason.UnknownGroup, $"No group '{group}' runs on this node.");
-        }
-
-        try
-        {
-            return await actor.Ask<ProposeReply>(new Read(query, stateMachineId), timeout).ConfigureAwait(false);
-        }
-        catch (AskTimeoutException)
-        {
-            return new ProposeFailed(ProposeFailureReason.Timeout, $"The read did not finish within {timeout.TotalSeconds:0.#} s; nothing was written.");
-        }
-    }
+    public Task<ProposeReply> ReadAsync(string group, object query, TimeSpan timeout, int stateMachineId = 1) =>
+        AskGroupAsync(group, new Read(query, stateMachineId), timeout, new ProposeFailed(ProposeFailureReason.Timeout, $"The read did not finish within {timeout.TotalSeconds:0.#} s; nothing was written."));
 
     /// <summary>
     /// Proposes <paramref name="command"/> to a group of this node: the reply is a
@@ -135,7 +120,11 @@ public sealed class PaxosExtension : IExtension
     /// <c>ProposeFailed(Timeout)</c> with <see cref="ProposeFailed.OutcomeUnknown"/> set: the
     /// command may still be chosen and run.
     /// </summary>
-    public async Task<ProposeReply> ProposeAsync(string group, object command, TimeSpan timeout, int stateMachineId = 1)
+    public Task<ProposeReply> ProposeAsync(string group, object command, TimeSpan timeout, int stateMachineId = 1) =>
+        AskGroupAsync(group, new Propose(command, stateMachineId), timeout, new ProposeFailed(ProposeFailureReason.Timeout, $"No answer within {timeout.TotalSeconds:0.#} s; the command may still run.", OutcomeUnknown: true));
+
+    /// <summary>Asks a group of this node; UnknownGroup when none runs here, <paramref name="late"/> when the timeout runs out first.</summary>
+    private async Task<ProposeReply> AskGroupAsync(string group, object message, TimeSpan timeout, ProposeFailed late)
     {
         var actor = await GroupAsync(group).ConfigureAwait(false);
         if (actor is null)
@@ -145,11 +134,11 @@ public sealed class PaxosExtension : IExtension
 
         try
         {
-            return await actor.Ask<ProposeReply>(new Propose(command, stateMachineId), timeout).ConfigureAwait(false);
+            return await actor.Ask<ProposeReply>(message, timeout).ConfigureAwait(false);
         }
         catch (AskTimeoutException)
         {
-            return new ProposeFailed(ProposeFailureReason.Timeout, $"No answer within {timeout.TotalSeconds:0.#} s; the command may still run.", OutcomeUnknown: true);
+            return late;
         }
     }
 

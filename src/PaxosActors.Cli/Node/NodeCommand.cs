@@ -52,17 +52,18 @@ internal static class NodeCommand
         using var metrics = metricsPort is { } port ? Metrics.MetricsEndpoint.Start(port) : null;
         var paxos = PaxosExtension.Get(system);
         self ??= ((ExtendedActorSystem)system).Provider.DefaultAddress;
-        if (settings.Cluster.Enabled && paxos.Bootstrapped is null)
+
+        // In cluster mode only members with the role run groups, once the bootstrap is done.
+        var runsGroups = !settings.Cluster.Enabled || paxos.Bootstrapped is not null;
+        if (settings.Cluster.Enabled)
         {
-            output.WriteLine($"node {settings.NodeId.Value} at {self} lacks the role '{settings.Cluster.Role}': it runs no groups");
-        }
-        else if (settings.Cluster.Enabled)
-        {
-            output.WriteLine($"node {settings.NodeId.Value} at {self}: waiting for the first {settings.Cluster.BootstrapMembers} members with role '{settings.Cluster.Role}' (or a peer's bootstrap)");
+            output.WriteLine(runsGroups
+                ? $"node {settings.NodeId.Value} at {self}: waiting for the first {settings.Cluster.BootstrapMembers} members with role '{settings.Cluster.Role}' (or a peer's bootstrap)"
+                : $"node {settings.NodeId.Value} at {self} lacks the role '{settings.Cluster.Role}': it runs no groups");
             output.Flush();
         }
 
-        foreach (var group in paxos.Bootstrapped is null && settings.Cluster.Enabled ? [] : settings.Groups.Keys)
+        foreach (var group in runsGroups ? settings.Groups.Keys : [])
         {
             await paxos.StartGroupAsync(group, new KvStateMachine());
             await (await paxos.GroupAsync(group))!.Ask<GroupStatus>(GetGroupStatus.Instance, TimeSpan.FromMinutes(5));

@@ -7,12 +7,10 @@ namespace PaxosActors.Actors;
 internal sealed partial class GroupActor
 {
     private readonly Dictionary<long, (Read Request, IActorRef ReplyTo)> _reads = [];
-    private ReadBarrier? _barrier;
+    private readonly ReadBarrier _barrier;
     private long _readIds;
 
     private static long Now => Environment.TickCount64;
-
-    private ReadBarrier Barrier => _barrier ??= new ReadBarrier(_settings.NodeId, (long)Math.Max(50, _settings.Protocol.AcceptTimeout.TotalMilliseconds));
 
     private void BeginRead(Read request, IActorRef replyTo)
     {
@@ -25,7 +23,7 @@ internal sealed partial class GroupActor
         var id = ++_readIds;
         _reads[id] = (request, replyTo);
         var now = Now;
-        Run(Barrier.Begin(id, now, now + (long)_settings.Protocol.ProposeTimeout.TotalMilliseconds, Members));
+        Run(_barrier.Begin(id, now, now + (long)_settings.Protocol.ProposeTimeout.TotalMilliseconds, Members));
         if (!Timers.IsTimerActive("read"))
         {
             // Started once, not per read: restarting it would push its first tick back with every
@@ -37,7 +35,7 @@ internal sealed partial class GroupActor
 
     private void ReadAnswered(ReadIndexReply reply)
     {
-        var (ready, effects) = Barrier.Answer(reply, Now, Members);
+        var (ready, effects) = _barrier.Answer(reply, Now, Members);
         foreach (var r in ready)
         {
             if (_reads.Remove(r.Read, out var read))
@@ -58,7 +56,7 @@ internal sealed partial class GroupActor
 
     private void ReadTicked()
     {
-        var (expired, effects) = Barrier.Tick(Now, Members);
+        var (expired, effects) = _barrier.Tick(Now, Members);
         foreach (var id in expired)
         {
             if (_reads.Remove(id, out var read))
@@ -68,7 +66,7 @@ internal sealed partial class GroupActor
         }
 
         Run(effects);
-        if (Barrier.Waiting == 0)
+        if (_barrier.Waiting == 0)
         {
             Timers.Cancel("read");
         }

@@ -58,6 +58,7 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
         _machines = machines.ToDictionary(m => m.Id);
         _configured = new Membership(group.Members, followers: group.Followers);
         _system = SystemState.Initial(group.Members);
+        _barrier = new ReadBarrier(settings.NodeId, (long)Math.Max(50, settings.Protocol.AcceptTimeout.TotalMilliseconds));
         _protocol = settings.Protocol with { Breakpoints = NodeMetrics.For(Context.System).For(group.Name, settings.NodeId) };
     }
 

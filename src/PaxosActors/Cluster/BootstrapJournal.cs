@@ -41,21 +41,22 @@ internal sealed class BootstrapJournal : UntypedPersistentActor
 
     protected override void OnCommand(object message)
     {
-        if (message is BootstrapRecord record && _record is null)
+        switch (message)
         {
-            Persist(record.Encode(), _ =>
-            {
-                _record = record;
-                Context.Parent.Tell(new BootstrapSaved(record));
-            });
-        }
-        else if (message is BootstrapRecord && _record is not null)
-        {
-            Context.Parent.Tell(new BootstrapSaved(_record));
-        }
-        else
-        {
-            Unhandled(message);
+            case BootstrapRecord record when _record is null:
+                Persist(record.Encode(), _ =>
+                {
+                    _record = record;
+                    Context.Parent.Tell(new BootstrapSaved(record));
+                });
+                break;
+            case BootstrapRecord:
+                // One record per node, ever: the first one saved is the one kept.
+                Context.Parent.Tell(new BootstrapSaved(_record!));
+                break;
+            default:
+                Unhandled(message);
+                break;
         }
     }
 }

@@ -23,7 +23,6 @@ internal sealed partial class ClusterBootstrapActor
             return;
         }
 
-        _ids[_cluster.SelfAddress] = _settings.NodeId.Value;
         foreach (var address in _up.Keys.Where(a => !_ids.ContainsKey(a) && _asking.Add(a)))
         {
             Guardian(Context.System, address).Ask<NodeGroups>(GetNodeGroups.Instance, AskTimeout)

@@ -56,6 +56,7 @@ internal sealed partial class ClusterBootstrapActor : UntypedActor, IWithTimers
     protected override void PreStart()
     {
         _journal = Context.ActorOf(BootstrapJournal.Props(_settings.NodeId.Value, _settings.JournalPluginId), "journal");
+        _ids[_cluster.SelfAddress] = _settings.NodeId.Value;
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent));
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromMilliseconds(500));
     }

@@ -39,14 +39,17 @@ public sealed class PaxosWireSerializer : SerializerWithStringManifest
 
     public override string Manifest(object o) => o is PaxosEnvelope
         ? _writeV1 ? EnvelopeV1 : EnvelopeV2
-        : MembershipCodec.Manifest(o) ?? MasterCodec.Manifest(o) ?? (o is Read or GetNodeGroups or NodeGroups ? ProtoClientCodec.Manifest(o) : null) ?? (_writeV1 ? ClientCodec.Manifest(o) : ProtoClientCodec.Manifest(o)) ?? throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o));
+        : MembershipCodec.Manifest(o) ?? MasterCodec.Manifest(o) ?? (NewInVersion2(o) ? ProtoClientCodec.Manifest(o) : null) ?? (_writeV1 ? ClientCodec.Manifest(o) : ProtoClientCodec.Manifest(o)) ?? throw new ArgumentException($"Cannot serialize {o.GetType()}.", nameof(o));
+
+    /// <summary>Client messages version 1 never had: no older node sends or expects them, so they are written in version 2 whatever write-version says.</summary>
+    private static bool NewInVersion2(object o) => o is Read or GetNodeGroups or NodeGroups;
 
     public override byte[] ToBinary(object obj) => obj switch
     {
         PaxosEnvelope e => _writeV1 ? MessageCodec.Encode(e) : ProtoMessageCodec.Encode(e),
         AddMember or RemoveMember or ChangeMember or GetMembership or GroupMembership or MemberChangeSucceeded or MemberChangeFailed => MembershipCodec.Encode(obj),
         GetMaster or MasterInfo or IsMaster or DropMaster => MasterCodec.Encode(obj),
-        Read or GetNodeGroups or NodeGroups => ProtoClientCodec.Encode(obj, CommandSerialization.Get(_system)),
+        _ when NewInVersion2(obj) => ProtoClientCodec.Encode(obj, CommandSerialization.Get(_system)),
         _ => _writeV1 ? ClientCodec.Encode(obj, CommandSerialization.Get(_system)) : ProtoClientCodec.Encode(obj, CommandSerialization.Get(_system)),
     };
 

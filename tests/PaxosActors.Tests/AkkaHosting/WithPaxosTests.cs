@@ -17,16 +17,8 @@ public sealed class WithPaxosTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task Three_hosts_configured_with_WithPaxos_replicate_and_elect_a_master()
-    {
-        var ports = LocalNodeConfig.FreePorts(3);
-        var data = Path.Combine(Path.GetTempPath(), "paxos-hosting-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(data);
-        var hosts = ports.Keys.Select(node => Host(node, ports, data)).ToList();
-        try
+    public Task Three_hosts_configured_with_WithPaxos_replicate_and_elect_a_master() => WithHostsAsync(Host, async systems =>
         {
-            await Task.WhenAll(hosts.Select(h => h.StartAsync()));
-            var systems = hosts.Select(h => h.Services.GetRequiredService<ActorSystem>()).ToList();
             var settings = PaxosExtension.Get(systems[1]).Settings;
             Assert.Equal((2, true), (settings.NodeId.Value, settings.Groups["kv"].Master));
             Assert.Equal(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(settings.Master.LeaseMs));
@@ -45,28 +37,12 @@ public sealed class WithPaxosTests
             }
 
             Assert.InRange(master.NodeId, 1, 3);
-        }
-        finally
-        {
-            await Task.WhenAll(hosts.Select(h => h.StopAsync()));
-            hosts.ForEach(h => h.Dispose());
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(data, recursive: true);
-        }
-    }
+        });
 
+    // The hosts start at once: none waits for the bootstrap, which needs all three Up.
     [Fact]
-    public async Task Three_hosts_in_Akka_Cluster_mode_bootstrap_the_groups_without_addresses_or_members()
-    {
-        var ports = LocalNodeConfig.FreePorts(3);
-        var data = Path.Combine(Path.GetTempPath(), "paxos-hosting-cluster-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(data);
-        var hosts = ports.Keys.Select(node => ClusterHost(node, ports, data)).ToList();
-        try
+    public Task Three_hosts_in_Akka_Cluster_mode_bootstrap_the_groups_without_addresses_or_members() => WithHostsAsync(ClusterHost, async systems =>
         {
-            // The hosts start at once: none waits for the bootstrap, which needs all three Up.
-            await Task.WhenAll(hosts.Select(h => h.StartAsync())).WaitAsync(Wait);
-            var systems = hosts.Select(h => h.Services.GetRequiredService<ActorSystem>()).ToList();
             var records = await Task.WhenAll(systems.Select(s => PaxosExtension.Get(s).Bootstrapped!)).WaitAsync(Wait);
             Assert.Single(records.Select(r => r.ClusterId).Distinct());
             Assert.True(PaxosExtension.Get(systems[0]).Settings.Cluster.AutoAdd);
@@ -79,6 +55,19 @@ public sealed class WithPaxosTests
             }
 
             Assert.Equal(new KvResult(true, "v"), Assert.IsType<ProposeResult>(put).Result);
+        });
+
+    /// <summary>Three hosts made by <paramref name="host"/> on free ports with SQLite files in a fresh folder, started together, then <paramref name="body"/> on their ActorSystems.</summary>
+    private static async Task WithHostsAsync(Func<int, IReadOnlyDictionary<int, int>, string, IHost> host, Func<IReadOnlyList<ActorSystem>, Task> body)
+    {
+        var ports = LocalNodeConfig.FreePorts(3);
+        var data = Path.Combine(Path.GetTempPath(), "paxos-hosting-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(data);
+        var hosts = ports.Keys.Select(node => host(node, ports, data)).ToList();
+        try
+        {
+            await Task.WhenAll(hosts.Select(h => h.StartAsync())).WaitAsync(Wait);
+            await body([.. hosts.Select(h => h.Services.GetRequiredService<ActorSystem>())]);
         }
         finally
         {

@@ -19,13 +19,9 @@ public sealed class ClusterBootstrapTests
     public async Task The_first_members_race_to_bootstrap_and_all_end_with_one_cluster_id(int n)
     {
         await using var nodes = new ClusterNodes(n, $"paxos-actors.cluster.bootstrap-members = {n}");
-        foreach (var id in Enumerable.Range(1, n))
-        {
-            nodes.Start(id);
-        }
 
         // Every node claims with a cluster id of its own as soon as it sees n Up members.
-        var groups = await Task.WhenAll(Enumerable.Range(1, n).Select(nodes.StartGroupAsync));
+        var groups = await nodes.StartAllAsync(Enumerable.Range(1, n));
         var records = await Task.WhenAll(nodes.Systems.Values.Select(s => PaxosExtension.Get(s).Bootstrapped!));
         Assert.Single(records.Select(r => r.ClusterId).Distinct());
         Assert.All(records, r => Assert.Equal(Enumerable.Range(1, n), r.Members.Select(m => m.NodeId)));
@@ -44,12 +40,7 @@ public sealed class ClusterBootstrapTests
     public async Task A_restarted_member_keeps_the_bootstrap_and_a_later_one_takes_it_from_a_peer_and_joins()
     {
         await using var nodes = new ClusterNodes(4, "paxos-actors.cluster.auto-add = on\npaxos-actors.membership.check-interval = 100ms");
-        foreach (var id in new[] { 1, 2, 3 })
-        {
-            nodes.Start(id);
-        }
-
-        var groups = await Task.WhenAll(new[] { 1, 2, 3 }.Select(nodes.StartGroupAsync));
+        var groups = await nodes.StartAllAsync([1, 2, 3]);
         var record = await PaxosExtension.Get(nodes.Systems[1]).Bootstrapped!;
         Assert.IsType<ProposeResult>(await groups[0].Ask<object>(new Propose("before"), Wait));
 
@@ -86,12 +77,7 @@ public sealed class ClusterBootstrapTests
     public async Task A_member_that_comes_back_at_a_new_address_keeps_its_id_and_its_vote()
     {
         await using var nodes = new ClusterNodes(3, "paxos-actors.cluster.auto-add = on\npaxos-actors.cluster.auto-remove = on");
-        foreach (var id in new[] { 1, 2, 3 })
-        {
-            nodes.Start(id);
-        }
-
-        var groups = await Task.WhenAll(new[] { 1, 2, 3 }.Select(nodes.StartGroupAsync));
+        var groups = await nodes.StartAllAsync([1, 2, 3]);
         Assert.IsType<ProposeResult>(await groups[0].Ask<object>(new Propose("before"), Wait));
 
         // Node 2 leaves and comes back on another port with its journal: the same node id at a new
@@ -117,12 +103,7 @@ public sealed class ClusterBootstrapTests
 
         // The seed, and so the oldest member, lacks the role: the first three with it bootstrap.
         nodes.Start(1, roles: "[web]");
-        foreach (var id in new[] { 2, 3, 4 })
-        {
-            nodes.Start(id);
-        }
-
-        await Task.WhenAll(new[] { 2, 3, 4 }.Select(nodes.StartGroupAsync));
+        await nodes.StartAllAsync([2, 3, 4]);
         var record = await PaxosExtension.Get(nodes.Systems[2]).Bootstrapped!;
         Assert.Equal([2, 3, 4], record.Members.Select(m => m.NodeId));
         Assert.Null(PaxosExtension.Get(nodes.Systems[1]).Bootstrapped);

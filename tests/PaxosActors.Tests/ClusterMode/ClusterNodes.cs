@@ -66,6 +66,14 @@ internal sealed class ClusterNodes : IAsyncDisposable
         return system;
     }
 
+    /// <summary>Starts the nodes at once, then group kv on each (it waits for the bootstrap): their GroupActors, in order.</summary>
+    public Task<IActorRef[]> StartAllAsync(IEnumerable<int> ids)
+    {
+        var started = ids.ToList();
+        started.ForEach(id => Start(id));
+        return Task.WhenAll(started.Select(StartGroupAsync));
+    }
+
     /// <summary>Starts group kv on <paramref name="id"/> (it waits for the bootstrap).</summary>
     public async Task<IActorRef> StartGroupAsync(int id)
     {
