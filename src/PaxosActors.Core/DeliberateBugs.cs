@@ -60,4 +60,10 @@ internal enum DeliberateBugs
 
     /// <summary>The master counts its lease from when it learns its bid, not from before it proposed it (PhxPaxos's lease reads this way after a restart).</summary>
     MasterLeaseFromLearn = 2048,
+
+    /// <summary>Acceptors vote for any proposer during a master's lease, so another node's value can be chosen while the master serves lease reads.</summary>
+    LeaseFenceOff = 4096,
+
+    /// <summary>A lease read runs at the master's current instance even when the master's own accept there may already have been chosen.</summary>
+    LeaseReadIgnoresOwnAccept = 8192,
 }

@@ -114,5 +114,15 @@ internal sealed record BeginFetch(CheckpointOffer Offer, long From = 0) : Effect
 /// checkpointed); the coordinator passes the proposer the <see cref="Members"/> it makes.
 internal sealed record InstancesSkipped(long Instance, ulong PreviousChecksum, SessionMarks? Own = null, SystemState? System = null)
 {
+    /// <summary>The checkpoint's master (null: the group has none, or the checkpoint predates masters).</summary>
+    public MasterState? Master { get; init; }
+
     public Membership? Members { get; init; }
 }
+
+/// <summary>
+/// For the client queue: <see cref="Master"/> holds the group's master lease for
+/// <see cref="RemainingMs"/> more as this node sees it (<see cref="NodeId.None"/>: no master).
+/// While it does, only its proposals can be chosen, so commands are handed to it.
+/// </summary>
+internal sealed record MasterSeen(NodeId Master, long RemainingMs);

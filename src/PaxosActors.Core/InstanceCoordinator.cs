@@ -12,7 +12,12 @@ internal sealed class InstanceCoordinator
     private readonly NodeId _self;
     private readonly ProtocolOptions _options;
     private readonly SortedDictionary<long, List<PaxosMessage>> _future = [];
+    private readonly LeaseFence? _fence;
     private Membership _members;
+
+    // The highest instance this node's own proposer sent an accept for, as routed here: a value
+    // there may be chosen before this node hears of it.
+    private long _ownAcceptAt = -1;
 
     // The proposer's news of a learned membership change, held until the learner applied it.
     private InstanceLearned? _awaitingSystem;
@@ -21,8 +26,10 @@ internal sealed class InstanceCoordinator
     private long _askedAt = -1;
     private long _streamAskedAt = -1;
 
-    public InstanceCoordinator(NodeId self, Membership members, ProtocolOptions options, long instance, ulong previousChecksum)
+    /// <param name="fence">The group's master lease, if it has a master: the acceptor votes for no other proposer while it holds.</param>
+    public InstanceCoordinator(NodeId self, Membership members, ProtocolOptions options, long instance, ulong previousChecksum, LeaseFence? fence = null)
     {
+        _fence = fence;
         _self = self;
         _members = members;
         _options = options;
@@ -42,8 +49,9 @@ internal sealed class InstanceCoordinator
     public Membership Members => _members;
 
     /// <summary>
-    /// True after learning a membership change, until the learner reports the membership it
-    /// makes (<see cref="SystemApplied"/>): meanwhile nothing of the next instance is handled.
+    /// True after learning a membership change (or, in a group with a master, a master bid),
+    /// until the learner reports it applied (<see cref="SystemApplied"/>): meanwhile nothing of
+    /// the next instance is handled.
     /// </summary>
     public bool AwaitsMembership => _awaitingSystem is not null;
 
@@ -129,6 +137,11 @@ internal sealed class InstanceCoordinator
             _members = _members.With(s.System);
         }
 
+        if (s.Master is not null)
+        {
+            _fence?.Loaded(s.Master);
+        }
+
         effects.Add(new Deliver(Role.Acceptor, new CheckpointInstalled(s.Instance, s.PreviousChecksum)));
         if (awaited is not null)
         {
@@ -168,13 +181,55 @@ internal sealed class InstanceCoordinator
         return effects;
     }
 
+    /// <summary>
+    /// The learner applied the master bid chosen at <paramref name="instance"/> (it reports that
+    /// before <see cref="SystemApplied"/> ends the wait): the fence follows, and the proposer
+    /// hears who the master is now.
+    /// </summary>
+    public IReadOnlyList<Effect> MasterLearned(long instance, MasterCommand bid)
+    {
+        if (_fence is null)
+        {
+            return [];
+        }
+
+        _fence.Learned(instance, bid);
+        return [MasterHint()!];
+    }
+
+    /// <summary>The master as the fence sees it, for the proposer to hand commands to (null: no master in this group).</summary>
+    public Effect? MasterHint() =>
+        _fence is null ? null : new Deliver(Role.Proposer, new MasterSeen(_fence.View.Master, _fence.View.RemainingMs));
+
+    /// <summary>
+    /// Where a read may run now without a round, or null when this node does not hold the master
+    /// lease: no other node's value can be chosen while it holds, so every instance chosen lies
+    /// below this node's current one, or is the current one if this node's own accept is out there.
+    /// </summary>
+    public long? LeaseReadIndex()
+    {
+        if (_fence is null || IsHalted || _awaitingSystem is not null || !_fence.Held)
+        {
+            return null;
+        }
+
+        return _ownAcceptAt >= Instance && !_options.Bugs.HasFlag(DeliberateBugs.LeaseReadIgnoresOwnAccept) ? Instance + 1 : Instance;
+    }
+
+    /// <summary>Whether this node holds the master lease now, as its fence sees it.</summary>
+    public bool HoldsLease => _fence?.Held == true;
+
+    /// <summary>This node gives the master lease up: from now on it serves no lease reads.</summary>
+    public void DropLease() => _fence?.Drop();
+
     private void ApplySystem(SystemState? state, List<Effect> effects)
     {
         _options.Breakpoints.Count("coordinator.membership_applied");
         _members = state is null ? _members : _members.With(state);
         if (_awaitingSystem is { } awaited)
         {
-            effects.Add(new Deliver(Role.Proposer, awaited with { Members = _members }));
+            // A value with only a master bid changes no members: the proposer keeps its promises.
+            effects.Add(new Deliver(Role.Proposer, ProposalValue.CarriesSystem(awaited.Value) ? awaited with { Members = _members } : awaited));
         }
 
         _awaitingSystem = null;
@@ -215,6 +270,11 @@ internal sealed class InstanceCoordinator
             PeerInstance = m.Instance;
         }
 
+        if (m is Accept && m.From == _self && m.Instance > _ownAcceptAt)
+        {
+            _ownAcceptAt = m.Instance;
+        }
+
         switch (m)
         {
             case AskForLearn or CheckpointOffer or ChunkRequest or CheckpointChunk:
@@ -236,6 +296,11 @@ internal sealed class InstanceCoordinator
                 break;
             case ValueChosen v when v.Instance == Instance:
                 Learn(v, effects);
+                break;
+            case Prepare or Accept when m.Instance == Instance && _fence is not null && _fence.Refuses(m.From):
+                // Another node holds the master lease: it may be serving reads without a round.
+                _options.Breakpoints.Count("coordinator.lease_refused");
+                effects.Add(new Dropped(m, "master_lease"));
                 break;
             case Prepare or Accept when m.Instance == Instance:
                 effects.Add(new Deliver(Role.Acceptor, m));
@@ -288,7 +353,7 @@ internal sealed class InstanceCoordinator
         var learned = new InstanceLearned(v.Instance, v.Value, v.Checksum);
         effects.Add(new Deliver(Role.Acceptor, learned));
         effects.Add(new Deliver(Role.Learner, learned));
-        if (ProposalValue.CarriesSystem(v.Value))
+        if (ProposalValue.CarriesSystem(v.Value) || (_fence is not null && ProposalValue.CarriesMaster(v.Value)))
         {
             _options.Breakpoints.Count("coordinator.membership_learned");
             _awaitingSystem = learned;

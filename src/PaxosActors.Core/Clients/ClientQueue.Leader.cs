@@ -17,10 +17,27 @@ internal sealed partial class ClientQueue
     private NodeId? _passedOver;
     private long _leaderSeenAt;
 
-    /// <summary>The node commands are handed to now, or null to propose them here.</summary>
+    // The group's master and until when (this node's clock) it holds the lease as far as this node knows.
+    private NodeId _master = NodeId.None;
+    private long _masterUntil = long.MinValue;
+
+    /// <summary>
+    /// The node commands are handed to now, or null to propose them here: the master while it
+    /// holds the lease (the acceptors vote for no one else), else the latest leader while fresh.
+    /// </summary>
     public NodeId? Leader(long now)
     {
-        if (!_options.ForwardToLeader || _leader is not { } leader || leader == _self || leader == _passedOver)
+        if (!_options.ForwardToLeader)
+        {
+            return null;
+        }
+
+        if (now < _masterUntil && _master != NodeId.None)
+        {
+            return _master == _self || _master == _passedOver ? null : _master;
+        }
+
+        if (_leader is not { } leader || leader == _self || leader == _passedOver)
         {
             return null;
         }
@@ -28,11 +45,29 @@ internal sealed partial class ClientQueue
         return now - _leaderSeenAt <= (long)_options.LeaderTimeout.TotalMilliseconds ? leader : null;
     }
 
+    /// <summary>Who holds the master lease now, as the coordinator's fence sees it: commands go to it.</summary>
+    public IReadOnlyList<Effect> MasterSeen(MasterSeen seen, long now)
+    {
+        // Each bid the log chooses is news of the master: one passed over (unreachable from here,
+        // say) is tried again, since no one else's proposal can be chosen while it holds.
+        var effects = new List<Effect>();
+        if (seen.Master != NodeId.None)
+        {
+            _passedOver = null;
+        }
+
+        _master = seen.Master;
+        _masterUntil = seen.Master == NodeId.None ? long.MinValue : now + seen.RemainingMs;
+        YieldToMaster(effects, now);
+        TryStart(effects, now);
+        return Finish(effects, now);
+    }
+
     /// <summary>The connection to <paramref name="node"/> dropped: if it leads, pass it over now.</summary>
     public IReadOnlyList<Effect> PeerDown(NodeId node, long now)
     {
         var effects = new List<Effect>();
-        if (_leader == node && _passedOver != node)
+        if (Holder(now) == node && _passedOver != node)
         {
             PassOver(effects, now);
         }
@@ -80,6 +115,9 @@ internal sealed partial class ClientQueue
         return Finish(effects, now);
     }
 
+    /// <summary>The node commands would go to if it were not passed over: the master while it holds, else the latest leader.</summary>
+    private NodeId? Holder(long now) => now < _masterUntil && _master != NodeId.None ? _master : _leader;
+
     private void SeeLeader(InstanceLearned learned, long now)
     {
         if (ProposalValue.ProposerOf(learned.Value) is not { } proposer)
@@ -116,6 +154,27 @@ internal sealed partial class ClientQueue
         TryStart(effects, now);
     }
 
+    /// <summary>
+    /// Another node holds the master lease, so no acceptor votes for this proposer: a value it
+    /// works on that is out in no accept for the open instance can never be chosen from here.
+    /// This node's commands go to the master; other nodes' go back to their origin, which hands
+    /// them to the master itself.
+    /// </summary>
+    private void YieldToMaster(List<Effect> effects, long now)
+    {
+        if (!Proposer.IsBusy || Proposer.OwnValueMayBeChosen || Leader(now) is null || Leader(now) != _master)
+        {
+            return;
+        }
+
+        _options.Breakpoints.Count("proposer.yielded_to_master");
+        Proposer.Abandon();
+        Requeue(_valueLocal);
+        _valueLocal.Clear();
+        Refuse(_valueForeign, ClientFailure.Conflict, $"Node {_master.Value} holds the master lease; only its proposals can be chosen.", effects);
+        ReleaseForeign();
+    }
+
     /// <summary>Handed commands unanswered for the leader timeout: the leader is gone or cut off.</summary>
     private void CheckLeader(List<Effect> effects, long now)
     {
@@ -138,7 +197,7 @@ internal sealed partial class ClientQueue
     private void PassOver(List<Effect> effects, long now)
     {
         _options.Breakpoints.Count("proposer.leader_passed_over");
-        _passedOver = _leader;
+        _passedOver = Holder(now);
         var back = _local.Values.Where(c => c.State == State.Out).Select(c => c.Stored.Sequence).Order().ToList();
         _out.Clear();
         Requeue(back);
@@ -195,11 +254,17 @@ internal sealed partial class ClientQueue
 
     private void Forward(NodeId leader, List<Effect> effects, long now)
     {
-        while (_waiting.Count > 0)
+        while (true)
         {
             var commands = new List<StoredCommand>();
             var bytes = 0;
-            foreach (var command in TakeLocal(commands, ref bytes))
+            var taken = TakeLocal(commands, ref bytes, forwarding: true);
+            if (taken.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var command in taken)
             {
                 command.State = State.Out;
                 command.Holder = leader;
@@ -215,15 +280,26 @@ internal sealed partial class ClientQueue
         }
     }
 
-    /// <summary>Takes waiting commands of this node into <paramref name="commands"/>, within one value's limits.</summary>
-    private List<Command> TakeLocal(List<StoredCommand> commands, ref int bytes)
+    /// <summary>
+    /// Takes waiting commands of this node into <paramref name="commands"/>, within one value's
+    /// limits. Master bids are never handed over: a node bids when it sees no master, and the
+    /// leader it would hand them to is most likely the master that went away.
+    /// </summary>
+    private List<Command> TakeLocal(List<StoredCommand> commands, ref int bytes, bool forwarding = false)
     {
         var taken = new List<Command>();
-        while (_waiting.First is { } first)
+        var next = _waiting.First;
+        while (next is { } node)
         {
-            if (!_local.TryGetValue(first.Value, out var command) || command.State != State.Queued)
+            next = node.Next;
+            if (!_local.TryGetValue(node.Value, out var command) || command.State != State.Queued)
             {
-                _waiting.RemoveFirst();
+                _waiting.Remove(node);
+                continue;
+            }
+
+            if (forwarding && command.Stored.StateMachineId == StoredCommand.MasterMachine)
+            {
                 continue;
             }
 
@@ -233,7 +309,7 @@ internal sealed partial class ClientQueue
                 break;
             }
 
-            _waiting.RemoveFirst();
+            _waiting.Remove(node);
             commands.Add(stamped);
             taken.Add(command);
         }

@@ -57,7 +57,9 @@ internal sealed class MasterLease
     private long _renewAt;
     private long _abstainUntil = long.MinValue;
     private long _bidUntil = long.MinValue;
-    private bool _dropped;
+
+    // When this node last gave the lease up: its own bids from before then no longer count.
+    private long _droppedAt = long.MinValue;
 
     public MasterLease(NodeId self, long incarnation, MasterOptions options, IRandomSource random)
     {
@@ -98,7 +100,7 @@ internal sealed class MasterLease
 
         State = next;
         _othersUntil = next.Master == NodeId.None ? now : now + next.LeaseMs;
-        if (mine && !_dropped)
+        if (mine && bid.StartMs > _droppedAt)
         {
             var start = _options.Bugs.HasFlag(DeliberateBugs.MasterLeaseFromLearn) ? now : bid.StartMs;
             _ownUntil = start + _options.OwnLease(next.LeaseMs);
@@ -138,7 +140,6 @@ internal sealed class MasterLease
             return null;
         }
 
-        _dropped = false;
         _bidUntil = now + _options.LeaseMs;
         return new MasterCommand(_self, State.Version, _options.LeaseMs, _incarnation, now);
     }
@@ -158,7 +159,7 @@ internal sealed class MasterLease
         }
 
         _ownUntil = long.MinValue;
-        _dropped = true;
+        _droppedAt = now;
         _abstainUntil = now + _options.LeaseMs;
         return new MasterCommand(NodeId.None, State.Version, 0, _incarnation, now);
     }

@@ -34,6 +34,46 @@ internal sealed record ProposalValue(NodeId Proposer, IReadOnlyList<StoredComman
     /// <summary>Whether an encoded value carries a membership change, without decoding it.</summary>
     public static bool CarriesSystem(ReadOnlySpan<byte> bytes) => bytes.Length > 0 && bytes[0] == Version4;
 
+    /// <summary>
+    /// Whether an encoded value carries a master bid (<see cref="StoredCommand.MasterMachine"/>),
+    /// without decoding it: the coordinator of a group with a master waits for its learner after
+    /// such a value. Unreadable bytes carry none (and every node reads them alike).
+    /// </summary>
+    public static bool CarriesMaster(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length == 0 || bytes[0] is not (Version3 or Version4))
+        {
+            return false;
+        }
+
+        try
+        {
+            var r = new WireReader(bytes[1..]);
+            r.Int32();
+            var count = r.Int32();
+            for (var i = 0; i < count; i++)
+            {
+                r.Int32();
+                r.Int64();
+                r.Int64();
+                r.Int64();
+                if (r.Int32() == StoredCommand.MasterMachine)
+                {
+                    return true;
+                }
+
+                r.Int32();
+                r.SkipBytes();
+                r.SkipBytes();
+            }
+        }
+        catch (PaxosFormatException)
+        {
+        }
+
+        return false;
+    }
+
     /// <summary>The node that proposed an encoded value, without decoding the rest; null if unreadable.</summary>
     public static NodeId? ProposerOf(ReadOnlySpan<byte> bytes)
     {

@@ -42,6 +42,18 @@ internal ref struct WireReader(ReadOnlySpan<byte> data)
         return Take(length).ToArray();
     }
 
+    /// <summary>Passes over what <see cref="Bytes"/> or <see cref="String"/> would read, without copying it.</summary>
+    public void SkipBytes()
+    {
+        var length = Int32();
+        if (length < 0 || length > _data.Length - _at)
+        {
+            throw new PaxosFormatException($"Invalid length {length} with {_data.Length - _at} bytes left.");
+        }
+
+        Take(length);
+    }
+
     public byte[]? NullableBytes() => Bool() ? Bytes() : null;
 
     public string String()
