@@ -31,3 +31,9 @@ internal sealed record RestartNode(NodeId Node) : SimEvent;
 
 /// <summary>A message the scripted (manual) network holds until the test delivers or drops it.</summary>
 internal sealed record InFlight(NodeId From, NodeId To, PaxosMessage Message);
+
+/// <summary>A node's master actor ticks: it bids for the lease or renews it, or now and then drops it.</summary>
+internal sealed record MasterTick(NodeId Node, int Incarnation) : SimEvent;
+
+/// <summary>A client asks the node that holds the master lease (or some node) for a lease read.</summary>
+internal sealed record LeaseReadRequest : SimEvent;

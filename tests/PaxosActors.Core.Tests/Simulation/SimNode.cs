@@ -8,9 +8,17 @@ namespace PaxosActors.Core.Tests.Simulation;
 /// </summary>
 internal sealed class SimNode
 {
-    public SimNode(NodeId id, Membership members, ProtocolOptions options, int seed)
+    public SimNode(NodeId id, Membership members, ProtocolOptions options, int seed, MasterOptions? master = null, Func<long>? time = null)
     {
         Id = id;
+        Master = master;
+        _time = time ?? (() => 0);
+
+        // A clock of its own, whose rate is off true time by up to the drift bound, for the whole run.
+        var random = new Random(unchecked((seed * 31) + id.Value));
+        // Near the bound, one way or the other: that is where a lease rule that ignores drift fails.
+        _rate = master is null ? 1 : 1 + ((random.Next(2) == 0 ? -1 : 1) * (0.5 + (random.NextDouble() / 2)) * master.MaxDrift);
+        _offset = random.NextInt64(0, 1_000_000);
         Members = members;
         InitialSystem = SystemState.Initial(members.Members);
         Options = options;
@@ -19,6 +27,21 @@ internal sealed class SimNode
     }
 
     public NodeId Id { get; }
+
+    /// <summary>The group's master lease settings (null: no master).</summary>
+    public MasterOptions? Master { get; }
+
+    /// <summary>This node's monotonic clock (ms): true time at a rate off by up to the drift bound.</summary>
+    public long Clock => _offset + (long)(_time() * _rate);
+
+    /// <summary>The master as this node's learner has applied the log so far.</summary>
+    public MasterState MasterState { get; set; } = MasterState.Initial;
+
+    /// <summary>What MasterActor keeps: this life's lease and its bids (null without a master).</summary>
+    public MasterLease? Lease { get; private set; }
+
+    /// <summary>The incarnation this life's bids carry.</summary>
+    public long LeaseIncarnation { get; private set; }
 
     /// <summary>The configured members: version 0 of the membership, before the log changes it.</summary>
     public Membership Members { get; }
@@ -117,6 +140,9 @@ internal sealed class SimNode
 
     public AcceptorState Recovered { get; private set; } = AcceptorState.Initial;
 
+    private readonly Func<long> _time;
+    private readonly double _rate;
+    private readonly long _offset;
     private long _start;
     private (PartialFetch Fetch, byte[] Bytes)? _partial;
     private long _durable;
@@ -172,6 +198,7 @@ internal sealed class SimNode
         Ran.Clear();
         ReplayFrom = 0;
         System = InitialSystem;
+        MasterState = MasterState.Initial;
 
         // Everything recovered is durable.
         _durable = Learner.NextInstance;
@@ -190,6 +217,7 @@ internal sealed class SimNode
             Executed.AddRange(c.Executed);
             Ran.UnionWith(c.Ran);
             System = c.System;
+            MasterState = c.Master;
             ReplayFrom = c.Header.Instance;
         }
 
@@ -204,6 +232,12 @@ internal sealed class SimNode
         }
 
         Retain();
+        LeaseIncarnation = unchecked((Seed * 1_000_003L) + (Id.Value * 7919L) + Incarnation);
+        if (Master is not null)
+        {
+            Lease = new MasterLease(Id, LeaseIncarnation, Master, new SeededRandom(unchecked((int)LeaseIncarnation)));
+            Lease.Load(MasterState, Clock);
+        }
 
         Fetch = new CheckpointFetch(Id, Options);
         Installed = null;
@@ -224,7 +258,8 @@ internal sealed class SimNode
     public void StartRoles()
     {
         var members = Members.With(System);
-        Coordinator = new InstanceCoordinator(Id, members, Options, Recovered.Instance, Recovered.PreviousChecksum);
+        var fence = Master is null ? null : new LeaseFence(Id, LeaseIncarnation, Master, MasterState, () => Clock);
+        Coordinator = new InstanceCoordinator(Id, members, Options, Recovered.Instance, Recovered.PreviousChecksum, fence);
         var proposer = new Proposer(Id, members, Options, new SeededRandom(unchecked((Seed * 1_000_003) + (Id.Value * 7919) + Incarnation)),
             Recovered.Instance, Recovered.PreviousChecksum, Recovered.Promised.ProposalId);
         NewQueue(proposer);
@@ -240,7 +275,7 @@ internal sealed class SimNode
         }
 
         Schedule.Started();
-        Publish(SimCheckpoint.Take(new CheckpointHeader(SimCheckpoint.Group, executed, Learner.LastChecksum), Filter.ToBytes(), Executed, Ran, System));
+        Publish(SimCheckpoint.Take(new CheckpointHeader(SimCheckpoint.Group, executed, Learner.LastChecksum), Filter.ToBytes(), Executed, Ran, System, MasterState));
         Schedule.Finished(executed);
         return true;
     }
@@ -290,6 +325,8 @@ internal sealed class SimNode
         Ran.Clear();
         Ran.UnionWith(c.Ran);
         System = c.System;
+        MasterState = c.Master;
+        Lease?.Load(c.Master, Clock);
         Learner.Installed(c.Header.Instance, c.Header.Checksum);
         Publish(c);
         Schedule.Finished(c.Header.Instance);
@@ -349,7 +386,7 @@ internal sealed class SimNode
     private void NewQueue(Proposer proposer)
     {
         ProposerIncarnation++;
-        Queue = new ClientQueue(Id, Members, Options, proposer, AcceptorState.ProposerSession(_start, ++_proposers), new HashSet<int> { 1, StoredCommand.SystemMachine });
+        Queue = new ClientQueue(Id, Members, Options, proposer, AcceptorState.ProposerSession(_start, ++_proposers), new HashSet<int> { 1, StoredCommand.SystemMachine, StoredCommand.MasterMachine });
     }
 }
 
@@ -357,7 +394,7 @@ internal sealed class SimNode
 /// A simulated node's checkpoint: its header, the duplicate filter's bytes, the state machine
 /// (what ran), and the file in the real format (<see cref="Bytes"/>) that a transfer sends.
 /// </summary>
-internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, List<string> Executed, HashSet<string> Ran, SystemState System, byte[] Bytes)
+internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, List<string> Executed, HashSet<string> Ran, SystemState System, MasterState Master, byte[] Bytes)
 {
     public const string Group = "sim";
 
@@ -365,7 +402,7 @@ internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, Lis
 
     public ulong FileChecksum { get; } = global::System.IO.Hashing.XxHash64.HashToUInt64(Bytes);
 
-    public static SimCheckpoint Take(CheckpointHeader header, byte[] filter, IEnumerable<string> executed, IEnumerable<string> ran, SystemState system)
+    public static SimCheckpoint Take(CheckpointHeader header, byte[] filter, IEnumerable<string> executed, IEnumerable<string> ran, SystemState system, MasterState master)
     {
         var file = new MemoryStream();
         var writer = new CheckpointWriter(file, header);
@@ -383,7 +420,7 @@ internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, Lis
 
         using (var section = writer.Section(SystemSection))
         {
-            section.Write(system.Encode());
+            section.Write(SystemSnapshot.Encode(system, master));
         }
 
         writer.Finish();
@@ -397,7 +434,7 @@ internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, Lis
         byte[] filter = [];
         List<string> executed = [];
         List<string> ran = [];
-        SystemState? system = null;
+        (SystemState Members, MasterState Master)? system = null;
         var header = CheckpointReader.Load(new MemoryStream(bytes), (id, stream) =>
         {
             if (id == CheckpointFormat.FilterSection)
@@ -410,7 +447,7 @@ internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, Lis
             {
                 var b = new MemoryStream();
                 stream.CopyTo(b);
-                system = SystemState.Decode(b.ToArray());
+                system = SystemSnapshot.Decode(b.ToArray());
             }
             else
             {
@@ -419,7 +456,8 @@ internal sealed record SimCheckpoint(CheckpointHeader Header, byte[] Filter, Lis
                 ran = ReadList(r);
             }
         });
-        return new SimCheckpoint(header, filter, executed, [.. ran], system ?? throw new CorruptCheckpointException("The checkpoint has no membership."), bytes);
+        var (members, master) = system ?? throw new CorruptCheckpointException("The checkpoint has no membership.");
+        return new SimCheckpoint(header, filter, executed, [.. ran], members, master, bytes);
     }
 
     private static void Write(BinaryWriter w, List<string> items)

@@ -31,7 +31,7 @@ internal sealed partial class Simulation
 
     /// <summary>A command's name: fences are "fence", membership changes "sys:" and their bytes.</summary>
     private static string Name(StoredCommand c) =>
-        c.IsFence ? "fence" : c.IsSystem ? "sys:" + Convert.ToHexString(c.Payload) : Encoding.UTF8.GetString(c.Payload);
+        c.IsFence ? "fence" : c.IsSystem ? "sys:" + Convert.ToHexString(c.Payload) : c.IsMaster ? "bid:" + Convert.ToHexString(c.Payload) : Encoding.UTF8.GetString(c.Payload);
 
     /// <summary>A client asks <paramref name="node"/> to change the membership now.</summary>
     public void ProposeChange(NodeId node, MemberChange change)
@@ -95,6 +95,7 @@ internal sealed partial class Simulation
                 _acknowledged.Add(command);
                 break;
             case Failed { OutcomeUnknown: false } f:
+                BidFailed(n, command);
                 Count("client.did_not_run." + f.Reason);
                 if (_ranAnywhere.Contains(command))
                 {
@@ -104,6 +105,7 @@ internal sealed partial class Simulation
                 _didNotRun.Add(command);
                 break;
             case Failed f:
+                BidFailed(n, command);
                 Count("client.unknown." + f.Reason);
                 break;
         }
@@ -128,6 +130,11 @@ internal sealed partial class Simulation
                     if (r.Command.IsSystem)
                     {
                         ApplyChange(n, r.Command);
+                    }
+
+                    if (r.Command.IsMaster)
+                    {
+                        ApplyBid(n, x.Instance, r.Command);
                     }
 
                     if (!r.Command.IsFence)
@@ -159,7 +166,8 @@ internal sealed partial class Simulation
 
         _ranAt[x.Instance] = here;
         CheckMembership(n, x.Instance);
-        if (ProposalValue.CarriesSystem(x.Value) && !n.Replaying)
+        ServeReads(n);
+        if ((ProposalValue.CarriesSystem(x.Value) || (Master is not null && ProposalValue.CarriesMaster(x.Value))) && !n.Replaying)
         {
             // Like LearnerActor: the coordinator waits for the membership the change made.
             Run(n, n.Coordinator.SystemApplied(x.Instance + 1, n.System));
@@ -181,7 +189,7 @@ internal sealed partial class Simulation
     /// <summary>Every node has the same membership after the same instance.</summary>
     private void CheckMembership(SimNode n, long instance)
     {
-        var described = n.System.ToString();
+        var described = $"{n.System} {n.MasterState}";
         if (_systemAt.TryGetValue(instance, out var first) && first != described)
         {
             Fail($"membership: node {n.Id} has {described} after instance {instance}, another node {first}");

@@ -22,6 +22,14 @@ internal sealed partial class Simulation
             Schedule(Random.NextInt64(0, faultMs), new ClientRequest(node, $"s{Seed}-{node}-{k}", Random.Next(4) == 0));
         }
 
+        if (Master is not null)
+        {
+            for (var k = 0; k < 300; k++)
+            {
+                Schedule(Random.NextInt64(0, faultMs), new LeaseReadRequest());
+            }
+        }
+
         _faults = true;
         Schedule(Random.Next(0, 200), new NemesisStep());
         RunUntil(faultMs);
@@ -79,6 +87,15 @@ internal sealed partial class Simulation
 
         var ids = Nodes.Keys.ToArray();
         var node = ids[Random.Next(ids.Length)];
+        if (Master is not null && Random.Next(6) == 0 && Nodes.Values.FirstOrDefault(n => n.Up && n.Coordinator.HoldsLease) is { } holder)
+        {
+            // Cut the master off alone: the rest take over once its lease has run out everywhere.
+            Network.Partition([holder.Id], ids.Where(id => id != holder.Id));
+            Count("fault.master_isolated");
+            Schedule(Now + Random.Next(20, 400), new NemesisStep());
+            return;
+        }
+
         switch (Random.Next(Reconfigures ? 13 : 10))
         {
             case >= 10:

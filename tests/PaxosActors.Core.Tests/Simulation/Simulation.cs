@@ -18,9 +18,11 @@ internal sealed partial class Simulation
     /// How many of the nodes are the configured members (all by default); with fewer, the others
     /// start outside the group and the nemesis changes the membership through the log.
     /// </param>
-    public Simulation(int nodes, int seed, ProtocolOptions? options = null, bool manual = false, int? members = null)
+    /// <param name="master">The group's master lease (null: none): nodes bid for it, and clients read from its holder.</param>
+    public Simulation(int nodes, int seed, ProtocolOptions? options = null, bool manual = false, int? members = null, MasterOptions? master = null)
     {
         Seed = seed;
+        Master = master;
         Random = new Random(seed);
         Manual = manual;
         Options = options ?? new ProtocolOptions { PrepareTimeout = TimeSpan.FromMilliseconds(50), AcceptTimeout = TimeSpan.FromMilliseconds(50), MaxRoundTimeout = TimeSpan.FromMilliseconds(400) };
@@ -33,12 +35,16 @@ internal sealed partial class Simulation
         var ids = Enumerable.Range(1, nodes).Select(i => new NodeId(i)).ToArray();
         var configured = new Membership(ids.Take(members ?? nodes), Options.Bugs);
         Reconfigures = (members ?? nodes) < nodes;
-        Nodes = ids.ToDictionary(id => id, id => new SimNode(id, configured, Options, seed));
+        Nodes = ids.ToDictionary(id => id, id => new SimNode(id, configured, Options, seed, master, () => Now));
         if (!manual)
         {
             foreach (var n in Nodes.Values)
             {
                 ScheduleLearnTick(n);
+                if (master is not null)
+                {
+                    ScheduleMasterTick(n);
+                }
             }
         }
     }
@@ -86,6 +92,10 @@ internal sealed partial class Simulation
             var e = _events.Dequeue();
             Now = at.Time;
             Step(e);
+            if (Master is not null)
+            {
+                CheckOneMaster();
+            }
         }
 
         Now = Math.Max(Now, until);
@@ -132,9 +142,14 @@ internal sealed partial class Simulation
         Run(n, n.Learner.Replay(n.ReplayFrom));
         n.Replaying = false;
         n.StartRoles();
+        TellMaster(n);
         if (!Manual)
         {
             ScheduleLearnTick(n);
+            if (Master is not null)
+            {
+                ScheduleMasterTick(n);
+            }
         }
     }
 
@@ -146,6 +161,7 @@ internal sealed partial class Simulation
         {
             Count("fault.proposer_restart");
             Run(n, n.RestartProposer());
+            TellMaster(n);
         }
     }
 
@@ -233,6 +249,12 @@ internal sealed partial class Simulation
                 break;
             case RestartNode r:
                 Restart(r.Node);
+                break;
+            case MasterTick m when Live(m.Node, m.Incarnation):
+                OnMasterTick(Nodes[m.Node]);
+                break;
+            case LeaseReadRequest:
+                OnLeaseRead();
                 break;
         }
     }
@@ -373,6 +395,9 @@ internal sealed partial class Simulation
             case Role.Learner when d.Input is ChunkRequest r:
                 ServeChunk(n, r);
                 break;
+            case Role.Proposer when d.Input is MasterSeen seen:
+                Run(n, n.Queue.MasterSeen(seen, Now));
+                break;
             case Role.Proposer when d.Input is InstancesSkipped skipped:
                 Run(n, n.Queue.Skipped(skipped, Now));
                 break;
@@ -498,7 +523,7 @@ internal sealed partial class Simulation
 
         n.Install(c);
         n.Fetch.Finished();
-        n.Installed = new InstancesSkipped(c.Header.Instance, c.Header.Checksum, n.Filter.MarksOf(n.Id), n.System);
+        n.Installed = new InstancesSkipped(c.Header.Instance, c.Header.Checksum, n.Filter.MarksOf(n.Id), n.System) { Master = n.MasterState };
         Run(n, n.Coordinator.Skip(n.Installed));
     }
 
@@ -547,7 +572,7 @@ internal sealed partial class Simulation
             return;
         }
 
-        foreach (var delay in Delays(from.Id, s.To))
+        foreach (var delay in Delays(from.Id, s.To, s.Message))
         {
             var message = s.Message;
             if (message is CheckpointChunk { Data.Length: > 0 } c && Random.NextDouble() < Network.CorruptRate)
@@ -575,11 +600,13 @@ internal sealed partial class Simulation
     }
 
     /// <summary>When a message sent now arrives: never (lost), once, or twice (duplicated).</summary>
-    private List<long> Delays(NodeId from, NodeId to)
+    private List<long> Delays(NodeId from, NodeId to, PaxosMessage? message = null)
     {
         if (to == from)
         {
-            return [0];
+            // With a master, the proposer's news that its value was chosen may reach its own node
+            // after it reached others (its sends are not ordered across receivers).
+            return [Master is not null && message is ValueChosen ? Random.Next(0, Network.MaxDelayMs + 1) : 0];
         }
 
         if (Network.IsCut(from, to) || Random.NextDouble() < Network.DropRate)
