@@ -34,6 +34,9 @@ public sealed class PaxosOptions
     /// <summary><c>master.max-clock-drift</c>.</summary>
     public double? MaxClockDrift { get; set; }
 
+    /// <summary><c>master.lease-reads</c>.</summary>
+    public bool? LeaseReads { get; set; }
+
     /// <summary><c>cluster</c>: Akka.Cluster mode (set <c>akka.actor.provider = cluster</c> too, e.g. with Akka.Cluster.Hosting's WithClustering); leave <see cref="Nodes"/> and the groups' members empty then.</summary>
     public PaxosClusterOptions Cluster { get; } = new();
 
@@ -92,6 +95,11 @@ public sealed class PaxosOptions
         if (MaxClockDrift is { } drift)
         {
             h.AppendLine(CultureInfo.InvariantCulture, $"paxos-actors.master.max-clock-drift = {drift.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (LeaseReads is { } leaseReads)
+        {
+            h.AppendLine(CultureInfo.InvariantCulture, $"paxos-actors.master.lease-reads = {(leaseReads ? "on" : "off")}");
         }
 
         h.AppendLine(Hocon ?? string.Empty);

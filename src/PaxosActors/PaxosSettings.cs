@@ -45,6 +45,9 @@ public sealed partial record PaxosSettings
     /// <summary>The master lease of the groups that have a master (<c>paxos-actors.master</c>).</summary>
     public MasterOptions Master { get; init; } = new(10_000, 0.01);
 
+    /// <summary>Whether the master answers reads from its lease, without a round (<c>paxos-actors.master.lease-reads</c>).</summary>
+    public bool LeaseReads { get; init; } = true;
+
     public required string JournalPluginId { get; init; }
 
     public required TimeSpan AcceptorRestartMinBackoff { get; init; }
@@ -224,6 +227,7 @@ public sealed partial record PaxosSettings
             CatchUpRate = catchUpRate,
             Membership = new MembershipSettings(Positive(c, "membership.catch-up-timeout"), slack, Positive(c, "membership.check-interval")),
             Master = MasterSettings(c),
+            LeaseReads = c.GetBoolean("master.lease-reads", true),
             Cluster = cluster,
             JournalPluginId = c.GetString("acceptor.journal-plugin-id", string.Empty),
             AcceptorRestartMinBackoff = minBackoff,

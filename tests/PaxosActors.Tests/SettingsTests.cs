@@ -29,6 +29,8 @@ public sealed class SettingsTests
         Assert.True(settings.ForwardToLeader);
         Assert.Equal(TimeSpan.FromSeconds(1), settings.LeaderTimeout);
         Assert.Equal((4096, 16L * 1024 * 1024), (settings.Protocol.FutureQueueLimit, settings.Protocol.FutureQueueBytes));
+        Assert.True(settings.LeaseReads);
+        Assert.False(Create(Valid + "\npaxos-actors.master.lease-reads = off").LeaseReads);
     }
 
     [Fact]

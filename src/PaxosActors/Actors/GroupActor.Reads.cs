@@ -20,6 +20,16 @@ internal sealed partial class GroupActor
             return;
         }
 
+        if (_settings.LeaseReads && _coordinator.LeaseReadIndex() is { } index)
+        {
+            // This node holds the master lease: no other node's value can be chosen, so the read
+            // needs no round, only this node's learner to have executed up to the index.
+            _protocol.Breakpoints.Count("group.read.lease");
+            _learner.Tell(new ReadAt(index, _system.Version, request, replyTo));
+            return;
+        }
+
+        _protocol.Breakpoints.Count("group.read.barrier");
         var id = ++_readIds;
         _reads[id] = (request, replyTo);
         var now = Now;

@@ -137,7 +137,11 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
         var self = _settings.NodeId;
         UseMembership(m.State);
         var members = _configured.With(m.State);
-        _coordinator = new InstanceCoordinator(self, members, _protocol, r.State.Instance, r.State.PreviousChecksum);
+
+        // The master's bids carry this start's incarnation; the fence and MasterActor both know it.
+        var incarnation = Random.Shared.NextInt64(1, long.MaxValue);
+        var fence = _group.Master ? new LeaseFence(self, incarnation, _settings.Master, m.Master, () => Environment.TickCount64) : null;
+        _coordinator = new InstanceCoordinator(self, members, _protocol, r.State.Instance, r.State.PreviousChecksum, fence);
         var proposer = new Proposer(self, members, _protocol, new SeededRandom(Random.Shared.Next()), r.State.Instance, r.State.PreviousChecksum, r.State.Promised.ProposalId);
         var machineIds = _machines.Keys.Append(StoredCommand.SystemMachine).Append(StoredCommand.MasterMachine).ToHashSet();
         if (!IsFollower)
@@ -153,8 +157,9 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
             _learner.Tell(new ProposerIs(_proposer));
             if (_group.Master)
             {
-                _master = Context.ActorOf(MasterActor.Props(_group.Name, self, _settings.Master, _proposer), "master");
+                _master = Context.ActorOf(MasterActor.Props(_group.Name, self, _settings.Master, _proposer, incarnation), "master");
                 _master.Tell(new MasterVoter(IsMember));
+                Run([_coordinator.MasterHint()!]);
             }
         }
 
@@ -262,13 +267,24 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
                 Run(_coordinator.SystemApplied(m.Through, m.State));
                 _master.Tell(new MasterVoter(IsMember));
                 break;
-            case MasterLearned or MasterLoaded:
+            case MasterLearned l:
+                // Before the learner's word that the next instance may go on (MembershipApplied):
+                // the fence knows the bid by the time this node votes again.
+                Run(_coordinator.MasterLearned(l.Instance, l.Bid));
+                _master.Tell(message);
+                break;
+            case MasterLoaded:
                 _master.Tell(message);
                 break;
             case GetMaster or IsMaster or DropMaster when _master.IsNobody():
                 Sender.Tell(new MasterInfo(_group.Name, 0, 0, 0, IsSelf: false, Enabled: false));
                 break;
-            case GetMaster or IsMaster or DropMaster:
+            case DropMaster:
+                // This node stops serving lease reads before the release is even proposed.
+                _coordinator.DropLease();
+                _master.Forward(message);
+                break;
+            case GetMaster or IsMaster:
                 _master.Forward(message);
                 break;
             case ForwardedCommands f when f.ClusterId != _settings.ClusterId || f.Group != _group.Name || !Members.Contains(f.From) || !IsMember:

@@ -81,7 +81,7 @@ internal sealed record StartGroup(GroupSettings Group, IReadOnlyList<IStateMachi
 /// The learner to the group: the membership its start-up replay (or checkpoint) ended with. The
 /// coordinator and proposer start with it.
 /// </summary>
-internal sealed record MembershipReplayed(SystemState State);
+internal sealed record MembershipReplayed(SystemState State, MasterState Master);
 
 /// <summary>
 /// The learner ran a value that carries a membership change (applied or refused): the members

@@ -342,7 +342,7 @@ internal sealed partial class LearnerActor
             Publish(new MembershipChanged(_group, _router.Self.Value, header.Instance - 1, GroupMembership.Of(_group, _system, _router.Addresses)));
         }
 
-        Context.Parent.Tell(new CheckpointInstalledHere(new InstancesSkipped(header.Instance, header.Checksum, _ran.MarksOf(_router.Self), _system)));
+        Context.Parent.Tell(new CheckpointInstalledHere(new InstancesSkipped(header.Instance, header.Checksum, _ran.MarksOf(_router.Self), _system) { Master = _master }));
         RetainCheckpoints();
     }
 

@@ -46,10 +46,13 @@ internal sealed partial class LearnerActor
         return outcome;
     }
 
-    /// <summary>After a value that carries a change: the coordinator may go on to the next instance.</summary>
+    /// <summary>
+    /// After a value that carries a membership change or a master bid: the coordinator may go on
+    /// to the next instance (it waits for bids only in a group with a master).
+    /// </summary>
     private void MembershipDone(Execute x, bool replaying)
     {
-        if (!replaying && ProposalValue.CarriesSystem(x.Value))
+        if (!replaying && (ProposalValue.CarriesSystem(x.Value) || ProposalValue.CarriesMaster(x.Value)))
         {
             Context.Parent.Tell(new MembershipApplied(x.Instance + 1, _system));
         }

@@ -81,7 +81,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
             _breakpoints.Count("learner.storage_inconsistent");
             _log.Error("Group {0} cannot start: {1}", _group, _broken);
             Context.Parent.Tell(new HaltGroup(_broken));
-            Context.Parent.Tell(new MembershipReplayed(_system));
+            Context.Parent.Tell(new MembershipReplayed(_system, _master));
             return;
         }
 
@@ -90,7 +90,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
         var replay = _learner.Replay(from);
         Run(replay, replaying: true);
         _log.Info("Group {0}: replayed {1} chosen instances into the state machines, from instance {2}", _group, replay.Count, from);
-        Context.Parent.Tell(new MembershipReplayed(_system));
+        Context.Parent.Tell(new MembershipReplayed(_system, _master));
         TakePartialFetch();
         Timers.StartPeriodicTimer("fetch", FetchTick.Instance, FetchTickInterval);
         RetainCheckpoints();

@@ -22,12 +22,13 @@ internal sealed class MasterActor : UntypedActor, IWithTimers
     private bool _voting;
     private (NodeId Master, bool IsSelf) _published = (NodeId.None, false);
 
-    public MasterActor(string group, NodeId self, MasterOptions options, IActorRef proposer)
+    /// <param name="incarnation">What this start's bids carry: the group's coordinator fences with the same.</param>
+    public MasterActor(string group, NodeId self, MasterOptions options, IActorRef proposer, long incarnation)
     {
         _group = group;
         _self = self;
         _proposer = proposer;
-        _lease = new MasterLease(self, Random.Shared.NextInt64(), options, new SeededRandom(Random.Shared.Next()));
+        _lease = new MasterLease(self, incarnation, options, new SeededRandom(Random.Shared.Next()));
         _tick = TimeSpan.FromMilliseconds(Math.Clamp(options.LeaseMs / 20, 10, 500));
     }
 
@@ -35,8 +36,8 @@ internal sealed class MasterActor : UntypedActor, IWithTimers
 
     private static long Now => Environment.TickCount64;
 
-    public static Props Props(string group, NodeId self, MasterOptions options, IActorRef proposer) =>
-        Akka.Actor.Props.Create(() => new MasterActor(group, self, options, proposer));
+    public static Props Props(string group, NodeId self, MasterOptions options, IActorRef proposer, long incarnation) =>
+        Akka.Actor.Props.Create(() => new MasterActor(group, self, options, proposer, incarnation));
 
     protected override void PreStart()
     {

@@ -72,6 +72,9 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             case InstancesSkipped skipped:
                 Run(_queue.Skipped(skipped, Now));
                 break;
+            case MasterSeen seen:
+                Run(_queue.MasterSeen(seen, Now));
+                break;
             case PrepareReply or AcceptReply:
                 Run(_queue.Handle((PaxosMessage)message, Now));
                 break;

@@ -22,6 +22,7 @@ public sealed class WithPaxosTests
             var settings = PaxosExtension.Get(systems[1]).Settings;
             Assert.Equal((2, true), (settings.NodeId.Value, settings.Groups["kv"].Master));
             Assert.Equal(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(settings.Master.LeaseMs));
+            Assert.False(settings.LeaseReads);
 
             var put = Assert.IsType<ProposeResult>(await PaxosExtension.Get(systems[0]).ProposeAsync("kv", new KvPut("k", "v"), Wait));
             Assert.Equal(new KvResult(true, "v"), put.Result);
@@ -115,6 +116,7 @@ public sealed class WithPaxosTests
                     paxos.Groups["kv"] = new PaxosGroupOptions { Members = [.. ports.Keys], Master = true, StateMachines = _ => [new KvStateMachine()] };
                     paxos.SqliteJournalPath = Path.Combine(data, $"node{node}.db");
                     paxos.MasterLease = TimeSpan.FromSeconds(2);
+                    paxos.LeaseReads = false;
                 },
                 provider);
         })).Build();

@@ -11,8 +11,8 @@ namespace PaxosActors.Tests.Chaos;
 /// every client operation recorded and the history checked for linearizability; every
 /// acknowledged append must be in the final value on every node. Half the operations go to 4 hot
 /// append-only keys, half to 100 cold keys. One run is over mutual TLS, where every crash and
-/// restart also breaks and makes TLS connections. PAXOS_CHAOS_OPS sets the operations per run (default
-/// 12,000).
+/// restart also breaks and makes TLS connections, and one has a master, whose reads are lease reads
+/// with no round while its lease holds. PAXOS_CHAOS_OPS sets the operations per run (default 12,000).
 /// </summary>
 public sealed class ChaosTests(ITestOutputHelper output)
 {
@@ -20,10 +20,11 @@ public sealed class ChaosTests(ITestOutputHelper output)
     private const int HotKeys = 4;
 
     [Theory]
-    [InlineData(3, 11, false)]
-    [InlineData(5, 23, false)]
-    [InlineData(3, 11, true)]
-    public async Task Kv_history_under_partitions_crashes_and_lossy_links_is_linearizable_and_loses_no_acknowledged_write(int nodes, int seed, bool tls)
+    [InlineData(3, 11, false, false)]
+    [InlineData(5, 23, false, false)]
+    [InlineData(3, 11, true, false)]
+    [InlineData(3, 17, false, true)]
+    public async Task Kv_history_under_partitions_crashes_and_lossy_links_is_linearizable_and_loses_no_acknowledged_write(int nodes, int seed, bool tls, bool master)
     {
         var operations = int.TryParse(Environment.GetEnvironmentVariable("PAXOS_CHAOS_OPS"), out var n) ? n : 12_000;
         await using var cluster = await PaxosTestCluster.StartAsync(new PaxosTestClusterOptions
@@ -39,8 +40,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 paxos-actors.propose-timeout = 3s
                 paxos-actors.learn-interval = 500ms
                 paxos-actors.proposer { prepare-timeout = 150ms, accept-timeout = 150ms, max-round-timeout = 1s }
-                """,
+                """ + (master ? "\npaxos-actors.groups.test.master = on\npaxos-actors.master.lease = 2s" : string.Empty),
         });
+        using var reads = CounterProbe.For(cluster, "paxos.group.read.lease", "paxos.group.read.barrier");
 
         var workload = new KvWorkload(cluster, Keys, HotKeys, seed);
         var nemesis = new Nemesis(cluster, seed);
@@ -58,7 +60,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         var history = workload.History;
         var result = Checker.Check(history, TimeSpan.FromSeconds(120));
-        output.WriteLine($"{nodes} nodes{(tls ? " over TLS" : string.Empty)}: {history.Count} operations ({history.Count(o => o.Return is null)} of unknown outcome) in {clock.Elapsed.TotalSeconds:F1} s, " +
+        output.WriteLine($"{nodes} nodes{(tls ? " over TLS" : string.Empty)}{(master ? " with a master" : string.Empty)}: {history.Count} operations ({history.Count(o => o.Return is null)} of unknown outcome) in {clock.Elapsed.TotalSeconds:F1} s, " +
             $"{statuses[0].Executed} instances; faults: {string.Join(", ", nemesis.Injected.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}"))}; " +
             $"messages dropped {cluster.Faults.Dropped}; failed for sure: {string.Join(", ", workload.Failures.Select(f => $"{f.Key} {f.Value}"))}; check: {result.Verdict} in {result.Elapsed.TotalMilliseconds:F0} ms " +
             $"({string.Join(", ", result.PerKey.GroupBy(k => k.Method).Select(g => $"{g.Count()} keys by {g.Key} in {g.Sum(k => k.Elapsed.TotalMilliseconds):F0} ms"))}; " +
@@ -76,6 +78,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
 
         Assert.Equal(Verdict.Linearizable, result.Verdict);
+        var readPaths = reads.Snapshot();
+        output.WriteLine($"reads: {readPaths["paxos.group.read.lease"]} from the master's lease, {readPaths["paxos.group.read.barrier"]} through the barrier");
+        Assert.True(!master || readPaths["paxos.group.read.lease"] > 100, "the master served few reads from its lease");
 
         var finals = cluster.Running.Select(node => cluster.StateMachine<KvStateMachine>(node).Snapshot()).ToList();
         Assert.All(finals, f => Assert.Equal(finals[0], f));
