@@ -375,6 +375,26 @@ internal sealed partial class ClientQueue
         }
     }
 
+    /// <summary>
+    /// A read waits for an instance no one is deciding: a proposer died after a minority
+    /// accepted its value there, and no one has proposed since. A fence (a command that runs
+    /// nothing) goes into the log from here: its round either finds that value and gets it
+    /// chosen, or is chosen itself, and the instance closes. Nothing happens while this node
+    /// proposes or waits to, or does not vote.
+    /// </summary>
+    public IReadOnlyList<Effect> Nudge(long now)
+    {
+        var effects = new List<Effect>();
+        if (_halted is null && _fences == 0 && !Proposer.IsBusy && _waiting.Count == 0 && Proposer.Members.Contains(_self))
+        {
+            _options.Breakpoints.Count("proposer.nudged");
+            AddFence();
+            TryStart(effects, now);
+        }
+
+        return Finish(effects, now);
+    }
+
     /// <summary>Asks for a wake-up when the next deadline, linger or leader check comes due sooner than asked.</summary>
     private List<Effect> Finish(List<Effect> effects, long now)
     {
@@ -419,10 +439,15 @@ internal sealed partial class ClientQueue
             return false;
         }
 
+        AddFence();
+        return true;
+    }
+
+    private void AddFence()
+    {
         var sequence = ++_nextSequence;
         _fences++;
         Add(new Command(new StoredCommand(_self, Session, sequence, sequence, StoredCommand.FenceMachine, 0, string.Empty, [])));
-        return true;
     }
 
     /// <summary>What a value or hand-over carries for this node's command: its floor as of now.</summary>

@@ -96,6 +96,19 @@ internal sealed partial class Simulation
             return;
         }
 
+        if (Random.Next(10) == 0)
+        {
+            // A read that waited too long asks its node to close the open instance with a fence.
+            if (Nodes[node].Up)
+            {
+                Count("fault.nudge");
+                Run(Nodes[node], Nodes[node].Queue.Nudge(Now));
+            }
+
+            Schedule(Now + Random.Next(20, 400), new NemesisStep());
+            return;
+        }
+
         switch (Random.Next(Reconfigures ? 13 : 10))
         {
             case >= 10:

@@ -29,6 +29,9 @@ internal sealed partial class Simulation
 
     public int DropWhere(Func<InFlight, bool> match) => InFlight.RemoveAll(m => match(m));
 
+    /// <summary>A read that waited too long at <paramref name="node"/> asks it to close the open instance (<see cref="ClientQueue.Nudge"/>).</summary>
+    public void Nudge(NodeId node) => Run(Nodes[node], Nodes[node].Queue.Nudge(Now));
+
     /// <summary>Fires the proposer timer the node armed last (a back-off or round timeout).</summary>
     public void FireTimer(NodeId node) => Run(Nodes[node], Nodes[node].Queue.OnRoundTimer(ArmedTimers[node], Now));
 }
