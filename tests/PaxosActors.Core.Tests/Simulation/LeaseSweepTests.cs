@@ -6,14 +6,14 @@ namespace PaxosActors.Core.Tests.Simulation;
 /// <summary>
 /// Groups with a master, under the nemesis, with every node's clock drifting within the bound:
 /// at most one node ever believes it holds the lease, and every lease read (no round, no write)
-/// sees every instance chosen before it began. PAXOS_LEASE_SEEDS sets how many (default 400).
+/// sees every instance chosen before it began. PAXOS_LEASE_SEEDS sets how many (default 2,000).
 /// </summary>
 public sealed class LeaseSweepTests(ITestOutputHelper output)
 {
     [Fact]
     public void Lease_reads_see_everything_chosen_before_them_and_one_node_holds_the_lease()
     {
-        var seeds = int.TryParse(Environment.GetEnvironmentVariable("PAXOS_LEASE_SEEDS"), out var n) ? n : 400;
+        var seeds = int.TryParse(Environment.GetEnvironmentVariable("PAXOS_LEASE_SEEDS"), out var n) ? n : 2_000;
         var clock = Stopwatch.StartNew();
         var failures = SeedSweep.RunLease(1, seeds);
         output.WriteLine($"{seeds} lease seeds in {clock.Elapsed.TotalSeconds:F1} s, {failures.Count} violations");

@@ -58,7 +58,7 @@ internal static class SeedSweep
     }
 
     /// <summary>
-    /// A seed of the lease sweep: the group has a master whose lease (0.4 or 1 s, 5 to 20% drift) every node
+    /// A seed of the lease sweep: the group has a master whose lease (1 s, 5 to 20% drift) every node
     /// bids for on a clock of its own, and clients read from the holder without a round.
     /// </summary>
     public static Simulation BuildLease(int seed, DeliberateBugs bugs = DeliberateBugs.None)
@@ -71,7 +71,7 @@ internal static class SeedSweep
             CheckpointEvery = seed % 4 < 2 ? 20 + (seed % 5) : 0,
             TransferChunkBytes = 4096 << (seed % 3),
         };
-        return new Simulation(NodesFor(seed), seed, options, master: new MasterOptions(seed % 2 == 0 ? 400 : 1_000, 0.05 * (1 + (seed % 4))) { Bugs = bugs });
+        return new Simulation(NodesFor(seed), seed, options, master: new MasterOptions(1_000, 0.05 * (1 + (seed % 4))) { Bugs = bugs });
     }
 
     /// <summary>The violations found among <paramref name="count"/> seeds from <paramref name="first"/>.</summary>
