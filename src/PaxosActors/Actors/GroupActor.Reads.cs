@@ -3,12 +3,23 @@ using PaxosActors.Core;
 
 namespace PaxosActors.Actors;
 
-/// <summary>Reads without writes: the group runs the read barrier's rounds, and the learner runs each read once it has caught up with its barrier.</summary>
+/// <summary>
+/// Reads without writes: the master answers from its lease, other nodes run the read barrier's
+/// rounds, and the learner runs each read once it has caught up with its index. Reads that wait
+/// for an instance no one decides (a proposer died after a minority accepted its value there)
+/// have the proposer close it with a fence.
+/// </summary>
 internal sealed partial class GroupActor
 {
     private readonly Dictionary<long, (Read Request, IActorRef ReplyTo)> _reads = [];
     private readonly ReadBarrier _barrier;
     private long _readIds;
+
+    // The highest index a read handed to the learner waits for, since when something has waited
+    // above this node's log, and when the proposer was last nudged.
+    private long _awaitedIndex = -1;
+    private long _awaitedSince;
+    private long _nudgedAt = long.MinValue / 2;
 
     private static long Now => Environment.TickCount64;
 
@@ -25,6 +36,7 @@ internal sealed partial class GroupActor
             // This node holds the master lease: no other node's value can be chosen, so the read
             // needs no round, only this node's learner to have executed up to the index.
             _protocol.Breakpoints.Count("group.read.lease");
+            Await(index);
             _learner.Tell(new ReadAt(index, _system.Version, request, replyTo));
             return;
         }
@@ -34,12 +46,49 @@ internal sealed partial class GroupActor
         _reads[id] = (request, replyTo);
         var now = Now;
         Run(_barrier.Begin(id, now, now + (long)_settings.Protocol.ProposeTimeout.TotalMilliseconds, Members));
+        StartReadTick();
+    }
+
+    private void StartReadTick()
+    {
         if (!Timers.IsTimerActive("read"))
         {
             // Started once, not per read: restarting it would push its first tick back with every
             // read, and a steady stream of reads would keep lost rounds and deadlines from ever
             // being looked at.
             Timers.StartPeriodicTimer("read", ReadTick.Instance, TimeSpan.FromMilliseconds(Math.Max(10, _settings.Protocol.AcceptTimeout.TotalMilliseconds / 4)));
+        }
+    }
+
+    /// <summary>A read waits for the instances below <paramref name="index"/>: watch that they get chosen.</summary>
+    private void Await(long index)
+    {
+        if (index <= _coordinator.Instance)
+        {
+            return;
+        }
+
+        if (_awaitedIndex <= _coordinator.Instance)
+        {
+            _awaitedSince = Now;
+        }
+
+        _awaitedIndex = Math.Max(_awaitedIndex, index);
+        StartReadTick();
+    }
+
+    /// <summary>
+    /// Reads have waited two accept timeouts for instances this node has not learned (it asked
+    /// its peers at once): if no one is deciding them, a fence from here closes them.
+    /// </summary>
+    private void NudgeIfStuck(long now)
+    {
+        var after = Math.Max(50, 2 * (long)_settings.Protocol.AcceptTimeout.TotalMilliseconds);
+        if (_awaitedIndex > _coordinator.Instance && now - _awaitedSince >= after && now - _nudgedAt >= after)
+        {
+            _nudgedAt = now;
+            _protocol.Breakpoints.Count("group.read.nudge");
+            _proposer.Tell(Nudge.Instance);
         }
     }
 
@@ -50,6 +99,7 @@ internal sealed partial class GroupActor
         {
             if (_reads.Remove(r.Read, out var read))
             {
+                Await(r.Index);
                 _learner.Tell(new ReadAt(r.Index, _system.Version, read.Request, read.ReplyTo));
             }
         }
@@ -76,7 +126,8 @@ internal sealed partial class GroupActor
         }
 
         Run(effects);
-        if (_barrier.Waiting == 0)
+        NudgeIfStuck(Now);
+        if (_barrier.Waiting == 0 && _awaitedIndex <= _coordinator.Instance)
         {
             Timers.Cancel("read");
         }

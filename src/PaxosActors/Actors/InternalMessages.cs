@@ -122,8 +122,14 @@ internal sealed record ReadAt(long Index, long MembersVersion, Read Request, IAc
 /// <summary>The membership changed while a read waited: its barrier is void, and the group runs a new one.</summary>
 internal sealed record ReadAgain(Read Request, IActorRef ReplyTo);
 
-/// <summary>The GroupActor's tick while reads wait for a barrier.</summary>
+/// <summary>The GroupActor's tick while reads wait for a barrier, or for instances to be chosen.</summary>
 internal sealed record ReadTick
 {
     public static readonly ReadTick Instance = new();
+}
+
+/// <summary>Reads wait for an instance no one seems to decide: the proposer closes it with a fence (<see cref="ClientQueue.Nudge"/>).</summary>
+internal sealed record Nudge
+{
+    public static readonly Nudge Instance = new();
 }

@@ -75,6 +75,9 @@ internal sealed class ProposerActor : UntypedActor, IWithTimers
             case MasterSeen seen:
                 Run(_queue.MasterSeen(seen, Now));
                 break;
+            case Nudge:
+                Run(_queue.Nudge(Now));
+                break;
             case PrepareReply or AcceptReply:
                 Run(_queue.Handle((PaxosMessage)message, Now));
                 break;
