@@ -9,7 +9,9 @@ namespace PaxosActors.Cli.Kv;
 /// `paxos kv get|put|append|delete|cas KEY [VALUE] [EXPECTED]`: one command to a group's KV state
 /// machine from a client process, over Akka.Remote (and TLS when the client's file turns it on).
 /// It asks the node given with --node, or else tries the nodes the file names
-/// (<c>paxos-actors.nodes</c>) in id order until one answers.
+/// (<c>paxos-actors.nodes</c>) in id order until one answers. A get is a <see cref="Read"/>:
+/// linearizable, and nothing is written (the master answers from its lease, others after a read
+/// barrier's round).
 /// </summary>
 internal static class KvCommand
 {
@@ -67,7 +69,8 @@ internal static class KvCommand
         foreach (var (id, address) in nodes.OrderBy(n => n.Key.Value))
         {
             var name = id == Core.NodeId.None ? address.ToString() : $"node {id.Value}";
-            switch (await client.AskAsync(address, group, new Propose(command), timeout, error))
+            object request = command is KvGet ? new Read(command) : new Propose(command);
+            switch (await client.AskAsync(address, group, request, timeout, error))
             {
                 case null:
                     continue;

@@ -5,7 +5,7 @@ using PaxosActors.TestKit;
 
 namespace PaxosActors.Tests.Cli;
 
-/// <summary>`paxos kv` against a cluster over mutual TLS: with a trusted client certificate it works, without one it is refused.</summary>
+/// <summary>`paxos kv` against a cluster over mutual TLS: with a trusted client certificate it works, without one it is refused; a get writes nothing.</summary>
 public sealed class KvCommandTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
@@ -42,8 +42,12 @@ public sealed class KvCommandTests
         var refused = new StringWriter();
         Assert.NotEqual(0, await KvCommand.RunAsync(stranger, null, "kv", Command("put", "greeting", "forged"), json: false, TimeSpan.FromSeconds(2), TextWriter.Null, refused));
         Assert.Contains("no node answered", refused.ToString(), StringComparison.Ordinal);
+        var before = (await cluster.AwaitConvergenceAsync(Wait, group: "kv"))[0].Executed;
         Assert.Equal(0, await KvCommand.RunAsync(trusted, null, "kv", Command("get", "greeting", null), json: false, Wait, output, error));
         Assert.EndsWith("bye", output.ToString().TrimEnd(), StringComparison.Ordinal);
+
+        // A get is a read: nothing went into the log.
+        Assert.Equal(before, (await cluster.AwaitConvergenceAsync(Wait, group: "kv"))[0].Executed);
     }
 
     private static IKvCommand Command(string operation, string key, string? value) => KvCommand.Command(operation, key, value, null, TextWriter.Null)!;
