@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs every package into a local feed, then, outside the repository, builds and runs a fresh
-# project that restores PaxosActors and PaxosActors.Kv from that feed, and installs the paxos
+# project that restores PaxosActors, PaxosActors.Persistence.Sqlite and PaxosActors.Kv from that feed, and installs the paxos
 # tool from it. A unique prerelease version keeps NuGet's cache from serving an older build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +27,7 @@ cat > "$work/app/PackageSmoke.csproj" <<XML
   </PropertyGroup>
   <ItemGroup>
     <PackageReference Include="PaxosActors" Version="$version" />
+    <PackageReference Include="PaxosActors.Persistence.Sqlite" Version="$version" />
     <PackageReference Include="PaxosActors.Kv" Version="$version" />
   </ItemGroup>
 </Project>

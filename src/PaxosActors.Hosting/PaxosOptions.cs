@@ -22,7 +22,7 @@ public sealed class PaxosOptions
     /// <summary><c>groups</c>: the groups this node serves, and what runs in them.</summary>
     public Dictionary<string, PaxosGroupOptions> Groups { get; } = [];
 
-    /// <summary><c>sqlite-journal.path</c>: when set, the acceptors journal to this SQLite file (PaxosActors' journal).</summary>
+    /// <summary><c>sqlite-journal.path</c>: when set, the acceptors journal to this SQLite file (PaxosActors' journal, in the PaxosActors.Persistence.Sqlite package).</summary>
     public string? SqliteJournalPath { get; set; }
 
     /// <summary><c>propose-timeout</c>.</summary>

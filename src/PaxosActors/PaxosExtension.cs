@@ -4,7 +4,6 @@ using Akka.Persistence.Sql;
 using PaxosActors.Actors;
 using PaxosActors.Cluster;
 using PaxosActors.Core;
-using PaxosActors.Storage;
 
 namespace PaxosActors;
 
@@ -25,7 +24,7 @@ public sealed class PaxosExtension : IExtension
         system.Settings.InjectTopLevelFallback(DefaultConfig);
         system.Settings.InjectTopLevelFallback(SqlPersistence.DefaultConfiguration);
         Settings = PaxosSettings.Create(system.Settings.Config);
-        SqliteJournalSetup.Prepare(system.Settings.Config, Settings.JournalPluginId);
+        PrepareSqlite(system.Settings.Config, Settings.JournalPluginId);
         if (Settings.Cluster.Enabled)
         {
             if (system.Provider is not Akka.Cluster.ClusterActorRefProvider)
@@ -49,6 +48,28 @@ public sealed class PaxosExtension : IExtension
     /// on members without the role.
     /// </summary>
     public Task<BootstrapRecord>? Bootstrapped => _bootstrapped?.Task;
+
+    /// <summary>
+    /// A journal on SQLite (PaxosActors' own, or Akka.Persistence.Sql's SQLite provider) needs the
+    /// PaxosActors.Persistence.Sqlite package: say so at start, not at the first write, and let it
+    /// prepare Akka.Persistence.Sql's file.
+    /// </summary>
+    private static void PrepareSqlite(Config config, string journalPluginId)
+    {
+        var plugin = string.IsNullOrEmpty(journalPluginId) ? config.GetString("akka.persistence.journal.plugin", string.Empty) : journalPluginId;
+        if (string.IsNullOrEmpty(plugin)
+            || !(plugin == SqliteJournalPath || config.GetString($"{plugin}.provider-name", string.Empty).StartsWith("SQLite", StringComparison.OrdinalIgnoreCase)))
+        {
+            return;
+        }
+
+        var setup = Type.GetType("PaxosActors.Persistence.Sqlite.SqliteJournalSetup, PaxosActors.Persistence.Sqlite")
+            ?? throw new ConfigurationException($"The journal {plugin} is on SQLite: add the PaxosActors.Persistence.Sqlite package to the application.");
+        setup.GetMethod("Prepare")!.Invoke(null, [config, plugin]);
+    }
+
+    /// <summary>The config path of PaxosActors' SQLite journal (package PaxosActors.Persistence.Sqlite): set <c>akka.persistence.journal.plugin</c> to it.</summary>
+    public const string SqliteJournalPath = "paxos-actors.sqlite-journal";
 
     /// <summary>The embedded reference.conf.</summary>
     public static Config DefaultConfig { get; } =

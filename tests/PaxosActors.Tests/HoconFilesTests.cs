@@ -20,7 +20,7 @@ public sealed class HoconFilesTests
         var settings = PaxosSettings.Create(config.WithFallback(PaxosExtension.DefaultConfig));
         Assert.Equal(nodeId, settings.NodeId.Value);
         Assert.Contains("kv", settings.Groups.Keys);
-        Assert.Equal(PaxosActors.Storage.SqliteJournal.ConfigPath, config.GetString("akka.persistence.journal.plugin"));
+        Assert.Equal(PaxosExtension.SqliteJournalPath, config.GetString("akka.persistence.journal.plugin"));
         Assert.StartsWith("data/", config.GetString("paxos-actors.sqlite-journal.path"));
     }
 

@@ -1,5 +1,4 @@
 using Akka.Configuration;
-using Akka.Persistence;
 using Akka.Persistence.TestKit;
 using Xunit.Abstractions;
 
@@ -16,7 +15,7 @@ public abstract class JournalTestKit : Akka.TestKit.Xunit2.TestKit
     protected JournalTestKit(ITestOutputHelper output, string hocon)
         : base(ConfigurationFactory.ParseString(hocon).WithFallback(TestJournalConfig), "test", output)
     {
-        Journal = TestJournal.FromRef(Persistence.Instance.Apply(Sys).JournalFor(null));
+        Journal = TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null));
     }
 
     protected ITestJournal Journal { get; }

@@ -17,6 +17,7 @@ public sealed class PublicApiTests
         "PaxosActors.Kv",
         "PaxosActors.TestKit",
         "PaxosActors.Hosting",
+        "PaxosActors.Persistence.Sqlite",
     ];
 
     [Theory]

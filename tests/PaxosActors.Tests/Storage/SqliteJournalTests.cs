@@ -3,7 +3,7 @@ using Akka.Configuration;
 using Akka.Persistence;
 using Akka.Serialization;
 using Microsoft.Data.Sqlite;
-using PaxosActors.Storage;
+using PaxosActors.Persistence.Sqlite;
 using Xunit.Abstractions;
 
 namespace PaxosActors.Tests.Storage;

@@ -1,5 +1,5 @@
 using Microsoft.Data.Sqlite;
-using PaxosActors.Storage;
+using PaxosActors.Persistence.Sqlite;
 
 namespace PaxosActors.Tests.Storage;
 

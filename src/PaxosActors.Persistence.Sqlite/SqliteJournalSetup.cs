@@ -1,15 +1,18 @@
 using Akka.Configuration;
 using Microsoft.Data.Sqlite;
 
-namespace PaxosActors.Storage;
+namespace PaxosActors.Persistence.Sqlite;
 
 /// <summary>
 /// Prepares a SQLite journal file before Akka.Persistence.Sql opens it: creates its folder and
 /// switches it to WAL once (the mode sticks to the file). synchronous stays FULL, SQLite's
-/// default, because NORMAL can lose the last commits on power loss.
+/// default, because NORMAL can lose the last commits on power loss. <see cref="PaxosExtension"/>
+/// calls it when the acceptors' journal is on SQLite; PaxosActors' own journal
+/// (<see cref="SqliteJournal"/>) needs nothing of it.
 /// </summary>
-internal static class SqliteJournalSetup
+public static class SqliteJournalSetup
 {
+    /// <summary>Prepares the file of the journal plugin <paramref name="journalPluginId"/> (empty: the default journal), if it is Akka.Persistence.Sql on SQLite.</summary>
     public static void Prepare(Config config, string journalPluginId)
     {
         var plugin = string.IsNullOrEmpty(journalPluginId) ? config.GetString("akka.persistence.journal.plugin", string.Empty) : journalPluginId;

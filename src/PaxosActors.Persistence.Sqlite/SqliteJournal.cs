@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 using PaxosActors.Core;
 using PaxosActors.Hosting;
 
-namespace PaxosActors.Storage;
+namespace PaxosActors.Persistence.Sqlite;
 
 /// <summary>
 /// An Akka.Persistence journal in one SQLite file per node, shared by all of the node's groups.
@@ -20,7 +20,7 @@ namespace PaxosActors.Storage;
 public sealed class SqliteJournal : AsyncWriteJournal
 {
     /// <summary>The plugin's config path: set <c>akka.persistence.journal.plugin</c> to it.</summary>
-    public const string ConfigPath = "paxos-actors.sqlite-journal";
+    public const string ConfigPath = PaxosExtension.SqliteJournalPath;
 
     private readonly SqliteWriter _writer;
     private readonly string _readConnection;

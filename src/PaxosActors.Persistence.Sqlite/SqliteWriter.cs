@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
-namespace PaxosActors.Storage;
+namespace PaxosActors.Persistence.Sqlite;
 
 /// <summary>One event as the journal stores it: payload as serializer id + manifest + bytes.</summary>
 internal sealed record JournalRow(string PersistenceId, long SequenceNr, int SerializerId, string Manifest, byte[] Payload, string EventManifest, string Writer)
