@@ -10,7 +10,8 @@ namespace PaxosActors;
 /// <summary>
 /// The PaxosActors Akka extension: <c>PaxosExtension.Get(system)</c> loads the
 /// <c>paxos-actors</c> settings (with the embedded reference.conf as fallback), prepares the
-/// SQLite journal, and starts groups under <c>/user/paxos</c>.
+/// SQLite journal, and starts groups under <c>/system/paxos</c> (with <c>/user/paxos</c> as an
+/// alias for peers and clients of earlier releases).
 /// </summary>
 public sealed class PaxosExtension : IExtension
 {
@@ -38,7 +39,12 @@ public sealed class PaxosExtension : IExtension
         }
 
         var bootstrapped = _bootstrapped;
-        _guardian = system.ActorOf(Props.Create(() => new PaxosGuardian(Settings, bootstrapped)), PaxosGuardian.Name);
+        _guardian = system.SystemActorOf(Props.Create(() => new PaxosGuardian(Settings, bootstrapped)), PaxosGuardian.Name);
+        if (Settings.UserAlias)
+        {
+            var guardian = _guardian;
+            _guardian.Tell(new PaxosUserAlias.Is(system.ActorOf(Props.Create(() => new PaxosUserAlias(guardian)), PaxosGuardian.Name)));
+        }
     }
 
     /// <summary>
@@ -117,7 +123,7 @@ public sealed class PaxosExtension : IExtension
     {
         try
         {
-            return await _system.ActorSelection($"/user/{PaxosGuardian.Name}/{PeerRouter.GroupActorName(name)}")
+            return await _system.ActorSelection($"{PaxosGuardian.Path}/{PeerRouter.GroupActorName(name)}")
                 .ResolveOne(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         catch (ActorNotFoundException)

@@ -48,6 +48,12 @@ public sealed partial record PaxosSettings
     /// <summary>Whether the master answers reads from its lease, without a round (<c>paxos-actors.master.lease-reads</c>).</summary>
     public bool LeaseReads { get; init; } = true;
 
+    /// <summary>The path of the Paxos guardian on peers, where this node sends their messages (<c>paxos-actors.wire.peer-path</c>): <c>/system/paxos</c>, or <c>/user/paxos</c> during an upgrade from an earlier release.</summary>
+    public string PeerGuardianPath { get; init; } = "/system/paxos";
+
+    /// <summary>Whether <c>/user/paxos/group-&lt;name&gt;</c> forwards to the groups (<c>paxos-actors.wire.user-alias</c>).</summary>
+    public bool UserAlias { get; init; } = true;
+
     public required string JournalPluginId { get; init; }
 
     public required TimeSpan AcceptorRestartMinBackoff { get; init; }
@@ -228,6 +234,8 @@ public sealed partial record PaxosSettings
             Membership = new MembershipSettings(Positive(c, "membership.catch-up-timeout"), slack, Positive(c, "membership.check-interval")),
             Master = MasterSettings(c),
             LeaseReads = c.GetBoolean("master.lease-reads", true),
+            PeerGuardianPath = PeerPath(c),
+            UserAlias = c.GetBoolean("wire.user-alias", true),
             Cluster = cluster,
             JournalPluginId = c.GetString("acceptor.journal-plugin-id", string.Empty),
             AcceptorRestartMinBackoff = minBackoff,
@@ -237,6 +245,13 @@ public sealed partial record PaxosSettings
             CheckpointKeep = checkpointKeep,
         };
     }
+
+    private static string PeerPath(Config c) => c.GetString("wire.peer-path", "system") switch
+    {
+        "system" => "/system/paxos",
+        "user" => "/user/paxos",
+        var other => throw new ConfigurationException($"{Section}.wire.peer-path must be system or user, not '{other}'."),
+    };
 
     private static MasterOptions MasterSettings(Config c)
     {

@@ -56,7 +56,7 @@ internal sealed class RemoteClient : IDisposable
     }
 
     /// <summary>The GroupActor of <paramref name="group"/> on the node at <paramref name="node"/>.</summary>
-    public ActorSelection Group(Address node, string group) => System.ActorSelection($"{node}/user/paxos/group-{group}");
+    public ActorSelection Group(Address node, string group) => System.ActorSelection($"{node}/system/paxos/group-{group}");
 
     /// <summary>Asks, and gives null after printing that the node did not answer in time.</summary>
     public async Task<object?> AskAsync(Address node, string group, object message, TimeSpan timeout, TextWriter error)

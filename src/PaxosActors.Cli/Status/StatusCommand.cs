@@ -30,7 +30,7 @@ internal static class StatusCommand
         NodeGroups groups;
         try
         {
-            groups = await client.System.ActorSelection($"{address}/user/paxos").Ask<NodeGroups>(GetNodeGroups.Instance, timeout);
+            groups = await client.System.ActorSelection($"{address}/system/paxos").Ask<NodeGroups>(GetNodeGroups.Instance, timeout);
         }
         catch (AskTimeoutException)
         {

@@ -21,6 +21,7 @@ namespace PaxosActors.Actors;
 internal sealed class PeerRouter
 {
     private readonly string _group;
+    private readonly string _peerPath = PaxosGuardian.Path;
     private readonly IActorRef _localGroup;
     private readonly ActorSystem? _system;
     private readonly ILinkFaults? _faults;
@@ -36,9 +37,10 @@ internal sealed class PeerRouter
         _book = new Book(ImmutableDictionary<NodeId, Address>.Empty, peers.ToImmutableDictionary());
     }
 
-    private PeerRouter(string group, NodeId self, IActorRef localGroup, ActorSystem system, IReadOnlyDictionary<NodeId, Address> addresses, string clusterId)
+    private PeerRouter(string group, NodeId self, IActorRef localGroup, ActorSystem system, IReadOnlyDictionary<NodeId, Address> addresses, string clusterId, string peerPath)
     {
         _group = group;
+        _peerPath = peerPath;
         Self = self;
         _localGroup = localGroup;
         _system = system;
@@ -59,7 +61,7 @@ internal sealed class PeerRouter
     public static string GroupActorName(string group) => "group-" + group;
 
     public static PeerRouter Create(ActorSystem system, PaxosSettings settings, GroupSettings group, IActorRef localGroup) =>
-        new(group.Name, settings.NodeId, localGroup, system, settings.Nodes, settings.ClusterId);
+        new(group.Name, settings.NodeId, localGroup, system, settings.Nodes, settings.ClusterId, settings.PeerGuardianPath);
 
     /// <summary>The configured addresses overlaid with the ones the log gives: what the book becomes for <paramref name="state"/>.</summary>
     public static IReadOnlyDictionary<NodeId, Address> Overlay(IReadOnlyDictionary<NodeId, Address> configured, SystemState state)
@@ -144,7 +146,7 @@ internal sealed class PeerRouter
         var peers = ImmutableDictionary.CreateBuilder<NodeId, ICanTell>();
         foreach (var (node, address) in addresses.Where(a => a.Key != Self))
         {
-            peers[node] = _system!.ActorSelection($"{address}/user/{PaxosGuardian.Name}/{GroupActorName(_group)}");
+            peers[node] = _system!.ActorSelection($"{address}{_peerPath}/{GroupActorName(_group)}");
         }
 
         return new Book(addresses.ToImmutableDictionary(), peers.ToImmutable());

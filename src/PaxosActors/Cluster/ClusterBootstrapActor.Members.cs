@@ -25,7 +25,7 @@ internal sealed partial class ClusterBootstrapActor
 
         foreach (var address in _up.Keys.Where(a => !_ids.ContainsKey(a) && _asking.Add(a)))
         {
-            Guardian(Context.System, address).Ask<NodeGroups>(GetNodeGroups.Instance, AskTimeout)
+            Guardian(Context.System, address, _settings).Ask<NodeGroups>(GetNodeGroups.Instance, AskTimeout)
                 .ContinueWith(t => new NodeIdOf(address, t.IsCompletedSuccessfully ? t.Result.NodeId : 0), TaskScheduler.Default)
                 .PipeTo(Self);
         }
@@ -56,7 +56,7 @@ internal sealed partial class ClusterBootstrapActor
             GroupMembership members;
             try
             {
-                group = await system.ActorSelection($"/user/{PaxosGuardian.Name}/{PeerRouter.GroupActorName(name)}").ResolveOne(AskTimeout).ConfigureAwait(false);
+                group = await system.ActorSelection($"{PaxosGuardian.Path}/{PeerRouter.GroupActorName(name)}").ResolveOne(AskTimeout).ConfigureAwait(false);
                 members = await group.Ask<GroupMembership>(GetMembership.Instance, AskTimeout).ConfigureAwait(false);
             }
             catch (Exception e) when (e is ActorNotFoundException or AskTimeoutException)

@@ -7,7 +7,7 @@ using PaxosActors.Core;
 namespace PaxosActors.Cluster;
 
 /// <summary>
-/// Akka.Cluster mode on one node (<c>/user/paxos/cluster</c>). It finds the bootstrap outcome
+/// Akka.Cluster mode on one node (<c>/system/paxos/cluster</c>). It finds the bootstrap outcome
 /// (<see cref="BootstrapRecord"/>): in this node's journal; else from a peer that has it; else,
 /// if this node is among the first <c>bootstrap-members</c> Up members with the role, it runs
 /// the bootstrap: it starts the bootstrap group with those members and proposes a claim with a
@@ -174,7 +174,7 @@ internal sealed partial class ClusterBootstrapActor : UntypedActor, IWithTimers
 
         foreach (var address in _up.Keys.Where(a => a != _cluster.SelfAddress))
         {
-            Context.System.ActorSelection(new RootActorPath(address) / "user" / PaxosGuardian.Name / Name).Tell(BootstrapQuery.Instance);
+            Context.System.ActorSelection($"{address}{_settings.PeerGuardianPath}/{Name}").Tell(BootstrapQuery.Instance);
         }
 
         var candidates = _up.Values.OrderBy(m => m, Member.AgeOrdering).Take(Options.BootstrapMembers).ToList();
@@ -192,7 +192,7 @@ internal sealed partial class ClusterBootstrapActor : UntypedActor, IWithTimers
     {
         var ids = await Task.WhenAll(candidates.Select(async a => a == self
             ? settings.NodeId.Value
-            : (await Guardian(system, a).Ask<NodeGroups>(GetNodeGroups.Instance, AskTimeout).ConfigureAwait(false)).NodeId)).ConfigureAwait(false);
+            : (await Guardian(system, a, settings).Ask<NodeGroups>(GetNodeGroups.Instance, AskTimeout).ConfigureAwait(false)).NodeId)).ConfigureAwait(false);
         if (ids.Distinct().Count() != ids.Length)
         {
             throw new InvalidOperationException($"two of the first members have the same paxos-actors.node-id ({string.Join(", ", ids.Zip(candidates, (i, a) => $"{i} at {a}"))}); give every node its own");
@@ -207,7 +207,7 @@ internal sealed partial class ClusterBootstrapActor : UntypedActor, IWithTimers
             : throw new InvalidOperationException($"the claim was not chosen ({reply})");
     }
 
-    private static ActorSelection Guardian(ActorSystem system, Address node) => system.ActorSelection(new RootActorPath(node) / "user" / PaxosGuardian.Name);
+    private static ActorSelection Guardian(ActorSystem system, Address node, PaxosSettings settings) => system.ActorSelection($"{node}{settings.PeerGuardianPath}");
 
     /// <summary>The node's settings for groups that begin as <paramref name="record"/> says.</summary>
     internal static PaxosSettings Run(PaxosSettings settings, BootstrapRecord record, Address self, string clusterId)

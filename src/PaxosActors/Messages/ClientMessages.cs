@@ -125,7 +125,7 @@ public sealed record GroupStatus(string Group, int NodeId, long Executed, ulong 
     public long Lag => Math.Max(0, Math.Max(PeerInstance, Instance) - Executed);
 }
 
-/// <summary>Ask a node's Paxos guardian (<c>/user/paxos</c>) which groups run there: the reply is <see cref="NodeGroups"/>.</summary>
+/// <summary>Ask a node's Paxos guardian (<c>/system/paxos</c>; <c>/user/paxos</c> forwards to it) which groups run there: the reply is <see cref="NodeGroups"/>.</summary>
 public sealed record GetNodeGroups : IPaxosWireMessage
 {
     public static readonly GetNodeGroups Instance = new();
