@@ -16,6 +16,8 @@ internal static class FailoverCommand
 {
     public static async Task<int> RunAsync(int rounds, TimeSpan lease, string dataDir, string? jsonFile, TextWriter output, TextWriter error)
     {
+        // The node processes run in this folder and are given their config files by path.
+        dataDir = Path.GetFullPath(dataDir);
         if (Directory.Exists(dataDir))
         {
             Directory.Delete(dataDir, recursive: true);
