@@ -94,6 +94,12 @@ internal sealed class Proposer
         _ownValue = value;
         _ownValueSentAt = -1;
         _conflicts = 0;
+
+        // The round timeouts double while one value meets contention; a new value starts afresh,
+        // as in PhxPaxos (a master's takeover bid would otherwise wait out timeouts the node
+        // grew while it lost the first election).
+        _prepareTimeout = _options.PrepareTimeout;
+        _acceptTimeout = _options.AcceptTimeout;
         return StartRound();
     }
 

@@ -97,6 +97,10 @@ public sealed class ProposerTests
         }
 
         Assert.Equal([100, 200, 300, 300], delays);
+
+        // A new value starts from the configured timeout again (PhxPaxos's NewValue does too).
+        p.Abandon();
+        Assert.Equal(100, p.Propose([2]).OfType<StartTimer>().Single().Delay.TotalMilliseconds);
     }
 
     [Fact]
