@@ -122,7 +122,13 @@ internal sealed class InstanceCoordinator
         var effects = new List<Effect>();
         if (s.Instance == Instance)
         {
-            // The checkpoint is the state after the membership change awaited: it ends the wait.
+            // The checkpoint is the state after the membership change (or bid) awaited: it ends
+            // the wait, and the learner never applies that value, so the fence takes its master.
+            if (s.Master is not null)
+            {
+                _fence?.Loaded(s.Master);
+            }
+
             ApplySystem(s.System, effects);
             effects.Add(new Deliver(Role.Proposer, s with { Members = _members }));
             Release(effects);
@@ -199,7 +205,7 @@ internal sealed class InstanceCoordinator
 
     /// <summary>The master as the fence sees it, for the proposer to hand commands to (null: no master in this group).</summary>
     public Effect? MasterHint() =>
-        _fence is null ? null : new Deliver(Role.Proposer, new MasterSeen(_fence.View.Master, _fence.View.RemainingMs));
+        _fence?.View is { } view ? new Deliver(Role.Proposer, new MasterSeen(view.Master, view.RemainingMs)) : null;
 
     /// <summary>
     /// Where a read may run now without a round, or null when this node does not hold the master

@@ -120,6 +120,19 @@ public sealed class LeaseFenceTests
     }
 
     [Fact]
+    public void A_checkpoint_that_covers_an_awaited_bid_gives_the_fence_its_master()
+    {
+        // The learner installs a checkpoint instead of applying the bid: no MasterLearned comes.
+        var coordinator = Coordinator(A);
+        var value = Value(Bid(C, 0, startMs: _now));
+        coordinator.Handle(new ValueChosen(0, C, value, Checksum.Next(0, value)));
+        Assert.True(coordinator.AwaitsMembership);
+        coordinator.Skip(new InstancesSkipped(1, Checksum.Next(0, value)) { Master = new MasterState(C, 1, Lease) });
+        Assert.False(coordinator.AwaitsMembership);
+        Assert.Equal("master_lease", Assert.IsType<Dropped>(Assert.Single(coordinator.Handle(new Prepare(1, B, new Ballot(5, B))))).Reason);
+    }
+
+    [Fact]
     public void The_proposer_hears_who_the_master_is()
     {
         var coordinator = Coordinator(A);
