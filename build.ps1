@@ -32,6 +32,7 @@ switch ($Target) {
         # every seed to its 30 s calm deadline: 100 seeds keep a full run near 35 minutes on two
         # cores (with 300 a run was on course for hours). A caller's own PAXOS_SIM_SEEDS wins.
         if (-not $env:PAXOS_SIM_SEEDS) { $env:PAXOS_SIM_SEEDS = '100' }
+        if (-not $env:PAXOS_LEASE_SEEDS) { $env:PAXOS_LEASE_SEEDS = '100' }
         $stryker = @('tool', 'run', 'dotnet-stryker', '--config-file', 'stryker-config.json', '--skip-version-check')
         foreach ($m in $Mutate) { $stryker += @('--mutate', $m) }
         Push-Location tests/PaxosActors.Core.Tests

@@ -58,4 +58,62 @@ public sealed class ReadBarrierTests
         Assert.Equal(0, barrier.Waiting);
         Assert.Empty(barrier.Answer(new ReadIndexReply(3, C, 2), 260, Three).Ready);
     }
+
+    [Fact]
+    public void A_round_timeout_counts_from_when_the_round_began_and_a_quiet_barrier_sends_nothing()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ReadBarrier(A, 0));
+        var barrier = new ReadBarrier(A, 100);
+        Assert.Empty(barrier.Tick(5_000, Three).Effects);
+        barrier.Begin(1, 1_000, 5_000, Three);
+        Assert.Empty(barrier.Tick(1_099, Three).Effects);
+        Assert.Equal(3, barrier.Tick(1_100, Three).Effects.Count);
+    }
+
+    [Fact]
+    public void An_empty_log_is_an_index_too()
+    {
+        var barrier = new ReadBarrier(A, 100);
+        barrier.Begin(1, 0, 1_000, Three);
+        barrier.Answer(new ReadIndexReply(0, A, 1), 1, Three);
+        Assert.Equal([new ReadReady(1, 0)], barrier.Answer(new ReadIndexReply(0, B, 1), 1, Three).Ready);
+    }
+
+    [Fact]
+    public void A_read_whose_deadline_has_come_is_not_run_and_the_next_read_starts_a_round_at_once()
+    {
+        var barrier = new ReadBarrier(A, 100);
+        barrier.Begin(1, 0, 50, Three);
+        barrier.Answer(new ReadIndexReply(2, A, 1), 10, Three);
+        Assert.Empty(barrier.Answer(new ReadIndexReply(2, B, 1), 50, Three).Ready);
+
+        // The round is over: a new read does not wait for an answer that will never come.
+        Assert.Equal(3, barrier.Begin(2, 60, 1_000, Three).OfType<Send>().Count());
+    }
+
+    [Fact]
+    public void Reads_waiting_for_the_next_round_expire_too_and_never_run_after()
+    {
+        var barrier = new ReadBarrier(A, 100);
+        barrier.Begin(1, 0, 1_000, Three);
+        barrier.Begin(2, 1, 20, Three);
+        var (expired, _) = barrier.Tick(20, Three);
+        Assert.Equal([2L], expired);
+        Assert.Equal(1, barrier.Waiting);
+
+        barrier.Answer(new ReadIndexReply(4, A, 1), 30, Three);
+        var (ready, next) = barrier.Answer(new ReadIndexReply(4, B, 1), 30, Three);
+        Assert.Equal([new ReadReady(1, 4)], ready);
+        Assert.Empty(next);
+    }
+
+    [Fact]
+    public void When_every_read_of_a_round_expired_the_round_is_dropped_and_the_next_read_begins_one()
+    {
+        var barrier = new ReadBarrier(A, 100);
+        barrier.Begin(1, 0, 20, Three);
+        Assert.Equal([1L], barrier.Tick(20, Three).Expired);
+        Assert.Equal(3, barrier.Begin(2, 30, 1_000, Three).OfType<Send>().Count());
+        Assert.Equal(2, barrier.Round);
+    }
 }
