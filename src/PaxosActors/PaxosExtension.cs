@@ -71,7 +71,15 @@ public sealed class PaxosExtension : IExtension
 
         var setup = Type.GetType("PaxosActors.Persistence.Sqlite.SqliteJournalSetup, PaxosActors.Persistence.Sqlite")
             ?? throw new ConfigurationException($"The journal {plugin} is on SQLite: add the PaxosActors.Persistence.Sqlite package to the application.");
-        setup.GetMethod("Prepare")!.Invoke(null, [config, plugin]);
+        try
+        {
+            setup.GetMethod("Prepare")!.Invoke(null, [config, plugin]);
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is { } inner)
+        {
+            // The file's own error (a folder it may not create, a locked file), not reflection's wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
+        }
     }
 
     /// <summary>The config path of PaxosActors' SQLite journal (package PaxosActors.Persistence.Sqlite): set <c>akka.persistence.journal.plugin</c> to it.</summary>
