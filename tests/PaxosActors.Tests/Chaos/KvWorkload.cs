@@ -20,6 +20,18 @@ internal sealed class KvWorkload(PaxosTestCluster cluster, int keys, int hotKeys
     private long _ops;
     private long _gets;
 
+    /// <summary>How many operations have returned or were given up so far.</summary>
+    public int Completed
+    {
+        get
+        {
+            lock (_history)
+            {
+                return _history.Count;
+            }
+        }
+    }
+
     public IReadOnlyList<Operation> History
     {
         get

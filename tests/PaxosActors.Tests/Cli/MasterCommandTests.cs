@@ -20,17 +20,19 @@ public sealed class MasterCommandTests
             ExtraConfig = "akka.loglevel = ERROR\npaxos-actors.groups.test.master = on\npaxos-actors.master.lease = 2s",
         });
         var node1 = cluster.Address(1).ToString();
-        int master = 0;
-        for (var tries = 0; master == 0; tries++)
-        {
-            Assert.True(tries < 200, "no master was elected");
-            var (code, output, _) = await RunAsync(node1, "test", drop: false, json: true);
-            Assert.Equal(0, code);
-            using var json = JsonDocument.Parse(output);
-            master = json.RootElement.GetProperty("node").GetInt32();
-            Assert.True(json.RootElement.GetProperty("version").GetInt64() >= 0);
-            await Task.Delay(master == 0 ? 100 : 0);
-        }
+        var master = 0;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                var (code, output, _) = await RunAsync(node1, "test", drop: false, json: true);
+                Assert.Equal(0, code);
+                using var json = JsonDocument.Parse(output);
+                master = json.RootElement.GetProperty("node").GetInt32();
+                Assert.True(json.RootElement.GetProperty("version").GetInt64() >= 0);
+                return master != 0;
+            },
+            TimeSpan.FromSeconds(20),
+            () => "a master to be elected");
 
         var dropped = await RunAsync(cluster.Address(master).ToString(), "test", drop: true, json: false);
         Assert.Equal(0, dropped.Code);

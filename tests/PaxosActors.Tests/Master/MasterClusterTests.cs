@@ -27,7 +27,7 @@ public sealed class MasterClusterTests(ITestOutputHelper output)
         var master = views[0].NodeId;
         Assert.True(await PaxosExtension.Get(cluster.System(master)).IsMasterAsync("test"));
         Assert.False(await PaxosExtension.Get(cluster.System(master % 3 + 1)).IsMasterAsync("test"));
-        await AwaitAsync(() => { lock (changed) { return changed.Any(c => c.MasterNodeId == master); } }, "node 2 published the master");
+        await Eventually.HoldsAsync(() => { lock (changed) { return changed.Any(c => c.MasterNodeId == master); } }, Ceiling, () => "node 2 published the master");
 
         var reserved = Assert.IsType<ProposeFailed>(await cluster.Group(1).Ask<object>(new Propose("1", Core.StoredCommand.MasterMachine), Ceiling));
         Assert.Equal(ProposeFailureReason.UnknownStateMachine, reserved.Reason);
@@ -102,35 +102,7 @@ public sealed class MasterClusterTests(ITestOutputHelper output)
             ExtraConfig = "paxos-actors.groups.test.master = on\npaxos-actors.master.lease = 2s\npaxos-actors.proposer { prepare-timeout = 300ms, accept-timeout = 300ms }\nakka.loglevel = ERROR",
         });
 
-    /// <summary>Every running node sees the same master, one that <paramref name="wanted"/> accepts.</summary>
-    private static async Task<MasterInfo[]> AwaitMasterAsync(PaxosTestCluster cluster, Func<int, bool> wanted)
-    {
-        MasterInfo[] views = [];
-        await AwaitAsync(
-            async () =>
-            {
-                views = await Task.WhenAll(cluster.Running.Select(n => cluster.Group(n).Ask<MasterInfo>(GetMaster.Instance, Ceiling)));
-                return views.All(v => v.NodeId == views[0].NodeId && v.Version == views[0].Version && wanted(v.NodeId)) && views.Any(v => v.IsSelf);
-            },
-            () => $"one master everywhere; have {string.Join("; ", views.Select(v => v.ToString()))}");
-        return views;
-    }
-
-    private static Task AwaitAsync(Func<bool> done, string what) => AwaitAsync(() => Task.FromResult(done()), () => what);
-
-    private static async Task AwaitAsync(Func<Task<bool>> done, Func<string> what)
-    {
-        var deadline = DateTime.UtcNow + Ceiling;
-        while (!await done())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("Waited in vain for " + what());
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    private static Task<MasterInfo[]> AwaitMasterAsync(PaxosTestCluster cluster, Func<int, bool> wanted) => MasterViews.AgreedAsync(cluster, wanted, Ceiling);
 
     private static IActorRef Listen(ActorSystem system, List<MasterChanged> seen) => system.ActorOf(Props.Create(() => new Collector(seen)));
 

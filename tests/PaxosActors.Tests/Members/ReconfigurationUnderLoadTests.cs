@@ -53,7 +53,9 @@ public sealed class ReconfigurationUnderLoadTests(ITestOutputHelper output)
         var applied = new List<string>();
         foreach (var step in steps)
         {
-            await Task.Delay(400);
+            // Each change lands among operations: the load has moved on since the last one.
+            var done = workload.Completed;
+            await Eventually.HoldsAsync(() => workload.Completed >= done + 100, Ceiling, () => $"100 operations after {done}; {workload.Completed} done");
             var views = await Task.WhenAll(cluster.Running.Select(node => cluster.Group(node).Ask<GroupMembership>(GetMembership.Instance, Ceiling)));
             var voter = views.MaxBy(v => v.Version)!.Members.First(m => m.Voting).NodeId;
             var reply = await cluster.Group(voter).Ask<MemberChangeReply>(step, Ceiling);

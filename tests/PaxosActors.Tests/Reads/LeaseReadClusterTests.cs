@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Akka.Actor;
 using PaxosActors.Kv;
 using PaxosActors.TestKit;
+using PaxosActors.Tests.Master;
 using Xunit.Abstractions;
 
 namespace PaxosActors.Tests.Reads;
@@ -82,24 +82,6 @@ public sealed class LeaseReadClusterTests(ITestOutputHelper output)
         });
 
     /// <summary>The node that <paramref name="among"/> (all nodes by default) agree holds the lease, one that <paramref name="wanted"/> accepts.</summary>
-    private static async Task<int> AwaitMasterAsync(PaxosTestCluster cluster, Func<int, bool> wanted, IEnumerable<int>? among = null)
-    {
-        var nodes = (among ?? cluster.Nodes).ToList();
-        var deadline = DateTime.UtcNow + Ceiling;
-        while (true)
-        {
-            var views = await Task.WhenAll(nodes.Select(n => cluster.Group(n).Ask<MasterInfo>(GetMaster.Instance, Ceiling)));
-            if (views.All(v => v.NodeId == views[0].NodeId && v.NodeId > 0 && wanted(v.NodeId)) && views.Any(v => v.IsSelf))
-            {
-                return views[0].NodeId;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("No master every node agrees on: " + string.Join(", ", views.Select(v => $"{v.NodeId}@{v.Version}")));
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    private static async Task<int> AwaitMasterAsync(PaxosTestCluster cluster, Func<int, bool> wanted, IEnumerable<int>? among = null) =>
+        (await MasterViews.AgreedAsync(cluster, m => m > 0 && wanted(m), Ceiling, among ?? cluster.Nodes))[0].NodeId;
 }

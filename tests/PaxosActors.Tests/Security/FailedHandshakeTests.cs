@@ -41,18 +41,22 @@ public sealed class FailedHandshakeTests(ITestOutputHelper output)
         await cluster.CrashAsync(3);
 
         using var impostor = new Impostor(cluster.Port(3), answer);
-        var deadline = DateTime.UtcNow + Ceiling;
-        for (var i = 0; impostor.Accepted < 4 || i < 10; i++)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"node 3's port saw {impostor.Accepted} connections");
-            await Task.Delay(50);
-            var through = 1 + (i % 2);
-            var reply = await ProposeAsync(cluster, through, $"p{i}");
-            Assert.True(reply is ProposeResult, $"p{i} through node {through}: {reply}");
-        }
+        var i = 0;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                var through = 1 + (i % 2);
+                var reply = await ProposeAsync(cluster, through, $"p{i}");
+                Assert.True(reply is ProposeResult, $"p{i} through node {through}: {reply}");
+                return ++i >= 10 && impostor.Accepted >= 4;
+            },
+            Ceiling,
+            () => $"node 3's port to see 4 connections; it saw {impostor.Accepted}");
 
-        // CoordinatedShutdown, had it been run, would have ended a system by now.
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // Handshakes go on failing: CoordinatedShutdown, had it been run after the first ones,
+        // would have ended a system by the time two more have failed.
+        var seen = impostor.Accepted;
+        await Eventually.HoldsAsync(() => impostor.Accepted >= seen + 2, Ceiling, () => $"two more connections after {seen}");
         output.WriteLine($"node 3's port accepted {impostor.Accepted} connections");
         Assert.All(new[] { 1, 2 }, n => Assert.False(cluster.System(n).WhenTerminated.IsCompleted, $"node {n} stopped"));
         Assert.IsType<ProposeResult>(await ProposeAsync(cluster, 2, "after"));
