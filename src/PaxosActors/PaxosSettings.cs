@@ -49,7 +49,7 @@ public sealed partial record PaxosSettings
     public bool LeaseReads { get; init; } = true;
 
     /// <summary>The path of the Paxos guardian on peers, where this node sends their messages (<c>paxos-actors.wire.peer-path</c>): <c>/system/paxos</c>, or <c>/user/paxos</c> during an upgrade from an earlier release.</summary>
-    public string PeerGuardianPath { get; init; } = "/system/paxos";
+    public string PeerGuardianPath { get; init; } = Actors.PaxosGuardian.Path;
 
     /// <summary>Whether <c>/user/paxos/group-&lt;name&gt;</c> forwards to the groups (<c>paxos-actors.wire.user-alias</c>).</summary>
     public bool UserAlias { get; init; } = true;
@@ -248,8 +248,8 @@ public sealed partial record PaxosSettings
 
     private static string PeerPath(Config c) => c.GetString("wire.peer-path", "system") switch
     {
-        "system" => "/system/paxos",
-        "user" => "/user/paxos",
+        "system" => Actors.PaxosGuardian.Path,
+        "user" => Actors.PaxosGuardian.UserPath,
         var other => throw new ConfigurationException($"{Section}.wire.peer-path must be system or user, not '{other}'."),
     };
 

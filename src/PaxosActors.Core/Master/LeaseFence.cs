@@ -32,10 +32,7 @@ internal sealed class LeaseFence
         _lease.Load(state, clock());
     }
 
-    public long Now => _clock();
-
-    /// <summary>The master state the fence goes by.</summary>
-    public MasterState State => _lease.State;
+    private long Now => _clock();
 
     /// <summary>The master as this node sees it now, and the lease left.</summary>
     public MasterView View => _lease.View(Now);

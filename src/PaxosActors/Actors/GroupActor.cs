@@ -120,7 +120,7 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
         var learner = new Learner(_settings.NodeId, _protocol, r.Log, r.LogStart, r.StartChecksum);
         var checkpoints = Checkpoints();
         var system = _system;
-        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, system, _router, _acceptor, _settings.CatchUpRate, _protocol, checkpoints)), "learner");
+        _learner = Context.ActorOf(Akka.Actor.Props.Create(() => new LearnerActor(_group.Name, learner, _machines, system, _router, _acceptor, _settings.CatchUpRate, _protocol, checkpoints, _group.Master)), "learner");
         Become(Replaying);
     }
 

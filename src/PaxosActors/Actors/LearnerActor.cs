@@ -22,6 +22,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
     private static readonly TimeSpan FetchTickInterval = TimeSpan.FromSeconds(1);
 
     private readonly string _group;
+    private readonly bool _hasMaster;
     private readonly Learner _learner;
     private readonly IReadOnlyDictionary<int, IStateMachine> _machines;
     private readonly PeerRouter _router;
@@ -50,8 +51,10 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
     private string? _broken;
     private bool _cannotInstallLogged;
 
-    public LearnerActor(string group, Learner learner, IReadOnlyDictionary<int, IStateMachine> machines, SystemState system, PeerRouter router, IActorRef acceptor, int catchUpRate, ProtocolOptions options, CheckpointStore? checkpoints = null)
+    /// <param name="hasMaster">Whether the group has a master: its coordinator waits for this learner after each bid.</param>
+    public LearnerActor(string group, Learner learner, IReadOnlyDictionary<int, IStateMachine> machines, SystemState system, PeerRouter router, IActorRef acceptor, int catchUpRate, ProtocolOptions options, CheckpointStore? checkpoints = null, bool hasMaster = false)
     {
+        _hasMaster = hasMaster;
         _initialSystem = _system = system;
         _checkpoints = checkpoints;
         _schedule = new CheckpointSchedule(checkpoints is null ? 0 : options.CheckpointEvery, 0);

@@ -17,6 +17,9 @@ internal sealed class PaxosGuardian : ReceiveActor
     /// <summary>The guardian's path on every node (see <see cref="PaxosSettings.PeerGuardianPath"/> for where peers are sent).</summary>
     public const string Path = "/system/" + Name;
 
+    /// <summary>Where releases before this one kept the guardian; <see cref="PaxosUserAlias"/> answers there.</summary>
+    public const string UserPath = "/user/" + Name;
+
     private readonly Dictionary<string, IActorRef> _groups = [];
     private IActorRef? _alias;
 
