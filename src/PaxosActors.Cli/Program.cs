@@ -182,9 +182,10 @@ var postgres = new Option<string>("--postgres") { Description = "PostgreSQL conn
 var hocon = new Option<string[]>("--hocon") { Description = "Extra HOCON for every node, e.g. --hocon \"paxos-actors.forward-to-leader = off\"", DefaultValueFactory = _ => [] };
 var benchTls = new Option<bool>("--tls") { Description = "The nodes speak mutual TLS (certificates from a development CA made in the data folder)" };
 var objects = new Option<bool>("--objects") { Description = "Clients propose records with no serializer binding (paxos-actors.command-serializer: Hyperion, or JSON with --hocon 'paxos-actors.command-serializer = \"\"') instead of byte arrays" };
+var benchClientNode = new Option<int?>("--client-node") { Description = "Run every client in this node (1-3), as the peer harnesses run theirs in node 1; default: spread round-robin over the nodes" };
 var diskEvery = new Option<double?>("--disk-every") { Description = "Print and record the largest node's storage every this many seconds while the load runs" };
 var bench = new Command("bench", "Measure throughput and latency: 3 nodes on 127.0.0.1 with durable storage, N concurrent clients");
-foreach (var o in new Option[] { groups, clients, valueSize, duration, ops, warmup, json, benchData, inProcess, batch, storage, postgres, hocon, diskEvery, benchTls, objects })
+foreach (var o in new Option[] { groups, clients, valueSize, duration, ops, warmup, json, benchData, inProcess, batch, storage, postgres, hocon, diskEvery, benchTls, objects, benchClientNode })
 {
     bench.Options.Add(o);
 }
@@ -203,7 +204,14 @@ bench.SetAction(async (result, _) =>
         DiskEvery = result.GetValue(diskEvery) is { } every ? TimeSpan.FromSeconds(every) : null,
         Tls = result.GetValue(benchTls),
         Objects = result.GetValue(objects),
+        ClientNode = result.GetValue(benchClientNode),
     };
+    if (options.ClientNode is < 1 or > BenchNodes.Count)
+    {
+        Console.Error.WriteLine($"--client-node must be a node from 1 to {BenchNodes.Count}.");
+        return 3;
+    }
+
     if (options.DiskEvery <= TimeSpan.Zero)
     {
         Console.Error.WriteLine("--disk-every must be positive.");

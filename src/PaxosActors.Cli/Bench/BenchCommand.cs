@@ -20,7 +20,7 @@ internal static class BenchCommand
         await BenchNodes.PrepareStorageAsync(options);
         var ports = LocalNodeConfig.FreePorts(BenchNodes.Count);
         var groups = BenchNodes.Groups(options.Groups);
-        var mode = $"{(options.InProcess ? "in-process" : "3 processes")}, {options.Storage.ToString().ToLowerInvariant()}, {(options.Batch ? "BatchPropose" : "Propose")}, {(options.Tls ? "TLS" : "TCP")}, {(options.Objects ? "records" : "byte[]")}";
+        var mode = $"{(options.InProcess ? "in-process" : "3 processes")}, {options.Storage.ToString().ToLowerInvariant()}, {(options.Batch ? "BatchPropose" : "Propose")}, {(options.Tls ? "TLS" : "TCP")}, {(options.Objects ? "records" : "byte[]")}, clients {(options.ClientNode is { } at ? $"on node {at}" : "spread")}";
         output.WriteLine($"3 nodes ({mode}), {options.Groups} groups, {options.Clients} clients, {options.ValueSize} B values: warming up {options.Warmup.TotalSeconds:F0} s, then " +
             (options.Operations is { } ops ? $"{ops} proposals" : $"measuring {options.Duration.TotalSeconds:F0} s"));
         var spec = new LoadSpec(options.ValueSize, options.Batch, options.Warmup, options.Duration, options.Operations is { } n ? Math.Max(1, n / options.Clients) : null) { Objects = options.Objects };
@@ -107,7 +107,7 @@ internal static class BenchCommand
                 }
             }
 
-            var targets = Enumerable.Range(0, options.Clients).Select(c => refs[BenchNodes.ClientPlace(c, groups)]).ToList();
+            var targets = Enumerable.Range(0, options.Clients).Select(c => refs[BenchNodes.ClientPlace(c, groups, options.ClientNode)]).ToList();
             var atStart = Task.Delay(spec.Warmup).ContinueWith(_ => (Journals: journals.Select(j => j.Total).ToList(), Cpu: Cpu.Now), TaskScheduler.Default);
             var load = await BenchLoad.RunAsync(targets, spec);
             var cpu = Cpu.Now;
@@ -130,12 +130,15 @@ internal static class BenchCommand
             {
                 var config = Path.Combine(options.DataDir, $"node{node}.conf");
                 await File.WriteAllTextAsync(config, BenchNodes.Hocon(node, ports, options));
-                var mine = Enumerable.Range(0, options.Clients).Select(c => BenchNodes.ClientPlace(c, groups)).Where(p => p.Node == node).Select(p => p.Group).ToList();
+                var mine = Enumerable.Range(0, options.Clients).Select(c => BenchNodes.ClientPlace(c, groups, options.ClientNode)).Where(p => p.Node == node).Select(p => p.Group).ToList();
                 nodes.Add(BenchNodeProcess.Start(node, config, mine, spec, Path.Combine(options.DataDir, $"samples{node}.bin")));
             }
 
             await Task.WhenAll(nodes.Select(n => n.ReadyAsync()));
             nodes.ForEach(n => n.Go());
+            // Nodes without clients (--client-node) measure CPU and journal until the others are done.
+            await Task.WhenAll(nodes.Where(n => n.Clients > 0).Select(n => n.DoneAsync()));
+            nodes.Where(n => n.Clients == 0).ToList().ForEach(n => n.End());
             var done = await Task.WhenAll(nodes.Select(n => n.DoneAsync()));
             foreach (var (node, d) in nodes.Zip(done))
             {

@@ -7,7 +7,7 @@ namespace PaxosActors.Cli.Bench;
 
 /// <summary>
 /// `paxos bench-node` (internal to `paxos bench`): one node and its share of the clients in
-/// this process. Prints READY, waits for GO, runs the load, writes the latencies (doubles, ms)
+/// this process. Prints READY, waits for GO, runs the load (a node with no clients: until END), writes the latencies (doubles, ms)
 /// to the samples file, prints "DONE ops failed seconds peakMb clientMin clientMax
 /// journalBytes cpuSeconds workingSetMbOverTime" (journalBytes and cpuSeconds: what its journal
 /// wrote and the CPU time the process used while measuring), and stops on STOP.
@@ -44,6 +44,12 @@ internal static class BenchNodeCommand
             // and the process's CPU time (user + system) over the same window.
             var atStart = Task.Delay(spec.Warmup).ContinueWith(_ => (journal.Total, Cpu.Now), TaskScheduler.Default);
             var load = await BenchLoad.RunAsync(clientGroups.Select(g => refs[g]).ToList(), spec);
+            if (clientGroups.Count == 0 && await input.ReadLineAsync() != "END")
+            {
+                // A node with no clients measures until the nodes with clients are done.
+                return 1;
+            }
+
             var cpu = Cpu.Now;
             var (bytesAtStart, cpuAtStart) = await atStart;
             var written = journal.Total - bytesAtStart;

@@ -6,7 +6,7 @@ namespace PaxosActors.Cli.Bench;
 /// <summary>
 /// One bench node as a child process (`paxos bench-node`), driven over its standard input and
 /// output: it prints READY once its groups run, starts its clients on GO, prints DONE with its
-/// figures (latencies go to a file), and stops on STOP.
+/// figures (latencies go to a file; a node with no clients once told END), and stops on STOP.
 /// </summary>
 internal sealed class BenchNodeProcess
 {
@@ -96,6 +96,9 @@ internal sealed class BenchNodeProcess
     public void Go() => _process.StandardInput.WriteLine("GO");
 
     public Task<NodeFigures> DoneAsync() => _done.Task;
+
+    /// <summary>The measured window is over (for a node with no clients, which measures until told).</summary>
+    public void End() => _process.StandardInput.WriteLine("END");
 
     public IEnumerable<double> Samples()
     {

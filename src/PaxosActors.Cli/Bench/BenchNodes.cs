@@ -13,8 +13,13 @@ internal static class BenchNodes
 
     public static IReadOnlyList<string> Groups(int groups) => Enumerable.Range(0, groups).Select(g => $"g{g}").ToList();
 
-    /// <summary>The node that serves client <paramref name="client"/>, and the group it proposes to.</summary>
-    public static (int Node, string Group) ClientPlace(int client, IReadOnlyList<string> groups) => ((client % Count) + 1, groups[client % groups.Count]);
+    /// <summary>
+    /// The node that serves client <paramref name="client"/>, and the group it proposes to:
+    /// <paramref name="node"/> if set (every client in one node, as the peer harnesses run), else
+    /// round-robin over the nodes.
+    /// </summary>
+    public static (int Node, string Group) ClientPlace(int client, IReadOnlyList<string> groups, int? node = null) =>
+        (node ?? (client % Count) + 1, groups[client % groups.Count]);
 
     public static async Task PrepareStorageAsync(BenchOptions options)
     {

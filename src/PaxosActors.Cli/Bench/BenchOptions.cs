@@ -39,6 +39,9 @@ internal sealed record BenchOptions(int Groups, int Clients, int ValueSize, Time
     /// <summary>The nodes speak mutual TLS, with certificates from a development CA made in the data folder.</summary>
     public bool Tls { get; init; }
 
+    /// <summary>Every client runs in this node (1–3), as the peer harnesses put theirs in node 1; null: spread round-robin.</summary>
+    public int? ClientNode { get; init; }
+
     /// <summary>Clients propose records (<see cref="BenchOrder"/>) instead of byte arrays.</summary>
     public bool Objects { get; init; }
 }
