@@ -129,14 +129,17 @@ internal sealed class Acceptor
             ? new ChosenAccepted(l.Instance, State.AcceptedBallot, l.Checksum)
             : new InstanceChosen(l.Instance, l.Value, l.Checksum);
         State = State.Apply(chosen);
+        // Nobody waits for the chosen record (it can be learned again): it rides with the
+        // acceptor's next write, usually the next instance's accept, instead of a commit of its own.
+        var write = new PersistThenSend(chosen, []) { MayWait = true };
         if (_markEvery == 0 || State.Instance % _markEvery != 0)
         {
-            return [new PersistThenSend(chosen, [])];
+            return [write];
         }
 
         // Written right behind the chosen record, before anything of the next instance: the
         // journal can begin here once a checkpoint covers what lies before.
-        return [new PersistThenSend(chosen, []), new PersistThenSend(Mark(), [])];
+        return [write, new PersistThenSend(Mark(), []) { MayWait = true }];
     }
 
     /// <summary>

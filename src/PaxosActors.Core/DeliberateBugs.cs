@@ -66,4 +66,11 @@ internal enum DeliberateBugs
 
     /// <summary>A lease read runs at the master's current instance even when the master's own accept there may already have been chosen.</summary>
     LeaseReadIgnoresOwnAccept = 8192,
+
+    /// <summary>
+    /// (A host's bug, played by the simulator.) A chosen record held for the next write is written
+    /// after it instead of before: a crash between them can keep an accept of the next instance
+    /// and lose the record that leads to it, so the restarted acceptor forgets that accept.
+    /// </summary>
+    HeldWriteOvertaken = 16384,
 }

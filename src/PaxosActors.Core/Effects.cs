@@ -14,7 +14,16 @@ internal sealed record Send(NodeId To, PaxosMessage Message) : Effect;
 /// <see cref="Replies"/>. Writes complete in order, so a reply also implies every earlier write
 /// is durable.
 /// </summary>
-internal sealed record PersistThenSend(AcceptorEvent? Event, IReadOnlyList<Send> Replies) : Effect;
+internal sealed record PersistThenSend(AcceptorEvent? Event, IReadOnlyList<Send> Replies) : Effect
+{
+    /// <summary>
+    /// Nothing waits on this write and losing it is harmless (a chosen record, a log mark): the
+    /// host may hold it until its next write, which then carries it in the same commit, or for
+    /// at most <see cref="ProtocolOptions.ChosenWriteDelay"/>. Held writes still go out before
+    /// any later one, so the journal stays a prefix of what the acceptor did.
+    /// </summary>
+    public bool MayWait { get; init; }
+}
 
 /// <summary>
 /// Arm the role's single timer. A timer fires with its <see cref="Generation"/>; a role ignores

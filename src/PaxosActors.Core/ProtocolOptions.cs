@@ -100,6 +100,13 @@ public sealed record ProtocolOptions
     /// <summary>Transfer chunks asked for and not yet received, at most: the receiver's memory bound.</summary>
     public int TransferWindow { get; init; } = 8;
 
+    /// <summary>
+    /// How long an acceptor may hold a chosen record (and the log mark behind it) for its next
+    /// write to carry: one commit, and one fsync, per instance instead of two. Zero writes each
+    /// at once.
+    /// </summary>
+    public TimeSpan ChosenWriteDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+
     internal DeliberateBugs Bugs { get; init; } = DeliberateBugs.None;
 
     public void Validate()
@@ -122,6 +129,11 @@ public sealed record ProtocolOptions
         if (ProposeTimeout <= TimeSpan.Zero || LeaderTimeout <= TimeSpan.Zero || BatchProposeLinger < TimeSpan.Zero)
         {
             throw new ArgumentException("The propose and leader timeouts must be positive, the linger not negative.");
+        }
+
+        if (ChosenWriteDelay < TimeSpan.Zero)
+        {
+            throw new ArgumentException("The chosen write delay must not be negative.");
         }
 
         if (MaxPendingProposals < 1 || BatchMaxCount < 1 || BatchProposeMaxCount < 1 || MaxValueSize < 1)

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Event;
 using Akka.Persistence.Sql;
 using PaxosActors.Actors;
 using PaxosActors.Cluster;
@@ -45,6 +46,35 @@ public sealed class PaxosExtension : IExtension
             var guardian = _guardian;
             _guardian.Tell(new PaxosUserAlias.Is(system.ActorOf(Props.Create(() => new PaxosUserAlias(guardian)), PaxosGuardian.Name)));
         }
+
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeClusterShutdown, "paxos-flush-writes", FlushWritesAsync);
+    }
+
+    /// <summary>
+    /// A graceful stop (CoordinatedShutdown, which ActorSystem.Terminate runs) writes the chosen
+    /// records the acceptors hold for a next write, so a restart replays them instead of
+    /// learning them again. A crash loses them, which costs nothing but that relearning.
+    /// </summary>
+    private async Task<Akka.Done> FlushWritesAsync()
+    {
+        var ceiling = TimeSpan.FromSeconds(3);
+        try
+        {
+            var groups = await _guardian.Ask<NodeGroups>(GetNodeGroups.Instance, ceiling).ConfigureAwait(false);
+            await Task.WhenAll(groups.Groups.Select(async name =>
+            {
+                if (await GroupAsync(name).ConfigureAwait(false) is { } group)
+                {
+                    await group.Ask<WritesFlushed>(FlushWrites.Instance, ceiling).ConfigureAwait(false);
+                }
+            })).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or ActorNotFoundException)
+        {
+            _system.Log.Warning("PaxosActors could not write every held chosen record before stopping: {0}", e.Message);
+        }
+
+        return Akka.Done.Instance;
     }
 
     /// <summary>

@@ -190,6 +190,7 @@ public sealed partial record PaxosSettings
             LogMarkEvery = Math.Clamp(Math.Min(keep ?? long.MaxValue, every == 0 ? long.MaxValue : every) / 4, 1, 1000),
             TruncateStepInstances = c.GetLong("log.truncate-step-instances"),
             TruncateInterval = c.GetTimeSpan("log.truncate-interval"),
+            ChosenWriteDelay = c.GetTimeSpan("log.chosen-write-delay"),
             TransferChunkBytes = (int)chunk,
             TransferWindow = window,
             PrepareTimeout = Positive(c, "proposer.prepare-timeout"),

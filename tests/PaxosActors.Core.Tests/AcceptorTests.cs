@@ -12,6 +12,7 @@ public sealed class AcceptorTests
         var effects = acceptor.Handle(new Prepare(0, P, new Ballot(1, P)));
         var persist = Assert.IsType<PersistThenSend>(Assert.Single(effects));
         Assert.Equal(new Promised(new Ballot(1, P)), persist.Event);
+        Assert.False(persist.MayWait, "a promise is answered once written: it never waits for a later write");
         var reply = Assert.IsType<PrepareReply>(Assert.Single(persist.Replies).Message);
         Assert.True(reply.Ok);
     }
@@ -172,6 +173,7 @@ public sealed class AcceptorEdgeTests
         var persist = Assert.IsType<PersistThenSend>(Assert.Single(acceptor.Handle(new InstanceLearned(0, [1], 7))));
         Assert.Equal(new ChosenAccepted(0, new Ballot(1, P), 7), persist.Event);
         Assert.Empty(persist.Replies);
+        Assert.True(persist.MayWait, "nobody waits for a chosen record: it may ride with the next write");
         Assert.Equal((1L, 7UL, Ballot.Zero), (acceptor.State.Instance, acceptor.State.PreviousChecksum, acceptor.State.AcceptedBallot));
         Assert.Null(acceptor.State.AcceptedValue);
         Assert.Equal(new Ballot(1, P), acceptor.State.Promised);

@@ -39,6 +39,9 @@ internal sealed class AcceptorActor : UntypedPersistentActor, IWithTimers
     private readonly List<long> _chosenAt = [];
     private long _logStart;
 
+    // Chosen records (and the marks behind them) held for the next write to carry in its commit.
+    private readonly List<PersistThenSend> _held = [];
+
     public AcceptorActor(string persistenceId, NodeId self, PeerRouter router, IActorRef group, string journalPluginId, ProtocolOptions options)
     {
         PersistenceId = persistenceId;
@@ -139,6 +142,13 @@ internal sealed class AcceptorActor : UntypedPersistentActor, IWithTimers
             case TruncateTick:
                 Truncate();
                 break;
+            case WriteHeld:
+                Release();
+                break;
+            case FlushWrites:
+                Release();
+                DeferAsync(Sender, asker => asker.Tell(WritesFlushed.Instance));
+                break;
             case DeleteMessagesSuccess d:
                 Truncated(d.ToSequenceNr);
                 break;
@@ -192,27 +202,21 @@ internal sealed class AcceptorActor : UntypedPersistentActor, IWithTimers
         {
             switch (effect)
             {
+                case PersistThenSend { MayWait: true } p when _options.ChosenWriteDelay > TimeSpan.Zero:
+                    _held.Add(p);
+                    if (_held.Count == 1)
+                    {
+                        Timers.StartSingleTimer(WriteHeld.Instance, WriteHeld.Instance, _options.ChosenWriteDelay);
+                    }
+
+                    break;
                 case PersistThenSend { Event: null } p:
+                    Release();
                     DeferAsync(p, Reply);
                     break;
                 case PersistThenSend p:
-                    // One input yields at most one write; batching happens across inputs in the journal.
-#pragma warning disable AK1006
-                    PersistAsync(p.Event, e =>
-                    {
-                        if (ChosenLog.ChosenInstance(e) == _logStart + _chosenAt.Count)
-                        {
-                            _chosenAt.Add(LastSequenceNr);
-                        }
-                        else if (e is LogMark m)
-                        {
-                            _truncation!.Marked(m.Instance, LastSequenceNr);
-                            _group.Tell(new ChosenDurable(m.Instance));
-                        }
-
-                        Reply(p);
-                    });
-#pragma warning restore AK1006
+                    Release();
+                    Write(p);
                     break;
                 case Send s:
                     _router.Send(s);
@@ -227,6 +231,40 @@ internal sealed class AcceptorActor : UntypedPersistentActor, IWithTimers
                     throw new InvalidOperationException($"The acceptor actor has no way to carry out {effect.GetType().Name}.");
             }
         }
+    }
+
+    /// <summary>The held writes go out now, ahead of whatever follows: the journal stays in the acceptor's order.</summary>
+    private void Release()
+    {
+        if (_held.Count == 0)
+        {
+            return;
+        }
+
+        Timers.Cancel(WriteHeld.Instance);
+        _held.ForEach(Write);
+        _held.Clear();
+    }
+
+    private void Write(PersistThenSend p)
+    {
+        // Batching happens across inputs in the journal: writes queued while it commits share the next commit.
+#pragma warning disable AK1006
+        PersistAsync(p.Event!, e =>
+        {
+            if (ChosenLog.ChosenInstance(e) == _logStart + _chosenAt.Count)
+            {
+                _chosenAt.Add(LastSequenceNr);
+            }
+            else if (e is LogMark m)
+            {
+                _truncation!.Marked(m.Instance, LastSequenceNr);
+                _group.Tell(new ChosenDurable(m.Instance));
+            }
+
+            Reply(p);
+        });
+#pragma warning restore AK1006
     }
 
     private void ReadBack(ServeFromStorage read)

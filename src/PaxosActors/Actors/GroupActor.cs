@@ -303,6 +303,9 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
             case ForwardedCommands or ForwardRefused:
                 _proposer.Tell(message);
                 break;
+            case FlushWrites:
+                _acceptor.Forward(message);
+                break;
             case LearnTick:
                 Run(_coordinator.OnLearnTick());
                 if (_catchUp is not null && _halted is null)

@@ -28,6 +28,27 @@ internal sealed record TruncateTick
     public static readonly TruncateTick Instance = new();
 }
 
+/// <summary>The acceptor's timer: chosen records held for a next write have waited long enough.</summary>
+internal sealed record WriteHeld
+{
+    public static readonly WriteHeld Instance = new();
+}
+
+/// <summary>
+/// Write the chosen records the acceptor holds now, and answer <see cref="WritesFlushed"/> once
+/// they and every write before them are durable (a graceful shutdown sends it).
+/// </summary>
+internal sealed record FlushWrites
+{
+    public static readonly FlushWrites Instance = new();
+}
+
+/// <summary>The answer to <see cref="FlushWrites"/>.</summary>
+internal sealed record WritesFlushed
+{
+    public static readonly WritesFlushed Instance = new();
+}
+
 /// <summary>The learner's timer for a checkpoint fetch in progress.</summary>
 internal sealed record FetchTick
 {

@@ -73,6 +73,7 @@ public sealed class TruncatedLogTests
         var second = acceptor.Handle(new InstanceLearned(1, v, 11));
         Assert.Equal(2, second.Count);
         Assert.Equal(new LogMark(2, 11, Ballot.Zero, 4), ((PersistThenSend)second[1]).Event);
+        Assert.All(second, w => Assert.True(((PersistThenSend)w).MayWait));
     }
 
     [Fact]
@@ -81,6 +82,7 @@ public sealed class TruncatedLogTests
         var acceptor = new Acceptor(A, new AcceptorState(3, High, Ballot.Zero, null, 1));
         var effects = acceptor.Handle(new CheckpointInstalled(20, 9));
         Assert.Equal([new CheckpointInstalled(20, 9), new LogMark(20, 9, High, 0)], effects.Cast<PersistThenSend>().Select(p => p.Event));
+        Assert.All(effects, w => Assert.False(((PersistThenSend)w).MayWait));
         Assert.Empty(acceptor.Handle(new CheckpointInstalled(20, 9)));
         Assert.Equal(20, acceptor.State.Instance);
     }

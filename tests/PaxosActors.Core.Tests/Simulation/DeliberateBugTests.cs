@@ -17,6 +17,7 @@ public sealed class DeliberateBugTests(ITestOutputHelper output)
     [InlineData("RefusalIsFinal", "invariant 9")]
     [InlineData("CheckpointForgetsFilter", "invariant 10")]
     [InlineData("TruncatePastCheckpoint", "storage:")]
+    [InlineData("HeldWriteOvertaken", "invariant 3")]
     public void The_simulator_catches_the_bug(string name, string expected)
     {
         var bug = Enum.Parse<DeliberateBugs>(name);

@@ -49,6 +49,9 @@ internal static class SeedSweep
             TruncateInterval = TimeSpan.FromMilliseconds(seed % 2 * 300),
             TransferChunkBytes = 64 << (seed % 4),
             TransferWindow = 1 + (seed % 3),
+
+            // Chosen records wait up to 0-30 ms for the acceptor's next write to carry them.
+            ChosenWriteDelay = TimeSpan.FromMilliseconds(seed % 4 * 10),
         };
         // A sixth of the seeds start with 3 of their 5 nodes as members and change the
         // membership as they run: nodes join, vote, take others' places and leave.

@@ -19,6 +19,9 @@ internal sealed record LearnTick(NodeId Node, int Incarnation) : SimEvent;
 
 internal sealed record DiskFlush(NodeId Node, int Incarnation) : SimEvent;
 
+/// <summary>A node's held writes (chosen records waiting for a next write) have waited long enough.</summary>
+internal sealed record ReleaseHeld(NodeId Node, int Incarnation) : SimEvent;
+
 internal sealed record ClientRequest(NodeId Node, string Command, bool Batch) : SimEvent;
 
 internal sealed record NemesisStep : SimEvent;

@@ -138,6 +138,9 @@ internal sealed class SimNode
 
     public bool FlushScheduled { get; set; }
 
+    /// <summary>Writes the acceptor said may wait (<see cref="PersistThenSend.MayWait"/>), held for its next write, as the actor holds them; a crash loses them.</summary>
+    public List<PersistThenSend> HeldWrites { get; } = [];
+
     public AcceptorState Recovered { get; private set; } = AcceptorState.Initial;
 
     private readonly Func<long> _time;
@@ -158,6 +161,7 @@ internal sealed class SimNode
         }
 
         PendingWrites.Clear();
+        HeldWrites.Clear();
         Callers.Clear();
         LearnerInbox.Clear();
         Up = false;
@@ -349,6 +353,7 @@ internal sealed class SimNode
     public void RestartAcceptor()
     {
         PendingWrites.Clear();
+        HeldWrites.Clear();
         FlushScheduled = false;
         Acceptor = NewAcceptor(Core.Acceptor.Recover(Durable, Options.Bugs));
     }

@@ -234,6 +234,9 @@ internal sealed partial class Simulation
 
                 ScheduleLearnTick(Nodes[l.Node]);
                 break;
+            case ReleaseHeld r when Live(r.Node, r.Incarnation):
+                ReleaseHeld(Nodes[r.Node]);
+                break;
             case DiskFlush f when Live(f.Node, f.Incarnation):
                 Flush(Nodes[f.Node], Random.Next(1, Nodes[f.Node].PendingWrites.Count + 1));
                 break;
@@ -273,7 +276,21 @@ internal sealed partial class Simulation
                 case Send s:
                     Transmit(n, s);
                     break;
+                case PersistThenSend { MayWait: true } p when !Manual && n.Options.ChosenWriteDelay > TimeSpan.Zero:
+                    n.HeldWrites.Add(p);
+                    if (n.HeldWrites.Count == 1)
+                    {
+                        Schedule(Now + (long)n.Options.ChosenWriteDelay.TotalMilliseconds, new ReleaseHeld(n.Id, n.Incarnation));
+                    }
+
+                    break;
+                case PersistThenSend p when n.Options.Bugs.HasFlag(DeliberateBugs.HeldWriteOvertaken):
+                    n.PendingWrites.Add(p);
+                    ReleaseHeld(n);
+                    ScheduleFlush(n);
+                    break;
                 case PersistThenSend p:
+                    ReleaseHeld(n);
                     n.PendingWrites.Add(p);
                     ScheduleFlush(n);
                     break;
@@ -525,6 +542,19 @@ internal sealed partial class Simulation
         n.Fetch.Finished();
         n.Installed = new InstancesSkipped(c.Header.Instance, c.Header.Checksum, n.Filter.MarksOf(n.Id), n.System) { Master = n.MasterState };
         Run(n, n.Coordinator.Skip(n.Installed));
+    }
+
+    /// <summary>The held writes join the pending ones, in the order the acceptor made them.</summary>
+    private void ReleaseHeld(SimNode n)
+    {
+        if (n.HeldWrites.Count == 0)
+        {
+            return;
+        }
+
+        n.PendingWrites.AddRange(n.HeldWrites);
+        n.HeldWrites.Clear();
+        ScheduleFlush(n);
     }
 
     private void ScheduleFlush(SimNode n)

@@ -164,6 +164,48 @@ public sealed class AcceptorActorTests(ITestOutputHelper output) : JournalTestKi
         Assert.Equal(new Ballot(2, Peer), Reply<PrepareReply>(peer).Ballot);
     }
 
+    /// <summary>
+    /// A chosen record waits for the acceptor's next write and goes ahead of it, in the same
+    /// journal write: one commit per instance. Catches a chosen record written at once, and one
+    /// written behind the accept that should carry it.
+    /// </summary>
+    [Fact]
+    public async Task A_chosen_record_rides_ahead_of_the_next_write()
+    {
+        var (acceptor, _, peer) = await StartAsync("acc-held", new ProtocolOptions { ChosenWriteDelay = TimeSpan.FromHours(1) });
+        var recorder = new WriteRecorder();
+        await Journal.OnWrite.SetInterceptorAsync(recorder);
+        acceptor.Tell(new Accept(0, Peer, Five, [42], Checksum.Initial));
+        Assert.True(Reply<AcceptReply>(peer).Ok);
+        var chosen = Checksum.Next(Checksum.Initial, [42]);
+        acceptor.Tell(new InstanceLearned(0, [42], chosen));
+        await HandledAsync(acceptor);
+        Assert.Equal([typeof(Accepted)], recorder.Events.Select(e => e.GetType()));
+        Assert.False(peer.HasMessages);
+
+        acceptor.Tell(new Accept(1, Peer, Five, [43], chosen));
+        Assert.True(Reply<AcceptReply>(peer).Ok);
+        var later = recorder.Events.Skip(1).ToList();
+        Assert.Equal(2, later.Count);
+        Assert.Equal(new ChosenAccepted(0, Five, chosen), later[0]);
+        var next = Assert.IsType<Accepted>(later[1]);
+        Assert.Equal((1L, Five), (next.Instance, next.Ballot));
+    }
+
+    /// <summary>With no write behind it, a held chosen record goes alone once the delay is over.</summary>
+    [Fact]
+    public async Task A_held_chosen_record_is_written_after_the_delay()
+    {
+        var (acceptor, group, peer) = await StartAsync("acc-held-alone", new ProtocolOptions { ChosenWriteDelay = TimeSpan.FromMilliseconds(50) });
+        acceptor.Tell(new Accept(0, Peer, Five, [42], Checksum.Initial));
+        Assert.True(Reply<AcceptReply>(peer).Ok);
+        var recorder = new WriteRecorder();
+        await Journal.OnWrite.SetInterceptorAsync(recorder);
+        acceptor.Tell(new InstanceLearned(0, [42], Checksum.Next(Checksum.Initial, [42])));
+        await Eventually.HoldsAsync(() => recorder.Events.Count == 1, Ceiling, () => $"{recorder.Events.Count} writes");
+        Assert.IsType<ChosenAccepted>(Assert.Single(recorder.Events));
+    }
+
     private static PaxosMessage Request(string kind) => kind switch
     {
         "prepare" => new Prepare(0, Peer, Five),
@@ -214,18 +256,19 @@ public sealed class AcceptorActorTests(ITestOutputHelper output) : JournalTestKi
             return Task.CompletedTask;
         });
 
-    private async Task<(IActorRef Acceptor, Akka.TestKit.TestProbe Group, Akka.TestKit.TestProbe Peer)> StartAsync(string id)
+    private async Task<(IActorRef Acceptor, Akka.TestKit.TestProbe Group, Akka.TestKit.TestProbe Peer)> StartAsync(string id, ProtocolOptions? options = null)
     {
         var (group, peer) = (CreateTestProbe(), CreateTestProbe());
-        var acceptor = Start(id, group, peer);
+        var acceptor = Start(id, group, peer, options);
         await group.ExpectMsgAsync<AcceptorRecovered>(Ceiling);
         return (acceptor, group, peer);
     }
 
-    private IActorRef Start(string id, Akka.TestKit.TestProbe group, Akka.TestKit.TestProbe peer)
+    private IActorRef Start(string id, Akka.TestKit.TestProbe group, Akka.TestKit.TestProbe peer, ProtocolOptions? options = null)
     {
         var router = new PeerRouter("g", Self, group.Ref, new Dictionary<NodeId, ICanTell> { [Peer] = peer.Ref });
-        return Sys.ActorOf(Props.Create(() => new AcceptorActor(id, Self, router, group.Ref, string.Empty, new ProtocolOptions { Breakpoints = NodeMetrics.For(Sys) })));
+        var protocol = (options ?? new ProtocolOptions()) with { Breakpoints = NodeMetrics.For(Sys) };
+        return Sys.ActorOf(Props.Create(() => new AcceptorActor(id, Self, router, group.Ref, string.Empty, protocol)));
     }
 
     private static T Reply<T>(Akka.TestKit.TestProbe peer)
