@@ -73,4 +73,10 @@ internal enum DeliberateBugs
     /// and lose the record that leads to it, so the restarted acceptor forgets that accept.
     /// </summary>
     HeldWriteOvertaken = 16384,
+
+    /// <summary>
+    /// (A host's bug, played by the simulator.) A checkpoint being fetched is pruned like any
+    /// other: a node that checkpoints faster than a peer fetches leaves that peer starting over.
+    /// </summary>
+    TransferUnpinned = 32768,
 }

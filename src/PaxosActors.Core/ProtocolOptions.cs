@@ -101,6 +101,11 @@ public sealed record ProtocolOptions
     public int TransferWindow { get; init; } = 8;
 
     /// <summary>
+    /// A checkpoint a peer fetched a chunk of within this long is not pruned (<see cref="CheckpointPins"/>).
+    /// </summary>
+    public TimeSpan TransferPin { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// How long an acceptor may hold a chosen record (and the log mark behind it) for its next
     /// write to carry: one commit, and one fsync, per instance instead of two. Zero writes each
     /// at once.
@@ -131,9 +136,9 @@ public sealed record ProtocolOptions
             throw new ArgumentException("The propose and leader timeouts must be positive, the linger not negative.");
         }
 
-        if (ChosenWriteDelay < TimeSpan.Zero)
+        if (ChosenWriteDelay < TimeSpan.Zero || TransferPin < TimeSpan.Zero)
         {
-            throw new ArgumentException("The chosen write delay must not be negative.");
+            throw new ArgumentException("The chosen write delay and the transfer pin must not be negative.");
         }
 
         if (MaxPendingProposals < 1 || BatchMaxCount < 1 || BatchProposeMaxCount < 1 || MaxValueSize < 1)

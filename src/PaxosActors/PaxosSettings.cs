@@ -191,6 +191,10 @@ public sealed partial record PaxosSettings
             TruncateStepInstances = c.GetLong("log.truncate-step-instances"),
             TruncateInterval = c.GetTimeSpan("log.truncate-interval"),
             ChosenWriteDelay = c.GetTimeSpan("log.chosen-write-delay"),
+
+            // A fetching peer gives up after IdleTicks learn ticks without progress: a file it
+            // fetched from within one more tick is still its file.
+            TransferPin = Positive(c, "learn-interval") * (CheckpointFetch.IdleTicks + 1),
             TransferChunkBytes = (int)chunk,
             TransferWindow = window,
             PrepareTimeout = Positive(c, "proposer.prepare-timeout"),

@@ -38,12 +38,14 @@ internal sealed class CheckpointSchedule(long every, long lastTaken)
     /// were still being written, or fetched while the acceptor's jump to them was) may not fit
     /// after a crash. So the newest <paramref name="keep"/> stay and so does the newest anchored
     /// one, and the journal may be cut only behind the oldest that stays once one is anchored:
-    /// whatever the crash, one checkpoint the journal reaches is left.
+    /// whatever the crash, one checkpoint the journal reaches is left. Those a peer is fetching
+    /// (<paramref name="serving"/>, see <see cref="CheckpointPins"/>) stay too.
     /// </summary>
-    public static CheckpointRetention Retain(IEnumerable<long> instances, int keep, long durable)
+    public static CheckpointRetention Retain(IEnumerable<long> instances, int keep, long durable, IReadOnlyCollection<long>? serving = null)
     {
         var newestFirst = instances.Distinct().OrderDescending().ToList();
         var kept = newestFirst.Take(keep).ToHashSet();
+        kept.UnionWith(newestFirst.Where(i => serving?.Contains(i) == true));
         var anchored = newestFirst.FirstOrDefault(i => i <= durable, -1);
         if (anchored >= 0)
         {

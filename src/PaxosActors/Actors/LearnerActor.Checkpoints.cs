@@ -117,7 +117,7 @@ internal sealed partial class LearnerActor
         }
 
         var stored = _checkpoints.List(_group);
-        var retention = CheckpointSchedule.Retain(stored.Select(c => c.Instance), _checkpoints.Keep, _durable);
+        var retention = CheckpointSchedule.Retain(stored.Select(c => c.Instance), _checkpoints.Keep, _durable, _pins.Pinned(Environment.TickCount64));
         foreach (var (_, path) in stored.Where(c => retention.Delete.Contains(c.Instance)))
         {
             File.Delete(path);
@@ -172,6 +172,7 @@ internal sealed partial class LearnerActor
             if (file is not null && Fingerprint(file).Hash == r.FileChecksum)
             {
                 data = CheckpointStore.ReadChunk(file, r.Offset, r.Bytes);
+                _pins.Served(r.Instance, Environment.TickCount64);
             }
         }
         catch (IOException)

@@ -36,6 +36,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
     private readonly Breakpoints _breakpoints;
     private readonly CheckpointFetch _fetch;
     private readonly Dictionary<string, (long Length, ulong Hash)> _fingerprints = [];
+    private readonly CheckpointPins _pins;
     private long _executed;
 
     // The node whose proposer decided the last instance executed here (0: none yet).
@@ -59,6 +60,7 @@ internal sealed partial class LearnerActor : UntypedActor, IWithTimers
         _checkpoints = checkpoints;
         _schedule = new CheckpointSchedule(checkpoints is null ? 0 : options.CheckpointEvery, 0);
         _fetch = new CheckpointFetch(router.Self, options);
+        _pins = new CheckpointPins(options.TransferPin);
         _acceptor = acceptor;
         _breakpoints = options.Breakpoints;
         _catchUpRate = catchUpRate;

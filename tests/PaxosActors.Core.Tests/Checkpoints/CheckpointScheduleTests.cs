@@ -77,6 +77,29 @@ public sealed class CheckpointScheduleTests
         Assert.Equal(20, CheckpointSchedule.Retain([20, 20], 2, 20).TruncateBehind);
     }
 
+    [Fact]
+    public void A_checkpoint_being_fetched_stays_and_holds_the_cut_behind_it()
+    {
+        var serving = CheckpointSchedule.Retain([10, 20, 30, 40], keep: 2, durable: 100, serving: [10, 99]);
+        Assert.Equal([20L], serving.Delete);
+        Assert.Equal(10, serving.TruncateBehind);
+        Assert.Equal([20L, 10L], CheckpointSchedule.Retain([10, 20, 30, 40], keep: 2, durable: 100, serving: []).Delete);
+    }
+
+    [Fact]
+    public void A_pin_lasts_the_hold_after_the_last_chunk_served()
+    {
+        var pins = new CheckpointPins(TimeSpan.FromMilliseconds(100));
+        Assert.Empty(pins.Pinned(0));
+        pins.Served(10, now: 1000);
+        pins.Served(20, now: 1050);
+        Assert.Equal([10L, 20L], pins.Pinned(1100).Order());
+        Assert.Equal([20L], pins.Pinned(1101));
+        pins.Served(20, now: 1140);
+        Assert.Equal([20L], pins.Pinned(1240));
+        Assert.Empty(pins.Pinned(1241));
+    }
+
     private static readonly ulong[] Chain = [11, 22, 33, 44, 55, 66, 77, 88, 99, 111];
 
     [Fact]

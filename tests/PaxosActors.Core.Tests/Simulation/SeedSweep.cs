@@ -52,6 +52,9 @@ internal static class SeedSweep
 
             // Chosen records wait up to 0-30 ms for the acceptor's next write to carry them.
             ChosenWriteDelay = TimeSpan.FromMilliseconds(seed % 4 * 10),
+
+            // A fetch gives up after 5 quiet learn ticks (1-1.5 s each): the file stays a little longer.
+            TransferPin = TimeSpan.FromSeconds(9),
         };
         // A sixth of the seeds start with 3 of their 5 nodes as members and change the
         // membership as they run: nodes join, vote, take others' places and leave.

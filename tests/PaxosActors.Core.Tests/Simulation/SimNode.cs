@@ -22,6 +22,7 @@ internal sealed class SimNode
         Members = members;
         InitialSystem = SystemState.Initial(members.Members);
         Options = options;
+        Pins = new CheckpointPins(options.TransferPin);
         Seed = seed;
         Start();
     }
@@ -138,6 +139,9 @@ internal sealed class SimNode
 
     public bool FlushScheduled { get; set; }
 
+    /// <summary>The checkpoints peers are fetching, kept while they do (as LearnerActor keeps them).</summary>
+    public CheckpointPins Pins { get; private set; }
+
     /// <summary>Writes the acceptor said may wait (<see cref="PersistThenSend.MayWait"/>), held for its next write, as the actor holds them; a crash loses them.</summary>
     public List<PersistThenSend> HeldWrites { get; } = [];
 
@@ -162,6 +166,7 @@ internal sealed class SimNode
 
         PendingWrites.Clear();
         HeldWrites.Clear();
+        Pins = new CheckpointPins(Options.TransferPin);
         Callers.Clear();
         LearnerInbox.Clear();
         Up = false;
@@ -294,7 +299,7 @@ internal sealed class SimNode
 
     private void Retain()
     {
-        var retention = CheckpointSchedule.Retain(Checkpoints.Select(c => c.Header.Instance), CheckpointKeep, _durable);
+        var retention = CheckpointSchedule.Retain(Checkpoints.Select(c => c.Header.Instance), CheckpointKeep, _durable, Pins.Pinned(_time()));
         Checkpoints.RemoveAll(c => retention.Delete.Contains(c.Header.Instance));
         if (retention.TruncateBehind is { } behind)
         {

@@ -494,6 +494,11 @@ internal sealed partial class Simulation
     {
         var file = n.Checkpoints.FirstOrDefault(c => c.Header.Instance == r.Instance && c.FileChecksum == r.FileChecksum);
         var data = file is null || r.Offset >= file.Bytes.Length ? [] : file.Bytes.AsSpan((int)r.Offset, (int)Math.Min(r.Bytes, file.Bytes.Length - r.Offset)).ToArray();
+        if (file is not null && !n.Options.Bugs.HasFlag(DeliberateBugs.TransferUnpinned))
+        {
+            n.Pins.Served(r.Instance, Now);
+        }
+
         Transmit(n, new Send(r.From, CheckpointFetch.Chunk(n.Id, r, data)));
     }
 
