@@ -89,10 +89,10 @@ public sealed record ProtocolOptions
     public long LogMarkEvery { get; init; } = 1000;
 
     /// <summary>One truncation step deletes at most about this many instances (the next mark past them)...</summary>
-    public long TruncateStepInstances { get; init; } = 20_000;
+    public long TruncateStepInstances { get; init; } = 1_000;
 
     /// <summary>... and waits this long before the next, so deleting never crowds out the writes proposals wait for.</summary>
-    public TimeSpan TruncateInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan TruncateInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Bytes of checkpoint per transfer chunk.</summary>
     public int TransferChunkBytes { get; init; } = 64 * 1024;
