@@ -18,6 +18,17 @@ public sealed class AcceptorTests
     }
 
     [Fact]
+    public void Its_read_index_is_past_an_accepted_value_and_at_its_instance_otherwise()
+    {
+        var acceptor = new Acceptor(Self, AcceptorState.Initial with { Instance = 7, PreviousChecksum = 3 });
+        Assert.Equal(7, acceptor.ReadIndex);
+        acceptor.Handle(new Prepare(7, P, new Ballot(1, P)));
+        Assert.Equal(7, acceptor.ReadIndex);
+        acceptor.Handle(new Accept(7, P, new Ballot(1, P), [1], 3));
+        Assert.Equal(8, acceptor.ReadIndex);
+    }
+
+    [Fact]
     public void It_rejects_a_lower_ballot_with_its_promise()
     {
         var acceptor = new Acceptor(Self, AcceptorState.Initial with { Promised = new Ballot(5, Q) });
