@@ -136,10 +136,7 @@ internal static class BenchCommand
 
             await Task.WhenAll(nodes.Select(n => n.ReadyAsync()));
             nodes.ForEach(n => n.Go());
-            // Nodes without clients (--client-node) measure CPU and journal until the others are done.
-            await Task.WhenAll(nodes.Where(n => n.Clients > 0).Select(n => n.DoneAsync()));
-            nodes.Where(n => n.Clients == 0).ToList().ForEach(n => n.End());
-            var done = await Task.WhenAll(nodes.Select(n => n.DoneAsync()));
+            var done = await BenchNodeProcess.DoneAllAsync(nodes);
             foreach (var (node, d) in nodes.Zip(done))
             {
                 output.WriteLine($"  node {node.Id}: {d.Operations:N0} ops, {d.Failed} failed, peak working set {d.PeakMb:F0} MB; working set over the run (MB): {d.WorkingSetTrend}");

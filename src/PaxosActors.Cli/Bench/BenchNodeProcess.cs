@@ -97,8 +97,20 @@ internal sealed class BenchNodeProcess
 
     public Task<NodeFigures> DoneAsync() => _done.Task;
 
-    /// <summary>The measured window is over (for a node with no clients, which measures until told).</summary>
-    public void End() => _process.StandardInput.WriteLine("END");
+    /// <summary>
+    /// Every node's figures: those with clients report when their load ends; those without
+    /// measure CPU and journal until then and are told END.
+    /// </summary>
+    public static async Task<NodeFigures[]> DoneAllAsync(IReadOnlyList<BenchNodeProcess> nodes)
+    {
+        await Task.WhenAll(nodes.Where(n => n.Clients > 0).Select(n => n.DoneAsync()));
+        foreach (var idle in nodes.Where(n => n.Clients == 0))
+        {
+            await idle._process.StandardInput.WriteLineAsync("END");
+        }
+
+        return await Task.WhenAll(nodes.Select(n => n.DoneAsync()));
+    }
 
     public IEnumerable<double> Samples()
     {

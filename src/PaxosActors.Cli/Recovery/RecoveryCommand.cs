@@ -46,7 +46,7 @@ internal static class RecoveryCommand
             BenchNodeProcess.NodeFigures[] done;
             await using (LiveProgress.Start(output, "filling", () => new ProgressState(null, $"{fill.Elapsed.TotalSeconds:F0} s"), TimeSpan.FromSeconds(5)))
             {
-                done = await Task.WhenAll(nodes.Select(n => n.DoneAsync()));
+                done = await BenchNodeProcess.DoneAllAsync(nodes);
             }
 
             var filled = done.Sum(d => d.Operations);
