@@ -7,10 +7,11 @@ namespace PaxosActors.Cli.Bench;
 
 /// <summary>
 /// `paxos bench-node` (internal to `paxos bench`): one node and its share of the clients in
-/// this process. Prints READY, waits for GO, runs the load (a node with no clients: until END), writes the latencies (doubles, ms)
-/// to the samples file, prints "DONE ops failed seconds peakMb clientMin clientMax
-/// journalBytes cpuSeconds workingSetMbOverTime" (journalBytes and cpuSeconds: what its journal
-/// wrote and the CPU time the process used while measuring), and stops on STOP.
+/// this process. Prints READY, waits for GO, runs the load (a node with no clients: until
+/// END), writes the latencies (doubles, ms) to the samples file, prints "DONE ops failed
+/// seconds peakMb clientMin clientMax journalBytes cpuSeconds workingSetMbOverTime"
+/// (journalBytes and cpuSeconds: what its journal wrote and the CPU time the process used
+/// while measuring), and stops on STOP.
 /// </summary>
 internal static class BenchNodeCommand
 {
