@@ -29,15 +29,9 @@ public sealed class WithPaxosTests
             var get = Assert.IsType<ProposeResult>(await PaxosExtension.Get(systems[2]).ProposeAsync("kv", new KvGet("k"), Wait));
             Assert.Equal(new KvResult(true, "v"), get.Result);
 
-            var deadline = DateTime.UtcNow + Wait;
-            MasterInfo? master;
-            while ((master = await PaxosExtension.Get(systems[2]).GetMasterAsync("kv"))!.NodeId == 0)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "no master was elected");
-                await Task.Delay(100);
-            }
-
-            Assert.InRange(master.NodeId, 1, 3);
+            MasterInfo? master = null;
+            await Eventually.HoldsAsync(async () => (master = await PaxosExtension.Get(systems[2]).GetMasterAsync("kv"))!.NodeId != 0, Wait, () => "an elected master");
+            Assert.InRange(master!.NodeId, 1, 3);
         });
 
     // The hosts start at once: none waits for the bootstrap, which needs all three Up.
@@ -48,13 +42,9 @@ public sealed class WithPaxosTests
             Assert.Single(records.Select(r => r.ClusterId).Distinct());
             Assert.True(PaxosExtension.Get(systems[0]).Settings.Cluster.AutoAdd);
 
+            // The group starts just after the bootstrap completes: a put may find it not there yet.
             object? put = null;
-            for (var deadline = DateTime.UtcNow + Wait; put is not ProposeResult && DateTime.UtcNow < deadline; await Task.Delay(100))
-            {
-                // The group starts just after the bootstrap completes.
-                put = await PaxosExtension.Get(systems[2]).ProposeAsync("kv", new KvPut("k", "v"), Wait);
-            }
-
+            await Eventually.HoldsAsync(async () => (put = await PaxosExtension.Get(systems[2]).ProposeAsync("kv", new KvPut("k", "v"), Wait)) is ProposeResult, Wait, () => $"a put through node 3 (last answer: {put})");
             Assert.Equal(new KvResult(true, "v"), Assert.IsType<ProposeResult>(put).Result);
         });
 

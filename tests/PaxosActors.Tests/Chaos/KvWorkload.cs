@@ -84,7 +84,8 @@ internal sealed class KvWorkload(PaxosTestCluster cluster, int keys, int hotKeys
             var running = cluster.Running;
             if (running.Count == 0)
             {
-                await Task.Delay(10);
+                // Every node is down for a moment (the nemesis): wait for one, or for the end.
+                await Eventually.HoldsAsync(() => cluster.Running.Count > 0 || DateTime.UtcNow >= until, until - DateTime.UtcNow + TimeSpan.FromSeconds(5), () => "a running node");
                 continue;
             }
 
