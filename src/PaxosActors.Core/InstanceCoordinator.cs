@@ -359,7 +359,7 @@ internal sealed class InstanceCoordinator
         var learned = new InstanceLearned(v.Instance, v.Value, v.Checksum);
         effects.Add(new Deliver(Role.Acceptor, learned));
         effects.Add(new Deliver(Role.Learner, learned));
-        if (ProposalValue.CarriesSystem(v.Value) || (_fence is not null && ProposalValue.CarriesMaster(v.Value)))
+        if (ProposalValue.HoldsTheLog(v.Value, _fence is not null))
         {
             _options.Breakpoints.Count("coordinator.membership_learned");
             _awaitingSystem = learned;

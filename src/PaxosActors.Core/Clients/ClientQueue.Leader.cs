@@ -27,22 +27,12 @@ internal sealed partial class ClientQueue
     /// </summary>
     public NodeId? Leader(long now)
     {
-        if (!_options.ForwardToLeader)
+        if (!_options.ForwardToLeader || Holder(now) is not { } holder || holder == _self || holder == _passedOver)
         {
             return null;
         }
 
-        if (now < _masterUntil && _master != NodeId.None)
-        {
-            return _master == _self || _master == _passedOver ? null : _master;
-        }
-
-        if (_leader is not { } leader || leader == _self || leader == _passedOver)
-        {
-            return null;
-        }
-
-        return now - _leaderSeenAt <= (long)_options.LeaderTimeout.TotalMilliseconds ? leader : null;
+        return MasterHolds(now) || now - _leaderSeenAt <= (long)_options.LeaderTimeout.TotalMilliseconds ? holder : null;
     }
 
     /// <summary>Who holds the master lease now, as the coordinator's fence sees it: commands go to it.</summary>
@@ -116,7 +106,9 @@ internal sealed partial class ClientQueue
     }
 
     /// <summary>The node commands would go to if it were not passed over: the master while it holds, else the latest leader.</summary>
-    private NodeId? Holder(long now) => now < _masterUntil && _master != NodeId.None ? _master : _leader;
+    private NodeId? Holder(long now) => MasterHolds(now) ? _master : _leader;
+
+    private bool MasterHolds(long now) => now < _masterUntil && _master != NodeId.None;
 
     private void SeeLeader(InstanceLearned learned, long now)
     {
@@ -162,7 +154,7 @@ internal sealed partial class ClientQueue
     /// </summary>
     private void YieldToMaster(List<Effect> effects, long now)
     {
-        if (!Proposer.IsBusy || Proposer.OwnValueMayBeChosen || Leader(now) is null || Leader(now) != _master)
+        if (!Proposer.IsBusy || Proposer.OwnValueMayBeChosen || Leader(now) != _master)
         {
             return;
         }

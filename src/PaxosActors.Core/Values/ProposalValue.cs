@@ -35,6 +35,14 @@ internal sealed record ProposalValue(NodeId Proposer, IReadOnlyList<StoredComman
     public static bool CarriesSystem(ReadOnlySpan<byte> bytes) => bytes.Length > 0 && bytes[0] == Version4;
 
     /// <summary>
+    /// Whether, after an encoded value is chosen, the coordinator waits for its learner before
+    /// the next instance: for a membership change always, for a master bid in a group with a
+    /// master. The learner says it is done by the same rule.
+    /// </summary>
+    public static bool HoldsTheLog(ReadOnlySpan<byte> bytes, bool groupHasMaster) =>
+        CarriesSystem(bytes) || (groupHasMaster && CarriesMaster(bytes));
+
+    /// <summary>
     /// Whether an encoded value carries a master bid (<see cref="StoredCommand.MasterMachine"/>),
     /// without decoding it: the coordinator of a group with a master waits for its learner after
     /// such a value. Unreadable bytes carry none (and every node reads them alike).

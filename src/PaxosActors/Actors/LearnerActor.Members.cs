@@ -52,7 +52,7 @@ internal sealed partial class LearnerActor
     /// </summary>
     private void MembershipDone(Execute x, bool replaying)
     {
-        if (!replaying && (ProposalValue.CarriesSystem(x.Value) || (_hasMaster && ProposalValue.CarriesMaster(x.Value))))
+        if (!replaying && ProposalValue.HoldsTheLog(x.Value, _hasMaster))
         {
             Context.Parent.Tell(new MembershipApplied(x.Instance + 1, _system));
         }

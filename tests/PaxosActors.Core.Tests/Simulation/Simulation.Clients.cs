@@ -167,7 +167,7 @@ internal sealed partial class Simulation
         _ranAt[x.Instance] = here;
         CheckMembership(n, x.Instance);
         ServeReads(n);
-        if ((ProposalValue.CarriesSystem(x.Value) || (Master is not null && ProposalValue.CarriesMaster(x.Value))) && !n.Replaying)
+        if (ProposalValue.HoldsTheLog(x.Value, Master is not null) && !n.Replaying)
         {
             // Like LearnerActor: the coordinator waits for the membership the change made.
             Run(n, n.Coordinator.SystemApplied(x.Instance + 1, n.System));
