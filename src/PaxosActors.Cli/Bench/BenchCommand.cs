@@ -42,14 +42,15 @@ internal static class BenchCommand
         await stopSampling.CancelAsync();
         var disk = await sampling;
         // Only PaxosActors' SQLite journal counts what it writes; the other plugins report no figure.
-        var ownJournal = options.Storage == BenchStorage.Sqlite && load.Samples.Count > 0;
-        var result = new BenchResult(load.Samples.Count / load.Seconds, LatencyMs.Of(load.Samples), peakMb, options.Groups, options.Clients, options.ValueSize,
-            load.Samples.Count, load.Failed, load.Seconds, mode, load.PerClient.Min, load.PerClient.Max)
+        var operations = load.Latencies.Count;
+        var ownJournal = options.Storage == BenchStorage.Sqlite && operations > 0;
+        var result = new BenchResult(operations / load.Seconds, load.Latencies.Summary(), peakMb, options.Groups, options.Clients, options.ValueSize,
+            operations, load.Failed, load.Seconds, mode, load.PerClient.Min, load.PerClient.Max)
         {
-            WrittenBytesPerCommand = ownJournal ? Math.Round((double)journalBytes / load.Samples.Count, 1) : null,
+            WrittenBytesPerCommand = ownJournal ? Math.Round((double)journalBytes / operations, 1) : null,
             DiskBytesPerNode = options.Storage == BenchStorage.Postgresql ? null : LargestNode(options),
             DiskSamples = disk,
-            CpuMicrosPerCommand = load.Samples.Count == 0 ? null : Math.Round(cpuSeconds * 1e6 / load.Samples.Count, 1),
+            CpuMicrosPerCommand = operations == 0 ? null : Math.Round(cpuSeconds * 1e6 / operations, 1),
         };
         output.WriteLine(result);
         if (options.JsonFile is not null)
@@ -142,11 +143,12 @@ internal static class BenchCommand
                 output.WriteLine($"  node {node.Id}: {d.Operations:N0} ops, {d.Failed} failed, peak working set {d.PeakMb:F0} MB; working set over the run (MB): {d.WorkingSetTrend}");
             }
 
-            var samples = nodes.SelectMany(n => n.Samples()).ToList();
+            var latencies = new Latencies();
+            nodes.ForEach(n => latencies.Add(n.Latencies()));
             // Only nodes that ran clients say anything about fairness.
             var serving = nodes.Zip(done).Where(x => x.Item1.Clients > 0).Select(x => x.Item2).ToList();
             var perClient = serving.Count == 0 ? (0L, 0L) : (serving.Min(d => d.PerClient.Min), serving.Max(d => d.PerClient.Max));
-            return (new LoadResult(samples, done.Sum(d => d.Failed), done.Max(d => d.Seconds)) { PerClient = perClient }, done.Max(d => d.PeakMb), done.Max(d => d.JournalBytes), done.Sum(d => d.CpuSeconds));
+            return (new LoadResult(latencies, done.Sum(d => d.Failed), done.Max(d => d.Seconds)) { PerClient = perClient }, done.Max(d => d.PeakMb), done.Max(d => d.JournalBytes), done.Sum(d => d.CpuSeconds));
         }
         finally
         {

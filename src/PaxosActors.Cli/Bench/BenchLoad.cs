@@ -17,8 +17,8 @@ internal sealed record LoadSpec(int ValueSize, bool Batch, TimeSpan Warmup, Time
 /// </summary>
 public sealed record BenchOrder(long Id, string Customer, decimal Amount, DateTimeOffset At, string Note);
 
-/// <summary>Latencies (ms) of the proposals that succeeded while measuring, failures, and the time measured.</summary>
-internal sealed record LoadResult(List<double> Samples, long Failed, double Seconds)
+/// <summary>Latencies of the proposals that succeeded while measuring, failures, and the time measured.</summary>
+internal sealed record LoadResult(Latencies Latencies, long Failed, double Seconds)
 {
     /// <summary>The fewest and the most proposals any one client completed: how fair the service was.</summary>
     public (long Min, long Max) PerClient { get; init; }
@@ -32,7 +32,8 @@ internal static class BenchLoad
 {
     public static async Task<LoadResult> RunAsync(IReadOnlyList<IActorRef> targets, LoadSpec spec)
     {
-        var samples = new List<double>[targets.Count];
+        var latencies = new Latencies();
+        var succeeded = new long[targets.Count];
         var failed = 0L;
         var value = new byte[spec.ValueSize];
         Random.Shared.NextBytes(value);
@@ -43,7 +44,6 @@ internal static class BenchLoad
         var lastDone = start;
         await Task.WhenAll(targets.Select((target, c) => Task.Run(async () =>
         {
-            var mine = samples[c] = [];
             var counted = 0L;
             while (counted < (spec.OperationsPerClient ?? long.MaxValue))
             {
@@ -65,7 +65,8 @@ internal static class BenchLoad
                 InterlockedMax(ref lastDone, done);
                 if (reply is ProposeResult or BatchProposeResult)
                 {
-                    mine.Add(Stopwatch.GetElapsedTime(call, done).TotalMilliseconds);
+                    latencies.Record(Stopwatch.GetElapsedTime(call, done));
+                    succeeded[c]++;
                 }
                 else
                 {
@@ -75,9 +76,9 @@ internal static class BenchLoad
         })));
 
         var seconds = spec.OperationsPerClient is null ? spec.Duration.TotalSeconds : Stopwatch.GetElapsedTime(start, lastDone).TotalSeconds;
-        return new LoadResult(samples.SelectMany(s => s).ToList(), failed, seconds)
+        return new LoadResult(latencies, failed, seconds)
         {
-            PerClient = samples.Length == 0 ? (0, 0) : (samples.Min(s => (long)s.Count), samples.Max(s => (long)s.Count)),
+            PerClient = succeeded.Length == 0 ? (0, 0) : (succeeded.Min(), succeeded.Max()),
         };
     }
 

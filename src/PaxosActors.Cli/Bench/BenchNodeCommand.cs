@@ -8,7 +8,7 @@ namespace PaxosActors.Cli.Bench;
 /// <summary>
 /// `paxos bench-node` (internal to `paxos bench`): one node and its share of the clients in
 /// this process. Prints READY, waits for GO, runs the load (a node with no clients: until
-/// END), writes the latencies (doubles, ms) to the samples file, prints "DONE ops failed
+/// END), writes its latency histogram to the samples file, prints "DONE ops failed
 /// seconds peakMb clientMin clientMax journalBytes cpuSeconds workingSetMbOverTime"
 /// (journalBytes and cpuSeconds: what its journal wrote and the CPU time the process used
 /// while measuring), and stops on STOP.
@@ -57,10 +57,7 @@ internal static class BenchNodeCommand
             await sampler.DisposeAsync();
             await using (var file = File.Create(samplesFile))
             {
-                foreach (var sample in load.Samples)
-                {
-                    file.Write(BitConverter.GetBytes(sample));
-                }
+                load.Latencies.WriteTo(file);
             }
 
             var peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
@@ -70,7 +67,7 @@ internal static class BenchNodeCommand
                 trend = string.Join(',', samples.Select(m => m.ToString("F0", CultureInfo.InvariantCulture)));
             }
 
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE {load.Samples.Count} {load.Failed} {load.Seconds} {peak} {load.PerClient.Min} {load.PerClient.Max} {written} {(cpu - cpuAtStart).TotalSeconds} {(trend.Length == 0 ? "-" : trend)}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE {load.Latencies.Count} {load.Failed} {load.Seconds} {peak} {load.PerClient.Min} {load.PerClient.Max} {written} {(cpu - cpuAtStart).TotalSeconds} {(trend.Length == 0 ? "-" : trend)}"));
             output.Flush();
 
             // The other nodes may still be measuring: serve them until told to stop.

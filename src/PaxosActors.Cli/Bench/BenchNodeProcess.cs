@@ -112,13 +112,11 @@ internal sealed class BenchNodeProcess
         return await Task.WhenAll(nodes.Select(n => n.DoneAsync()));
     }
 
-    public IEnumerable<double> Samples()
+    /// <summary>The latencies the node's clients recorded (none for a node without clients).</summary>
+    public Latencies Latencies()
     {
-        var bytes = File.ReadAllBytes(_samplesFile);
-        for (var i = 0; i + 8 <= bytes.Length; i += 8)
-        {
-            yield return BitConverter.ToDouble(bytes, i);
-        }
+        using var file = File.OpenRead(_samplesFile);
+        return Bench.Latencies.ReadFrom(file);
     }
 
     public async Task StopAsync()

@@ -55,20 +55,7 @@ internal sealed record LatencyMs(
     [property: JsonPropertyName("p50")] double P50,
     [property: JsonPropertyName("p95")] double P95,
     [property: JsonPropertyName("p99")] double P99,
-    [property: JsonPropertyName("max")] double Max)
-{
-    public static LatencyMs Of(List<double> samples)
-    {
-        if (samples.Count == 0)
-        {
-            return new LatencyMs(0, 0, 0, 0);
-        }
-
-        samples.Sort();
-        double At(double p) => samples[Math.Min(samples.Count - 1, (int)(p * samples.Count))];
-        return new LatencyMs(At(0.50), At(0.95), At(0.99), samples[^1]);
-    }
-}
+    [property: JsonPropertyName("max")] double Max);
 
 /// <summary>The largest node's storage <see cref="Seconds"/> after the nodes were started.</summary>
 internal sealed record DiskSample(
