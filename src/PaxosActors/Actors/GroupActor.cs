@@ -78,7 +78,7 @@ internal sealed partial class GroupActor : UntypedActor, IWithUnboundedStash, IW
 
     protected override void PreStart()
     {
-        _router = PeerRouter.Create(Context.System, _settings, _group, Self);
+        _router = PeerRouter.Create((ExtendedActorSystem)Context.System, _settings, _group, Self);
         if (!_configured.Contains(_settings.NodeId) && !IsFollower)
         {
             _log.Info("Node {0} is not among group {1}'s configured members: it learns the group's log once the log adds it, and votes once it is promoted (AddMember)", _settings.NodeId, _group.Name);
