@@ -140,7 +140,7 @@ internal static class BenchCommand
             var done = await BenchNodeProcess.DoneAllAsync(nodes);
             foreach (var (node, d) in nodes.Zip(done))
             {
-                output.WriteLine($"  node {node.Id}: {d.Operations:N0} ops, {d.Failed} failed, peak working set {d.PeakMb:F0} MB; working set over the run (MB): {d.WorkingSetTrend}");
+                output.WriteLine($"  node {node.Id}: {d.Operations:N0} ops, {d.Failed} failed, peak working set {d.PeakMb:F0} MB; working set over the run (MB): {d.WorkingSetTrend}; GC while measuring: {d.Gc}");
             }
 
             var latencies = new Latencies();

@@ -9,9 +9,9 @@ namespace PaxosActors.Cli.Bench;
 /// `paxos bench-node` (internal to `paxos bench`): one node and its share of the clients in
 /// this process. Prints READY, waits for GO, runs the load (a node with no clients: until
 /// END), writes its latency histogram to the samples file, prints "DONE ops failed
-/// seconds peakMb clientMin clientMax journalBytes cpuSeconds workingSetMbOverTime"
-/// (journalBytes and cpuSeconds: what its journal wrote and the CPU time the process used
-/// while measuring), and stops on STOP.
+/// seconds peakMb clientMin clientMax journalBytes cpuSeconds gen0 gen1 gen2 gcPauseMs
+/// workingSetMbOverTime" (journalBytes, cpuSeconds and the GC figures: what its journal wrote,
+/// the CPU time the process used and its collections while measuring), and stops on STOP.
 /// </summary>
 internal static class BenchNodeCommand
 {
@@ -42,8 +42,8 @@ internal static class BenchNodeCommand
                 }
             }, null, every, every);
             // The journal's bytes over the measured window: from the end of the warm-up to the end of the load.
-            // and the process's CPU time (user + system) over the same window.
-            var atStart = Task.Delay(spec.Warmup).ContinueWith(_ => (journal.Total, Cpu.Now), TaskScheduler.Default);
+            // and the process's CPU time (user + system) and garbage collections over the same window.
+            var atStart = Task.Delay(spec.Warmup).ContinueWith(_ => (journal.Total, Cpu.Now, GcFigures.Now), TaskScheduler.Default);
             var load = await BenchLoad.RunAsync(clientGroups.Select(g => refs[g]).ToList(), spec);
             if (clientGroups.Count == 0 && await input.ReadLineAsync() != "END")
             {
@@ -52,7 +52,8 @@ internal static class BenchNodeCommand
             }
 
             var cpu = Cpu.Now;
-            var (bytesAtStart, cpuAtStart) = await atStart;
+            var gc = GcFigures.Now;
+            var (bytesAtStart, cpuAtStart, gcAtStart) = await atStart;
             var written = journal.Total - bytesAtStart;
             await sampler.DisposeAsync();
             await using (var file = File.Create(samplesFile))
@@ -67,7 +68,7 @@ internal static class BenchNodeCommand
                 trend = string.Join(',', samples.Select(m => m.ToString("F0", CultureInfo.InvariantCulture)));
             }
 
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE {load.Latencies.Count} {load.Failed} {load.Seconds} {peak} {load.PerClient.Min} {load.PerClient.Max} {written} {(cpu - cpuAtStart).TotalSeconds} {(trend.Length == 0 ? "-" : trend)}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DONE {load.Latencies.Count} {load.Failed} {load.Seconds} {peak} {load.PerClient.Min} {load.PerClient.Max} {written} {(cpu - cpuAtStart).TotalSeconds} {gc.Since(gcAtStart).ToWire()} {(trend.Length == 0 ? "-" : trend)}"));
             output.Flush();
 
             // The other nodes may still be measuring: serve them until told to stop.

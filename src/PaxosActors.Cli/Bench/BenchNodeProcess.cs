@@ -147,10 +147,11 @@ internal sealed class BenchNodeProcess
         {
             var parts = line[5..].Split(' ');
             var f = parts[..8].Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-            var trend = parts.Length > 8 && parts[8] != "-" ? parts[8].Replace(",", " → ", StringComparison.Ordinal) : string.Empty;
-            _done.TrySetResult(new NodeFigures((long)f[0], (long)f[1], f[2], f[3], ((long)f[4], (long)f[5]), (long)f[6], f[7], trend));
+            var gc = GcFigures.FromWire(parts.AsSpan(8, 4));
+            var trend = parts.Length > 12 && parts[12] != "-" ? parts[12].Replace(",", " → ", StringComparison.Ordinal) : string.Empty;
+            _done.TrySetResult(new NodeFigures((long)f[0], (long)f[1], f[2], f[3], ((long)f[4], (long)f[5]), (long)f[6], f[7], gc, trend));
         }
     }
 
-    internal sealed record NodeFigures(long Operations, long Failed, double Seconds, double PeakMb, (long Min, long Max) PerClient, long JournalBytes, double CpuSeconds, string WorkingSetTrend);
+    internal sealed record NodeFigures(long Operations, long Failed, double Seconds, double PeakMb, (long Min, long Max) PerClient, long JournalBytes, double CpuSeconds, GcFigures Gc, string WorkingSetTrend);
 }
