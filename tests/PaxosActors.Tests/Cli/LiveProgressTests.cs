@@ -37,12 +37,6 @@ public sealed class LiveProgressTests
         Assert.Contains("100%", console.Output, StringComparison.Ordinal);
     }
 
-    private static async Task Until(Func<bool> condition)
-    {
-        for (var tries = 0; !condition(); tries++)
-        {
-            Assert.True(tries < 500, "the progress did not show within 10 s");
-            await Task.Delay(20);
-        }
-    }
+    private static Task Until(Func<bool> condition) =>
+        Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(10), () => "the progress to show within 10 s");
 }

@@ -55,11 +55,10 @@ public sealed class MembersCommandTests
 
         // Node 1 is out: once it has learned so (a removed node still learns its removal), it
         // shows the new membership and refuses changes.
-        for (var tries = 0; !(await RunAsync(node1, "show", [], json: false)).Output.Contains("version 3", StringComparison.Ordinal); tries++)
-        {
-            Assert.True(tries < 100, "node 1 never learned its removal");
-            await Task.Delay(100);
-        }
+        await Eventually.HoldsAsync(
+            async () => (await RunAsync(node1, "show", [], json: false)).Output.Contains("version 3", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10),
+            () => "node 1 to learn its removal");
 
         (code, _, error) = await RunAsync(node1, "remove", ["2"], json: false);
         Assert.Equal(1, code);

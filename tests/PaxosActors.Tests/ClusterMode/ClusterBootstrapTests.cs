@@ -152,12 +152,6 @@ public sealed class ClusterBootstrapTests
             Receive<Akka.Event.Warning>(w => w.Message?.ToString()?.Contains(text, StringComparison.Ordinal) == true, w => caught.TrySetResult(w.Message!.ToString()!));
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        for (var tries = 0; !await condition(); tries++)
-        {
-            Assert.True(tries < 300, "the condition did not hold within 30 s");
-            await Task.Delay(100);
-        }
-    }
+    private static Task Eventually(Func<Task<bool>> condition) =>
+        PaxosActors.Tests.Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(30), () => "the condition to hold within 30 s");
 }

@@ -98,21 +98,17 @@ public sealed class ThreeNodeTests(ITestOutputHelper output)
     /// </summary>
     private static async Task ChosenRecordAsync(string file)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Mode=ReadOnly;Pooling=False");
         await connection.OpenAsync();
-        while (true)
-        {
-            await using var count = connection.CreateCommand();
-            count.CommandText = "SELECT count(*) FROM paxos_journal WHERE manifest IN ('C1', 'C2')";
-            if ((long)(await count.ExecuteScalarAsync())! > 0)
+        await Eventually.HoldsAsync(
+            async () =>
             {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "no chosen record reached node 3's file");
-            await Task.Delay(20);
-        }
+                await using var count = connection.CreateCommand();
+                count.CommandText = "SELECT count(*) FROM paxos_journal WHERE manifest IN ('C1', 'C2')";
+                return (long)(await count.ExecuteScalarAsync())! > 0;
+            },
+            TimeSpan.FromSeconds(30),
+            () => "a chosen record in node 3's file");
     }
 
     private static string Systems(PaxosTestCluster cluster) =>

@@ -192,19 +192,7 @@ public sealed class MembershipClusterTests
 
     private static Task AwaitAsync(Func<bool> done, string what) => AwaitAsync(() => Task.FromResult(done()), () => what);
 
-    private static async Task AwaitAsync(Func<Task<bool>> done, Func<string> what)
-    {
-        var deadline = DateTime.UtcNow + Ceiling;
-        while (!await done())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("Waited in vain for " + what());
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    private static Task AwaitAsync(Func<Task<bool>> done, Func<string> what) => Eventually.HoldsAsync(done, Ceiling, what);
 
     private static IActorRef Listener(ActorSystem system, List<MembershipChanged> seen) =>
         system.ActorOf(Props.Create(() => new Collector(seen)));

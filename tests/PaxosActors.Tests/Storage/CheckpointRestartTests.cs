@@ -110,13 +110,7 @@ public sealed class CheckpointRestartTests
     {
         var folder = Path.Combine(cluster.DataDirectory, $"node{node}.db.checkpoints", "test");
         var file = Path.Combine(folder, $"{instance:D19}.checkpoint");
-        var deadline = DateTime.UtcNow + Ceiling;
-        while (!File.Exists(file))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"no checkpoint at {instance} in {folder}");
-            await Task.Delay(20);
-        }
-
+        await Eventually.HoldsAsync(() => File.Exists(file), Ceiling, () => $"a checkpoint at {instance} in {folder}");
         return folder;
     }
 }

@@ -55,19 +55,15 @@ public sealed class PostgresTests(PostgresServer server) : IClassFixture<Postgre
     /// <summary>Waits until the node's journal in <paramref name="database"/> holds a chosen record.</summary>
     private static async Task ChosenRecordsAsync(string database, TimeSpan ceiling)
     {
-        var deadline = DateTime.UtcNow + ceiling;
         await using var connection = new Npgsql.NpgsqlConnection(database);
         await connection.OpenAsync();
-        while (true)
-        {
-            await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM journal WHERE manifest IN ('C1', 'C2')", connection);
-            if ((long)(await count.ExecuteScalarAsync())! > 0)
+        await Eventually.HoldsAsync(
+            async () =>
             {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "no chosen record reached the database");
-            await Task.Delay(20);
-        }
+                await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM journal WHERE manifest IN ('C1', 'C2')", connection);
+                return (long)(await count.ExecuteScalarAsync())! > 0;
+            },
+            ceiling,
+            () => "a chosen record in the database");
     }
 }
