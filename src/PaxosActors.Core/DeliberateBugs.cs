@@ -79,4 +79,16 @@ internal enum DeliberateBugs
     /// other: a node that checkpoints faster than a peer fetches leaves that peer starting over.
     /// </summary>
     TransferUnpinned = 32768,
+
+    /// <summary>
+    /// A proposer stamps the ballot of its last accept for the previous instance on its next
+    /// Accept as chosen, whether or not that accept won a majority (invariant 8).
+    /// </summary>
+    ChosenClaimedWithoutMajority = 65536,
+
+    /// <summary>
+    /// A node learns the value of the last Accept it saw for its instance from any next Accept
+    /// that announces a chosen ballot, without comparing the ballots (invariant 8).
+    /// </summary>
+    ChosenBallotNotCompared = 131072,
 }

@@ -19,6 +19,10 @@ internal sealed class InstanceCoordinator
     // there may be chosen before this node hears of it.
     private long _ownAcceptAt = -1;
 
+    // The last Accept handed to the acceptor for the current instance: if a later Accept
+    // announces its ballot as chosen, its value is the chosen one.
+    private Accept? _lastAccept;
+
     // The proposer's news of a learned membership change, held until the learner applied it.
     private InstanceLearned? _awaitingSystem;
     private int _futureCount;
@@ -68,6 +72,7 @@ internal sealed class InstanceCoordinator
     public void Halt(string reason)
     {
         HaltReason ??= reason;
+        _lastAccept = null;
         _future.Clear();
         _futureCount = 0;
         _futureBytes = 0;
@@ -281,6 +286,15 @@ internal sealed class InstanceCoordinator
             _ownAcceptAt = m.Instance;
         }
 
+        if (m is Accept { ChosenBallot.IsZero: false } next && next.Instance == Instance + 1 && _awaitingSystem is null)
+        {
+            LearnFromNextAccept(next, effects);
+            if (IsHalted)
+            {
+                return;
+            }
+        }
+
         switch (m)
         {
             case AskForLearn or CheckpointOffer or ChunkRequest or CheckpointChunk:
@@ -309,6 +323,7 @@ internal sealed class InstanceCoordinator
                 effects.Add(new Dropped(m, "master_lease"));
                 break;
             case Prepare or Accept when m.Instance == Instance:
+                _lastAccept = m as Accept ?? _lastAccept;
                 effects.Add(new Deliver(Role.Acceptor, m));
                 break;
             case PrepareReply or AcceptReply when m.Instance == Instance && _awaitingSystem is null:
@@ -333,7 +348,7 @@ internal sealed class InstanceCoordinator
         return m switch
         {
             Prepare p => p.Ballot.ProposalId is > 0 and < limit,
-            Accept a => a.Ballot.ProposalId is > 0 and < limit,
+            Accept a => a.Ballot.ProposalId is > 0 and < limit && a.ChosenBallot.ProposalId is >= 0 and < limit,
             PrepareReply r => r.Promised.ProposalId is >= 0 and < limit && r.AcceptedBallot.ProposalId is >= 0 and < limit,
             AcceptReply r => r.Promised.ProposalId is >= 0 and < limit,
             CheckpointOffer o => o.Length > 0,
@@ -341,6 +356,26 @@ internal sealed class InstanceCoordinator
             CheckpointChunk c => c.Offset >= 0 && c.Data.Length <= ChunkRequest.MaxBytes,
             _ => true,
         };
+    }
+
+    /// <summary>
+    /// DESIGN.md invariant 8, rule b: <paramref name="next"/>'s sender got an accept majority for
+    /// this instance at <c>next.ChosenBallot</c>. If that is the ballot of the Accept this node
+    /// saw last here, its value is the chosen one (a ballot carries one value per instance, and
+    /// only its own node sends it); the checksum the sender chained over it is checked as any
+    /// chosen value's is. Otherwise the next Accept waits, and this node asks for the value.
+    /// </summary>
+    private void LearnFromNextAccept(Accept next, List<Effect> effects)
+    {
+        if (_lastAccept is not { } last || last.Instance != Instance || next.ChosenBallot.Node != next.From
+            || (last.Ballot != next.ChosenBallot && !_options.Bugs.HasFlag(DeliberateBugs.ChosenBallotNotCompared)))
+        {
+            _options.Breakpoints.Count("coordinator.chosen_ballot_unknown");
+            return;
+        }
+
+        _options.Breakpoints.Count("coordinator.learned_from_accept");
+        Learn(new ValueChosen(Instance, next.From, last.Value, next.PreviousChecksum), effects);
     }
 
     private void Learn(ValueChosen v, List<Effect> effects)
@@ -375,6 +410,7 @@ internal sealed class InstanceCoordinator
 
         Instance++;
         PreviousChecksum = v.Checksum;
+        _lastAccept = null;
         Release(effects);
     }
 

@@ -27,7 +27,16 @@ internal sealed record PrepareReply(
 /// acceptor whose own differs has diverged.
 /// </summary>
 internal sealed record Accept(long Instance, NodeId From, Ballot Ballot, byte[] Value, ulong PreviousChecksum)
-    : PaxosMessage(Instance, From);
+    : PaxosMessage(Instance, From)
+{
+    /// <summary>
+    /// The ballot at which the sender itself got an accept majority for instance - 1, or zero.
+    /// It announces that instance as chosen (DESIGN.md, invariant 8, rule b): a node that holds
+    /// the Accept of that ballot for instance - 1 learns its value, which is the chosen one,
+    /// because a ballot carries one value per instance.
+    /// </summary>
+    public Ballot ChosenBallot { get; init; } = Ballot.Zero;
+}
 
 /// <summary>Phase 2b. On a reject, <see cref="Promised"/> is the ballot that blocked it.</summary>
 internal sealed record AcceptReply(long Instance, NodeId From, Ballot Ballot, bool Ok, Ballot Promised)

@@ -5,6 +5,9 @@ namespace PaxosActors.Core;
 /// ballot, then keeps that ballot and skips prepare for following instances until someone
 /// rejects it or it learns an instance it did not choose itself (DESIGN.md, invariant 8).
 /// A failed round waits a random back-off; round timeouts double up to a cap.
+/// With <see cref="ProtocolOptions.ChosenWithNextAccept"/>, the other members hear that an
+/// instance was chosen from the ballot stamped on the next Accept, or from the value itself when
+/// no next Accept follows at once (<see cref="TakeAnnouncement"/>).
 /// </summary>
 internal sealed class Proposer
 {
@@ -30,6 +33,18 @@ internal sealed class Proposer
     private TimeSpan _acceptTimeout;
     private long _timerGeneration;
     private long _ownValueSentAt = -1;
+
+    // The last instance this proposer got an accept majority for, and the ballot of that majority.
+    private long _chosenAtInstance = -1;
+    private Ballot _chosenAtBallot = Ballot.Zero;
+
+    // That instance's value, for the members not yet told: the next Accept tells them instead.
+    private ValueChosen? _announcement;
+    private IReadOnlyList<NodeId> _announceTo = [];
+
+    // Where this proposer's last accept went, won or not: what ChosenClaimedWithoutMajority announces.
+    private long _lastAcceptAt = -1;
+    private Ballot _lastAcceptBallot = Ballot.Zero;
 
     /// <param name="startAbove">
     /// The proposal id of this node's own recovered promise: every ballot this proposer makes
@@ -150,8 +165,10 @@ internal sealed class Proposer
             case Phase.BackingOff:
                 return StartRound();
             case Phase.AwaitingLearn when _valueInFlight is not null:
-                // Our own ValueChosen may have been lost with a crash of the local path: say it again.
-                return [.. AnnounceChosen(_valueInFlight), Arm(_acceptTimeout)];
+                // Our own ValueChosen may have been lost with a crash of the local path: say it
+                // again, to every member.
+                _announcement = null;
+                return [.. Announce(Chosen(_valueInFlight), _members.Members.Concat(_members.Learners)), Arm(_acceptTimeout)];
             default:
                 return [];
         }
@@ -236,10 +253,21 @@ internal sealed class Proposer
 
         _yes.Clear();
         _no.Clear();
+        var chosen = ChosenBallotFor(Instance - 1);
+        if (!chosen.IsZero && _announcement?.Instance == Instance - 1)
+        {
+            // This Accept tells every member: the value need not go out.
+            _options.Breakpoints.Count("proposer.chosen_with_accept");
+            _announcement = null;
+        }
+
+        _lastAcceptAt = Instance;
+        _lastAcceptBallot = _ballot;
+        var accept = new Accept(Instance, _self, _ballot, value, PreviousChecksum) { ChosenBallot = chosen };
         var effects = new List<Effect>();
         foreach (var m in _members.Members)
         {
-            effects.Add(new Send(m, new Accept(Instance, _self, _ballot, value, PreviousChecksum)));
+            effects.Add(new Send(m, accept));
         }
 
         effects.Add(Arm(_acceptTimeout));
@@ -272,16 +300,62 @@ internal sealed class Proposer
         _acceptTimeout = _options.AcceptTimeout;
         _phase = Phase.AwaitingLearn;
         _chosenHere = true;
-        return [.. AnnounceChosen(_valueInFlight!), Arm(_acceptTimeout)];
+        _chosenAtInstance = Instance;
+        _chosenAtBallot = _ballot;
+        var chosen = Chosen(_valueInFlight!);
+
+        // Learners hear it at once: they get no Accepts. So does this node, which is where the
+        // instance is learned first. The other members learn it from the next Accept's ballot,
+        // or from the value when no Accept follows at once (TakeAnnouncement).
+        if (_options.ChosenWithNextAccept)
+        {
+            _announcement = chosen;
+            _announceTo = _members.Members.Where(m => m != _self).ToList();
+            return [.. Announce(chosen, _members.Learners.Prepend(_self)), Arm(_acceptTimeout)];
+        }
+
+        return [.. Announce(chosen, _members.Members.Concat(_members.Learners)), Arm(_acceptTimeout)];
     }
 
-    private IEnumerable<Effect> AnnounceChosen(byte[] value)
+    /// <summary>
+    /// The value of the instance this proposer chose last, for the members that have not heard of
+    /// it, once this node learned that instance and no Accept of the next one carried the news:
+    /// the host calls this when it has run everything that could start the next instance.
+    /// </summary>
+    public IReadOnlyList<Effect> TakeAnnouncement()
     {
-        var checksum = Checksum.Next(PreviousChecksum, value);
-        // Learners hear it too: they keep up without waiting for their next ask, and one that was
-        // just promoted learns so at once.
-        return _members.Members.Concat(_members.Learners).Select(m => new Send(m, new ValueChosen(Instance, _self, value, checksum)));
+        if (_announcement is not { } chosen || chosen.Instance >= Instance)
+        {
+            return [];
+        }
+
+        _options.Breakpoints.Count("proposer.chosen_sent");
+        _announcement = null;
+        return Announce(chosen, _announceTo).ToList();
     }
+
+    /// <summary>
+    /// The ballot an Accept of <paramref name="instance"/> + 1 announces as chosen there: the one
+    /// this proposer got an accept majority with, if it did (DESIGN.md, invariant 8, rule b).
+    /// </summary>
+    private Ballot ChosenBallotFor(long instance)
+    {
+        if (!_options.ChosenWithNextAccept)
+        {
+            return Ballot.Zero;
+        }
+
+        if (_options.Bugs.HasFlag(DeliberateBugs.ChosenClaimedWithoutMajority) && _lastAcceptAt == instance)
+        {
+            return _lastAcceptBallot;
+        }
+
+        return _chosenAtInstance == instance ? _chosenAtBallot : Ballot.Zero;
+    }
+
+    private ValueChosen Chosen(byte[] value) => new(Instance, _self, value, Checksum.Next(PreviousChecksum, value));
+
+    private static IEnumerable<Effect> Announce(ValueChosen chosen, IEnumerable<NodeId> to) => to.Select(m => new Send(m, chosen));
 
     private IReadOnlyList<Effect> OnLearned(InstanceLearned l)
     {

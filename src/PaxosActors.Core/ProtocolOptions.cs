@@ -66,6 +66,14 @@ public sealed record ProtocolOptions
     /// <summary>Hand commands to the node whose proposer decided the latest instance.</summary>
     public bool ForwardToLeader { get; init; } = true;
 
+    /// <summary>
+    /// A proposer that got an accept majority tells the other members by stamping that ballot on
+    /// its next Accept (<c>Accept.ChosenBallot</c>), and sends them the chosen value itself only
+    /// when no Accept of the next instance follows at once: one message per member per instance
+    /// fewer while values keep coming. Off: the value goes to every member at once.
+    /// </summary>
+    public bool ChosenWithNextAccept { get; init; } = true;
+
     /// <summary>A leader that decides nothing, or leaves handed commands unanswered, this long is passed over.</summary>
     public TimeSpan LeaderTimeout { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -203,6 +203,7 @@ public sealed partial record PaxosSettings
             BackoffMin = c.GetTimeSpan("proposer.backoff-min"),
             BackoffMax = Positive(c, "proposer.backoff-max"),
             MaxConflictRetries = c.GetInt("proposer.max-conflict-retries"),
+            ChosenWithNextAccept = c.GetBoolean("proposer.chosen-with-next-accept") && c.GetInt("wire.write-version", 2) != 1,
             FutureQueueLimit = c.GetInt("future-queue-limit"),
             FutureQueueBytes = c.GetByteSize("future-queue-bytes") ?? 0,
             CatchUpBatch = c.GetInt("catch-up-batch"),

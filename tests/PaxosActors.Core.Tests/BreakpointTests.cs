@@ -114,6 +114,54 @@ public sealed class BreakpointTests
     }
 
     [Fact]
+    public void Chosen_ballot_branches_count()
+    {
+        using var probe = new ThreadCounterProbe();
+        var p = new Proposer(A, Three, new ProtocolOptions(), new SeededRandom(1), 0, 0, 0);
+        for (var instance = 0L; instance < 2; instance++)
+        {
+            var b = p.Ballot;
+            if (instance == 0)
+            {
+                p.Propose([1]);
+                b = p.Ballot;
+                p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+                p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null));
+            }
+            else
+            {
+                p.Propose([2]);
+            }
+
+            p.Handle(new AcceptReply(instance, A, b, true, b));
+            var chosen = p.Handle(new AcceptReply(instance, B, b, true, b)).OfType<Send>().Select(s => s.Message).OfType<ValueChosen>().Single();
+            p.Handle(new InstanceLearned(instance, chosen.Value, chosen.Checksum));
+        }
+
+        p.TakeAnnouncement();
+
+        var coordinator = new InstanceCoordinator(A, Three, new ProtocolOptions(), 0, 0);
+        coordinator.Handle(new Accept(1, B, new Ballot(1, B), [2], 0) { ChosenBallot = new Ballot(1, B) });
+        coordinator.Handle(new Accept(0, B, new Ballot(1, B), [1], 0));
+        coordinator.Handle(new Accept(1, B, new Ballot(1, B), [2], Checksum.Next(0, [1])) { ChosenBallot = new Ballot(1, B) });
+        probe.Expect(
+            ("proposer.chosen_with_accept", 1),
+            ("proposer.chosen_sent", 1),
+            ("coordinator.chosen_ballot_unknown", 1),
+            ("coordinator.learned_from_accept", 1));
+    }
+
+    [Fact]
+    public void The_simulator_learns_from_next_accepts_and_sends_values_when_none_follows()
+    {
+        using var probe = new ThreadCounterProbe();
+        Simulation.SeedSweep.RunOne(42);
+        Assert.True(probe.Count("proposer.chosen_with_accept") > 0);
+        Assert.True(probe.Count("coordinator.learned_from_accept") > 0);
+        Assert.True(probe.Count("proposer.chosen_sent") > 0);
+    }
+
+    [Fact]
     public void Client_queue_leader_branches_count()
     {
         using var probe = new ThreadCounterProbe();
@@ -170,6 +218,9 @@ internal sealed class ThreadCounterProbe : IDisposable
             expected.Select(e => ("paxos." + e.Name, e.Count)),
             expected.Select(e => ("paxos." + e.Name, _counts.GetValueOrDefault("paxos." + e.Name))));
     }
+
+    /// <summary>What was recorded under <paramref name="name"/>.</summary>
+    public long Count(string name) => _counts.GetValueOrDefault("paxos." + name);
 
     public void Dispose() => _listener.Dispose();
 }

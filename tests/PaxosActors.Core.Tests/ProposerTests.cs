@@ -158,31 +158,101 @@ public sealed class ProposerTests
     }
 
     [Fact]
-    public void A_chosen_value_is_announced_to_the_members_and_the_learners_but_not_the_followers()
+    public void A_chosen_value_goes_to_this_node_and_the_learners_at_once_and_to_the_other_members_once_learned_here()
     {
         var d = new NodeId(4);
-        var e = new NodeId(5);
-        var p = new Proposer(A, new Membership([A, B, C], followers: new Dictionary<NodeId, NodeId> { [e] = A }, learners: [d]), Options, new SeededRandom(1), 0, 0, 0);
+        var p = NewWithLearnerAndFollower(Options);
+        var (b, checksum) = ChooseOwn(p, [1], out var atMajority);
+        Assert.Equal([A, d], atMajority);
+
+        // Not learned here yet: the next Accept may still carry the news.
+        Assert.Empty(p.TakeAnnouncement());
+        p.Handle(new InstanceLearned(0, [1], checksum));
+        var later = p.TakeAnnouncement().OfType<Send>().ToList();
+        Assert.Equal([B, C], later.Select(s => s.To));
+        Assert.All(later.Select(s => (ValueChosen)s.Message), v => Assert.Equal((0L, A, 1, checksum), (v.Instance, v.From, v.Value.Single(), v.Checksum)));
+        Assert.Empty(p.TakeAnnouncement());
+        Assert.NotEqual(Ballot.Zero, b);
+    }
+
+    [Fact]
+    public void With_chosen_with_next_accept_off_a_chosen_value_goes_to_every_member_and_learner_at_once()
+    {
+        var p = NewWithLearnerAndFollower(Options with { ChosenWithNextAccept = false });
+        var (_, checksum) = ChooseOwn(p, [1], out var atMajority);
+        Assert.Equal([A, B, C, new NodeId(4)], atMajority);
+        p.Handle(new InstanceLearned(0, [1], checksum));
+        Assert.Empty(p.TakeAnnouncement());
+        Assert.All(Sent<Accept>(p.Propose([2])), a => Assert.Equal((1L, Ballot.Zero), (a.Instance, a.ChosenBallot)));
+    }
+
+    [Fact]
+    public void The_next_accept_carries_the_ballot_of_the_majority_instead_of_the_value()
+    {
+        var p = New();
+        var (b, checksum) = ChooseOwn(p, [1], out _);
+        p.Handle(new InstanceLearned(0, [1], checksum));
+        var accepts = p.Propose([2]).OfType<Send>().Select(s => s.Message).OfType<Accept>().ToList();
+        Assert.Equal(3, accepts.Count);
+        Assert.All(accepts, a => Assert.Equal((1L, b, b, checksum), (a.Instance, a.Ballot, a.ChosenBallot, a.PreviousChecksum)));
+        Assert.Empty(p.TakeAnnouncement());
+    }
+
+    [Fact]
+    public void An_accept_after_an_instance_chosen_by_another_ballot_announces_nothing()
+    {
+        var p = New();
         p.Propose([1]);
         var b = p.Ballot;
         p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
         p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null));
-        p.Handle(new AcceptReply(0, A, b, true, b));
-        var announced = p.Handle(new AcceptReply(0, B, b, true, b)).OfType<Send>().Where(s => s.Message is ValueChosen).Select(s => s.To);
-        Assert.Equal([A, B, C, d], announced);
+
+        // Its accept won no majority; another proposer's value was chosen, and this one retries.
+        var backOff = p.Handle(new InstanceLearned(0, [9], 77)).OfType<StartTimer>().Single();
+        var prepares = p.OnTimer(backOff.Generation).OfType<Send>().Select(s => s.Message).OfType<Prepare>().ToList();
+        var b2 = prepares[0].Ballot;
+        p.Handle(new PrepareReply(1, A, b2, true, b2, Ballot.Zero, null));
+        var accepts = p.Handle(new PrepareReply(1, B, b2, true, b2, Ballot.Zero, null)).OfType<Send>().Select(s => s.Message).OfType<Accept>().ToList();
+        Assert.NotEmpty(accepts);
+        Assert.All(accepts, a => Assert.Equal((1L, Ballot.Zero), (a.Instance, a.ChosenBallot)));
     }
 
-    private static (Ballot Ballot, ulong Checksum) ChooseOwn(Proposer p, byte[] value)
+    [Fact]
+    public void An_accept_after_a_new_prepare_still_announces_the_ballot_the_previous_instance_was_chosen_with()
+    {
+        var p = New();
+        var (b, checksum) = ChooseOwn(p, [1], out _);
+        p.Handle(new InstanceLearned(0, [1], checksum));
+
+        // The next value goes out in an accept and is given up: the ballot must be prepared anew.
+        Assert.All(Sent<Accept>(p.Propose([2])), a => Assert.Equal(b, a.ChosenBallot));
+        p.Abandon();
+        Assert.Empty(p.TakeAnnouncement());
+        var b2 = Sent<Prepare>(p.Propose([3])).First().Ballot;
+        Assert.True(b2 > b);
+        p.Handle(new PrepareReply(1, A, b2, true, b2, Ballot.Zero, null));
+        var accepts = Sent<Accept>(p.Handle(new PrepareReply(1, B, b2, true, b2, Ballot.Zero, null))).ToList();
+        Assert.All(accepts, a => Assert.Equal((b2, b), (a.Ballot, a.ChosenBallot)));
+    }
+
+    private static Proposer NewWithLearnerAndFollower(ProtocolOptions options) =>
+        new(A, new Membership([A, B, C], followers: new Dictionary<NodeId, NodeId> { [new NodeId(5)] = A }, learners: [new NodeId(4)]), options, new SeededRandom(1), 0, 0, 0);
+
+    private static IEnumerable<T> Sent<T>(IReadOnlyList<Effect> effects) => effects.OfType<Send>().Select(s => s.Message).OfType<T>();
+
+    private static (Ballot Ballot, ulong Checksum) ChooseOwn(Proposer p, byte[] value, out List<NodeId> announcedTo)
     {
         p.Propose(value);
         var b = p.Ballot;
         p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
         p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null));
         p.Handle(new AcceptReply(0, A, b, true, b));
-        var effects = p.Handle(new AcceptReply(0, B, b, true, b));
-        var chosen = effects.OfType<Send>().Select(s => s.Message).OfType<ValueChosen>().First();
-        return (b, chosen.Checksum);
+        var sends = p.Handle(new AcceptReply(0, B, b, true, b)).OfType<Send>().Where(s => s.Message is ValueChosen).ToList();
+        announcedTo = sends.Select(s => s.To).ToList();
+        return (b, ((ValueChosen)sends[0].Message).Checksum);
     }
+
+    private static (Ballot Ballot, ulong Checksum) ChooseOwn(Proposer p, byte[] value) => ChooseOwn(p, value, out _);
 }
 
 public sealed class ProposerOutcomeTests
@@ -245,8 +315,9 @@ public sealed class ProposerEdgeTests
         Assert.Empty(p.Handle(new AcceptReply(0, Stranger, b, true, b)));
         Assert.Empty(p.Handle(new AcceptReply(0, B, new Ballot(b.ProposalId + 1, A), true, b)));
         Assert.Empty(p.Handle(new AcceptReply(1, B, b, true, b)));
+        // The value goes to this node at once; the others hear of it with the next Accept.
         var chosen = Sent<ValueChosen>(p.Handle(new AcceptReply(0, C, b, true, b))).ToList();
-        Assert.Equal(3, chosen.Count);
+        Assert.Single(chosen);
         Assert.All(chosen, v => Assert.Equal((0L, A, Checksum.Next(0, [1])), (v.Instance, v.From, v.Checksum)));
     }
 

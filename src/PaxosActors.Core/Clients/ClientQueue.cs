@@ -395,13 +395,19 @@ internal sealed partial class ClientQueue
         return Finish(effects, now);
     }
 
-    /// <summary>Asks for a wake-up when the next deadline, linger or leader check comes due sooner than asked.</summary>
+    /// <summary>
+    /// Asks for a wake-up when the next deadline, linger or leader check comes due sooner than
+    /// asked; and, everything that could start the next instance having run, sends the news of
+    /// the last chosen one if no Accept carried it.
+    /// </summary>
     private List<Effect> Finish(List<Effect> effects, long now)
     {
         if (EnsureFence())
         {
             TryStart(effects, now);
         }
+
+        effects.AddRange(Proposer.TakeAnnouncement());
 
         var next = long.MaxValue;
         if (_deadlines.TryPeek(out var d))

@@ -6,6 +6,8 @@ namespace PaxosActors.Serialization;
 /// <summary>
 /// The binary layout of <see cref="PaxosEnvelope"/> (version 1): cluster id, group, message tag, instance,
 /// sender, then the fields of the message. Tags never change meaning; new messages get new tags.
+/// An Accept's chosen ballot has no place in it (a node writing version 1 does not stamp one:
+/// <c>proposer.chosen-with-next-accept</c> is off with it).
 /// </summary>
 internal static class MessageCodec
 {

@@ -31,6 +31,11 @@ internal static class ProtoMessageCodec
                 break;
             case Accept a:
                 e.Accept = new W.Accept { Ballot = Ballot(a.Ballot), Value = UnsafeByteOperations.UnsafeWrap(a.Value), PreviousChecksum = a.PreviousChecksum };
+                if (!a.ChosenBallot.IsZero)
+                {
+                    e.Accept.ChosenBallot = Ballot(a.ChosenBallot);
+                }
+
                 break;
             case AcceptReply r:
                 e.AcceptReply = new W.AcceptReply { Ballot = Ballot(r.Ballot), Ok = r.Ok, Promised = Ballot(r.Promised) };
@@ -81,7 +86,7 @@ internal static class ProtoMessageCodec
             W.Envelope.MessageOneofCase.Prepare => new Prepare(instance, from, Ballot(e.Prepare.Ballot)),
             W.Envelope.MessageOneofCase.PrepareReply => new PrepareReply(
                 instance, from, Ballot(e.PrepareReply.Ballot), e.PrepareReply.Ok, Ballot(e.PrepareReply.Promised), Ballot(e.PrepareReply.AcceptedBallot), e.PrepareReply.HasAcceptedValue ? e.PrepareReply.AcceptedValue.ToByteArray() : null),
-            W.Envelope.MessageOneofCase.Accept => new Accept(instance, from, Ballot(e.Accept.Ballot), e.Accept.Value.ToByteArray(), e.Accept.PreviousChecksum),
+            W.Envelope.MessageOneofCase.Accept => new Accept(instance, from, Ballot(e.Accept.Ballot), e.Accept.Value.ToByteArray(), e.Accept.PreviousChecksum) { ChosenBallot = Ballot(e.Accept.ChosenBallot) },
             W.Envelope.MessageOneofCase.AcceptReply => new AcceptReply(instance, from, Ballot(e.AcceptReply.Ballot), e.AcceptReply.Ok, Ballot(e.AcceptReply.Promised)),
             W.Envelope.MessageOneofCase.ValueChosen => new ValueChosen(instance, from, e.ValueChosen.Value.ToByteArray(), e.ValueChosen.Checksum),
             W.Envelope.MessageOneofCase.AskForLearn => new AskForLearn(instance, from),

@@ -36,6 +36,34 @@ public sealed class BallotEqualityScenarioTests
         Assert.Equal("a", sim.Chosen[1].Value);
     }
 
+    /// <summary>
+    /// Rule b's other half: an Accept for 1 may announce only a ballot its sender got a majority
+    /// with at 0. A, which did not, announcing its own (1,A) would make E learn a; the checksum
+    /// chain then halts E (a chosen value's chain that is not E's).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_accept_announces_only_a_ballot_that_won_a_majority(bool claimWithoutMajority)
+    {
+        var bugs = claimWithoutMajority ? DeliberateBugs.ChosenClaimedWithoutMajority : DeliberateBugs.None;
+        var sim = Script(bugs);
+        sim.FireTimer(A);
+        sim.DeliverAllWhere(m => m.Message is Prepare or PrepareReply && m.From != E && m.To != E);
+        Assert.Contains(sim.InFlight, m => m.Message is Accept { Instance: 1 } && m.From == A && m.To == E);
+        void DeliverToE() => sim.DeliverAllWhere(m => m.Message is Accept && m.To == E);
+        if (!claimWithoutMajority)
+        {
+            DeliverToE();
+            Assert.Equal(0, sim.Nodes[E].Coordinator.Instance);
+            Assert.Contains(sim.InFlight, m => m.Message is AskForLearn { Instance: 0 } && m.From == E);
+        }
+        else
+        {
+            Assert.Contains("invariant 6", Assert.Throws<InvariantViolation>(DeliverToE).Message);
+        }
+    }
+
     /// <summary>The 18 steps up to the point where A sends its messages for instance 1.</summary>
     private static Simulation Script(DeliberateBugs bugs)
     {
@@ -63,6 +91,7 @@ public sealed class BallotEqualityScenarioTests
         sim.DeliverAllWhere(m => m.Message is Accept && m.From == C && m.To != A && m.To != E);
         sim.DropWhere(m => m.Message is Accept && m.From == C);
         sim.DeliverAllWhere(m => m.Message is AcceptReply && m.To == C);
+        sim.DeliverAllWhere(m => m.Message is ValueChosen && m.To == C);
         sim.DropWhere(m => m.Message is ValueChosen && m.To == E);
 
         // A learns instance 0 = c and retries its value in instance 1.

@@ -18,6 +18,7 @@ public sealed class DeliberateBugTests(ITestOutputHelper output)
     [InlineData("CheckpointForgetsFilter", "invariant 10")]
     [InlineData("TruncatePastCheckpoint", "storage:")]
     [InlineData("HeldWriteOvertaken", "invariant 3")]
+    [InlineData("ChosenBallotNotCompared", "invariant 6")]
     public void The_simulator_catches_the_bug(string name, string expected)
     {
         var bug = Enum.Parse<DeliberateBugs>(name);

@@ -55,6 +55,10 @@ internal static class SeedSweep
 
             // A fetch gives up after 5 quiet learn ticks (1-1.5 s each): the file stays a little longer.
             TransferPin = TimeSpan.FromSeconds(9),
+
+            // Most seeds announce a chosen instance on the next Accept; the rest send the value to
+            // every member at once (as nodes writing wire format 1 do).
+            ChosenWithNextAccept = seed % 4 != 3,
         };
         // A sixth of the seeds start with 3 of their 5 nodes as members and change the
         // membership as they run: nodes join, vote, take others' places and leave.

@@ -20,6 +20,7 @@ public sealed class ProtoWireFuzzTests(ITestOutputHelper output)
     private static readonly byte[][] Valid =
     [
         .. SampleMessages.All.Select(m => ProtoMessageCodec.Encode(new PaxosEnvelope("kv", m) { ClusterId = "paxos" })),
+        ProtoMessageCodec.Encode(new PaxosEnvelope("kv", SampleMessages.AcceptAnnouncingChosen) { ClusterId = "paxos" }),
     ];
 
     [Fact]

@@ -17,6 +17,9 @@ internal static class SampleMessages
         new LearnOffer(9, new NodeId(2)),
     ];
 
+    /// <summary>An Accept that announces the previous instance chosen (wire format 2 only).</summary>
+    public static readonly Accept AcceptAnnouncingChosen = new(4, new NodeId(2), new Ballot(4, new NodeId(2)), [1, 2, 3], 99) { ChosenBallot = new Ballot(4, new NodeId(2)) };
+
     /// <summary>Those, a prepare reply that refuses, and the checkpoint transfer's messages.</summary>
     public static readonly PaxosMessage[] All =
     [

@@ -143,6 +143,34 @@ public sealed class WireVersionTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void An_accepts_chosen_ballot_travels_in_version_2_is_range_checked_and_version_1_leaves_it_out()
+    {
+        var accept = new Accept(7, N, new Ballot(9, N), [1], 5) { ChosenBallot = new Ballot(8, N) };
+        var envelope = new PaxosEnvelope("kv", accept) { ClusterId = "c" };
+        Assert.Equal(Printable.Of(envelope), Printable.Of(ProtoMessageCodec.Decode(ProtoMessageCodec.Encode(envelope))));
+        Assert.Equal(Printable.Of(accept with { ChosenBallot = Ballot.Zero }), Printable.Of(MessageCodec.Decode(MessageCodec.Encode(envelope)).Message));
+
+        // Absent, it is the zero ballot: no news, as from a node before it.
+        var plain = new Wire.Envelope { Group = "kv", Instance = 7, From = 3, Accept = new Wire.Accept { Ballot = new Wire.Ballot { ProposalId = 9, Node = 3 } } };
+        Assert.Equal(Ballot.Zero, ((Accept)ProtoMessageCodec.Decode(plain.ToByteArray()).Message).ChosenBallot);
+        plain.Accept.ChosenBallot = new Wire.Ballot { ProposalId = -1, Node = 3 };
+        Assert.Throws<PaxosFormatException>(() => ProtoMessageCodec.Decode(plain.ToByteArray()));
+        plain.Accept.ChosenBallot = new Wire.Ballot { ProposalId = 8, Node = 0 };
+        Assert.Throws<PaxosFormatException>(() => ProtoMessageCodec.Decode(plain.ToByteArray()));
+    }
+
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, true)]
+    public void Chosen_with_next_accept_is_on_by_default_and_off_with_wire_format_1(int version, bool on)
+    {
+        var config = ConfigurationFactory.ParseString($"paxos-actors.node-id = 1\npaxos-actors.nodes.1 = \"akka.tcp://paxos@127.0.0.1:9001\"\npaxos-actors.groups.kv.members = [1]\npaxos-actors.wire.write-version = {version}").WithFallback(PaxosExtension.DefaultConfig);
+        Assert.Equal(on, PaxosSettings.Create(config).Protocol.ChosenWithNextAccept);
+        var off = ConfigurationFactory.ParseString("paxos-actors.proposer.chosen-with-next-accept = off").WithFallback(config);
+        Assert.False(PaxosSettings.Create(off).Protocol.ChosenWithNextAccept);
+    }
+
+    [Fact]
     public async Task A_write_version_other_than_1_or_2_is_a_configuration_error()
     {
         using var system = ActorSystem.Create("bad", ConfigurationFactory.ParseString("paxos-actors.wire.write-version = 3"));
