@@ -88,7 +88,29 @@ public sealed class ChosenBallotTests
         var effects = coordinator.Handle(Next(B, OfB, AfterW));
         Assert.Contains(effects, e => e is Halt);
         Assert.True(coordinator.IsHalted);
-        Assert.DoesNotContain(effects, e => e is Deliver { To: Role.Acceptor, Input: Accept });
+        Assert.DoesNotContain(effects, e => e is Deliver { To: Role.Acceptor, Input: Accept } or Send);
+        Assert.Equal(0, coordinator.HeldMessages);
+    }
+
+    [Fact]
+    public void A_prepare_seen_after_the_accept_changes_nothing_about_which_value_the_ballot_carries()
+    {
+        var coordinator = New();
+        coordinator.Handle(new Accept(0, B, OfB, V, 0));
+        coordinator.Handle(new Prepare(0, C, OfC));
+        coordinator.Handle(Next(B, OfB, AfterV));
+        Assert.Equal((1L, AfterV), (coordinator.Instance, coordinator.PreviousChecksum));
+    }
+
+    [Fact]
+    public void An_announced_ballot_that_leaves_no_room_to_count_up_is_malformed()
+    {
+        const long limit = long.MaxValue / 2;
+        var coordinator = New();
+        coordinator.Handle(new Accept(0, B, OfB, V, 0));
+        var effects = coordinator.Handle(Next(B, OfB, AfterV) with { ChosenBallot = new Ballot(limit, B) });
+        Assert.Equal("malformed", Assert.IsType<Dropped>(Assert.Single(effects)).Reason);
+        Assert.DoesNotContain(coordinator.Handle(Next(B, OfB, AfterV) with { ChosenBallot = new Ballot(limit - 1, B) }), e => e is Dropped);
     }
 
     [Fact]

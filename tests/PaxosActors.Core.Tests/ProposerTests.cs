@@ -235,6 +235,39 @@ public sealed class ProposerTests
         Assert.All(accepts, a => Assert.Equal((b2, b), (a.Ballot, a.ChosenBallot)));
     }
 
+    [Fact]
+    public void An_accept_after_an_instance_another_ballot_won_announces_nothing_though_this_proposer_chose_the_one_before()
+    {
+        var p = New();
+        var (b, checksum) = ChooseOwn(p, [1], out _);
+        p.Handle(new InstanceLearned(0, [1], checksum));
+        Assert.All(Sent<Accept>(p.Propose([2])), a => Assert.Equal((1L, b), (a.Instance, a.ChosenBallot)));
+
+        // Another proposer's value wins instance 1: this one prepares afresh for 2.
+        var backOff = p.Handle(new InstanceLearned(1, [9], 77)).OfType<StartTimer>().Single();
+        var b2 = Sent<Prepare>(p.OnTimer(backOff.Generation)).First().Ballot;
+        p.Handle(new PrepareReply(2, A, b2, true, b2, Ballot.Zero, null));
+        var accepts = Sent<Accept>(p.Handle(new PrepareReply(2, B, b2, true, b2, Ballot.Zero, null))).ToList();
+        Assert.NotEmpty(accepts);
+        Assert.All(accepts, a => Assert.Equal((2L, Ballot.Zero), (a.Instance, a.ChosenBallot)));
+    }
+
+    [Fact]
+    public void When_this_node_has_not_learned_its_own_choice_in_time_the_value_goes_to_every_member_and_learner()
+    {
+        var p = NewWithLearnerAndFollower(Options);
+        p.Propose([1]);
+        var b = p.Ballot;
+        p.Handle(new PrepareReply(0, A, b, true, b, Ballot.Zero, null));
+        p.Handle(new PrepareReply(0, B, b, true, b, Ballot.Zero, null));
+        p.Handle(new AcceptReply(0, A, b, true, b));
+        var timer = p.Handle(new AcceptReply(0, B, b, true, b)).OfType<StartTimer>().Single();
+        var again = p.OnTimer(timer.Generation).OfType<Send>().Where(s => s.Message is ValueChosen).Select(s => s.To);
+        Assert.Equal([A, B, C, new NodeId(4)], again);
+        p.Handle(new InstanceLearned(0, [1], Checksum.Next(0, [1])));
+        Assert.Empty(p.TakeAnnouncement());
+    }
+
     private static Proposer NewWithLearnerAndFollower(ProtocolOptions options) =>
         new(A, new Membership([A, B, C], followers: new Dictionary<NodeId, NodeId> { [new NodeId(5)] = A }, learners: [new NodeId(4)]), options, new SeededRandom(1), 0, 0, 0);
 
