@@ -50,11 +50,14 @@ internal sealed class KvWorkload(PaxosTestCluster cluster, int keys, int hotKeys
 
     public static string HotKey(int i) => $"h{i}";
 
-    /// <summary>Runs <paramref name="clients"/> clients until <paramref name="operations"/> are done or the time is up.</summary>
-    public Task RunAsync(int clients, int operations, TimeSpan limit)
+    /// <summary>
+    /// Runs <paramref name="clients"/> clients until <paramref name="operations"/> are done, and
+    /// after that for as long as <paramref name="keepGoing"/> says, or until the time is up.
+    /// </summary>
+    public Task RunAsync(int clients, int operations, TimeSpan limit, CancellationToken keepGoing = default)
     {
         var until = DateTime.UtcNow + limit;
-        return Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => ClientAsync(c, operations, until))));
+        return Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => ClientAsync(c, operations, until, keepGoing))));
     }
 
     /// <summary>Reads every key through the log of <paramref name="node"/>, recorded like any operation.</summary>
@@ -71,7 +74,7 @@ internal sealed class KvWorkload(PaxosTestCluster cluster, int keys, int hotKeys
         }
     }
 
-    private async Task ClientAsync(int client, int operations, DateTime until)
+    private async Task ClientAsync(int client, int operations, DateTime until, CancellationToken keepGoing)
     {
         // System.Random's seeded generator gives correlated early draws for neighbouring seeds:
         // with seed * 1000 + client all clients picked the same key at the same step, and the
@@ -79,7 +82,7 @@ internal sealed class KvWorkload(PaxosTestCluster cluster, int keys, int hotKeys
         var random = new Random(Mix(seed, client));
         var seen = new Dictionary<string, string?>();
         var n = 0;
-        while (Interlocked.Increment(ref _ops) <= operations && DateTime.UtcNow < until)
+        while ((Interlocked.Increment(ref _ops) <= operations || (keepGoing.CanBeCanceled && !keepGoing.IsCancellationRequested)) && DateTime.UtcNow < until)
         {
             var running = cluster.Running;
             if (running.Count == 0)

@@ -11,7 +11,8 @@ namespace PaxosActors.Tests.Members;
 /// <summary>
 /// Members added, removed and replaced while 16 clients run KV operations through every node:
 /// the history stays linearizable, every node ends with the same state, and every change lands.
-/// PAXOS_RECONFIG_OPS sets the operations (default 4,000).
+/// PAXOS_RECONFIG_OPS sets the operations (default 4,000); the load goes on after them until
+/// every change has landed.
 /// </summary>
 public sealed class ReconfigurationUnderLoadTests(ITestOutputHelper output)
 {
@@ -39,7 +40,10 @@ public sealed class ReconfigurationUnderLoadTests(ITestOutputHelper output)
 
         var workload = new KvWorkload(cluster, keys: 40, hotKeys: 2, seed: 5);
         var clock = Stopwatch.StartNew();
-        var load = workload.RunAsync(clients: 16, operations, TimeSpan.FromSeconds(120));
+
+        // The load goes on until every change has landed, however long the changes take.
+        using var changing = new CancellationTokenSource();
+        var load = workload.RunAsync(clients: 16, operations, TimeSpan.FromSeconds(120), keepGoing: changing.Token);
         string Address(int node) => cluster.Address(node).ToString();
         object[] steps =
         [
@@ -63,6 +67,7 @@ public sealed class ReconfigurationUnderLoadTests(ITestOutputHelper output)
             applied.Add($"{step.GetType().Name} -> v{succeeded.Membership.Version} [{string.Join(",", succeeded.Membership.Members.Select(m => m.NodeId))}]");
         }
 
+        await changing.CancelAsync();
         await load;
         await cluster.AwaitConvergenceAsync(Ceiling);
         var final = await cluster.Group(1).Ask<GroupMembership>(GetMembership.Instance, Ceiling);
