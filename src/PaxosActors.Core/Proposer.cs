@@ -38,9 +38,10 @@ internal sealed class Proposer
     private long _chosenAtInstance = -1;
     private Ballot _chosenAtBallot = Ballot.Zero;
 
-    // That instance's value, for the members not yet told: the next Accept tells them instead.
+    // That instance's value, and the members that decided it (this node aside), not yet told: the
+    // next Accept tells them instead.
     private ValueChosen? _announcement;
-    private IReadOnlyList<NodeId> _announceTo = [];
+    private Membership _announceTo;
 
     // Where this proposer's last accept went, won or not: what ChosenClaimedWithoutMajority announces.
     private long _lastAcceptAt = -1;
@@ -61,6 +62,7 @@ internal sealed class Proposer
     {
         _self = self;
         _members = members;
+        _announceTo = members;
         _options = options;
         _random = random;
         Instance = instance;
@@ -310,7 +312,7 @@ internal sealed class Proposer
         if (_options.ChosenWithNextAccept)
         {
             _announcement = chosen;
-            _announceTo = _members.Members.Where(m => m != _self).ToList();
+            _announceTo = _members;
             return [.. Announce(chosen, _members.Learners.Prepend(_self)), Arm(_acceptTimeout)];
         }
 
@@ -331,7 +333,7 @@ internal sealed class Proposer
 
         _options.Breakpoints.Count("proposer.chosen_sent");
         _announcement = null;
-        return Announce(chosen, _announceTo).ToList();
+        return Announce(chosen, _announceTo.Members.Where(m => m != _self)).ToList();
     }
 
     /// <summary>

@@ -32,9 +32,12 @@ internal sealed class Latencies
     /// <summary>Adds another's latencies to these.</summary>
     public void Add(Latencies other)
     {
-        foreach (var (micros, count) in other.Buckets())
+        lock (other._histogram)
         {
-            Record(micros, count);
+            lock (_histogram)
+            {
+                _histogram.Add(other._histogram);
+            }
         }
     }
 

@@ -162,16 +162,8 @@ internal sealed class PeerRouter
     /// without the path walked anew for every message: at 64 clients and 8 groups that was
     /// 10–20 % of the CPU per command (docs/benchmarks.md).
     /// </summary>
-    private IActorRef PeerGroup(Address address)
-    {
-        ActorPath path = new RootActorPath(address);
-        foreach (var element in _peerPath.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            path /= element;
-        }
-
-        return _system!.Provider.ResolveActorRef(path / GroupActorName(_group));
-    }
+    private IActorRef PeerGroup(Address address) =>
+        _system!.Provider.ResolveActorRef(ActorPath.Parse($"{address}{_peerPath}/{GroupActorName(_group)}"));
 
     private sealed record Book(ImmutableDictionary<NodeId, Address> Addresses, ImmutableDictionary<NodeId, ICanTell> Peers);
 }
